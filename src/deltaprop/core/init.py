@@ -1,0 +1,34 @@
+"""Initial weights and biases.
+
+Drawn on the host with NumPy's seeded generator, in float64, then cast: the same seed gives the
+same starting network for every dtype and every array library (random numbers are not part of
+the Array API standard, so this is the one place the core reaches for NumPy directly).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INITS = ("normal", "scaled")
+
+
+def init_parameters(
+    sizes: tuple[int, ...], init: str, rng: np.random.Generator
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights w^l of shape (n_l, n_{l-1}) and biases b^l of shape (n_l,) for l = 2 … L.
+
+    ``"normal"``: every weight and bias from N(0, 1), as the classic reference does.
+    ``"scaled"``: weights from N(0, 1/n_{l-1}), biases from N(0, 1), so that z^l starts with
+    a standard deviation near 1 and sigmoid neurons do not start saturated.
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
+    weights, biases = [], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        b = rng.standard_normal(n_out)
+        w = rng.standard_normal((n_out, n_in))
+        if init == "scaled":
+            w /= np.sqrt(n_in)
+        weights.append(w)
+        biases.append(b)
+    return weights, biases

@@ -1,0 +1,31 @@
+"""The exceptions deltaprop raises for bad files and failed training runs."""
+
+from __future__ import annotations
+
+
+class FormatError(ValueError):
+    """A file is not what it should be: not a deltaprop model, a truncated or corrupt
+    IDX file, an array of the wrong shape or type.
+
+    The message names the file and says what is wrong with it.
+    """
+
+
+class DivergenceError(ArithmeticError):
+    """Training produced a non-finite cost (NaN or inf).
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (counted from 1) in which the cost stopped being finite.
+    batch : int
+        The mini-batch (counted from 1) of that epoch.
+    eta : float
+        The learning rate in use.
+    """
+
+    def __init__(self, message: str, *, epoch: int, batch: int, eta: float) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.batch = batch
+        self.eta = eta

@@ -1,0 +1,1 @@
+"""Input and output: the IDX reader, MNIST and other datasets, model files."""
