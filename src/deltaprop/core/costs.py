@@ -112,7 +112,9 @@ class LogLikelihood(Cost):
             )
 
 
-COSTS: dict[str, Cost] = {cost.name: cost for cost in (Quadratic(), CrossEntropy(), LogLikelihood())}
+COSTS: dict[str, Cost] = {
+    cost.name: cost for cost in (Quadratic(), CrossEntropy(), LogLikelihood())
+}
 
 
 def get_cost(name: str | Cost, output_activation: Activation) -> Cost:

@@ -1,0 +1,31 @@
+"""deltaprop: feedforward neural networks trained by backpropagation.
+
+The forward pass (eq. 25) and the four equations BP1–BP4, matrix-based over the mini-batch,
+with mini-batch stochastic gradient descent over epochs.
+
+>>> import deltaprop
+>>> net = deltaprop.Network([784, 30, 10], seed=1)
+"""
+
+from .errors import DivergenceError, FormatError
+from .insight.gradcheck import GradcheckResult, gradcheck
+from .network import Network, NetworkConfig
+from .training.callbacks import Callback, Step
+from .training.config import TrainConfig
+from .training.history import History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Callback",
+    "DivergenceError",
+    "FormatError",
+    "GradcheckResult",
+    "History",
+    "Network",
+    "NetworkConfig",
+    "Step",
+    "TrainConfig",
+    "__version__",
+    "gradcheck",
+]

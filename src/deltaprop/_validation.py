@@ -1,0 +1,174 @@
+"""Checks on user input, done once at the boundary, with messages that say how to fix it."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def check_sizes(sizes: Any) -> tuple[int, ...]:
+    """``sizes`` as a tuple of positive ints with at least two layers."""
+    try:
+        items = list(sizes)
+    except TypeError:
+        raise ValueError(
+            f"sizes must be a sequence of layer widths such as [784, 30, 10], got {sizes!r}"
+        ) from None
+    if len(items) < 2:
+        raise ValueError(
+            f"sizes needs at least two layers (input and output), e.g. [784, 30, 10]; got {items!r}"
+        )
+    out = []
+    for i, n in enumerate(items):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
+            raise ValueError(
+                f"sizes[{i}] must be a positive integer (neurons in layer {i + 1}), got {n!r}"
+            )
+        out.append(int(n))
+    return tuple(out)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return value
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be None or a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def check_dtype(dtype: Any) -> str:
+    name = np.dtype(dtype).name if _is_dtype_like(dtype) else None
+    if name not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return name
+
+
+def _is_dtype_like(dtype: Any) -> bool:
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        return False
+    return True
+
+
+def check_inputs(X: Any, n_in: int, dtype: str, name: str = "X") -> np.ndarray:
+    """X as a C-contiguous (n, n_in) array of ``dtype`` with finite values.
+
+    Converts only when needed: an X that already has the right dtype and layout is not copied.
+    """
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a 2-D array of numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got an array of dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with one sample per row, shape (n_samples, {n_in}); "
+            f"got shape {arr.shape}"
+            + ("; use X.reshape(1, -1) for a single sample" if arr.ndim == 1 else "")
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 samples); give at least one row")
+    if arr.shape[1] != n_in:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns but the network's input layer has {n_in} "
+            f"neurons (sizes[0]); reshape the data or build the network with sizes[0] = "
+            f"{arr.shape[1]}"
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise ValueError(f"{name} holds non-finite values (NaN or inf), first in row {bad}")
+    return arr
+
+
+def check_targets(
+    y: Any, n_samples: int, n_out: int, dtype: str, *, softmax: bool = False, name: str = "y"
+) -> np.ndarray:
+    """Targets as an (n, n_out) array of ``dtype``: class labels are one-hot encoded.
+
+    A 1-D ``y`` holds class labels 0 … n_out − 1 when the network has several outputs, and the
+    target value when it has one; a 2-D ``y`` holds the targets a^L should reach.
+    """
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be an array of labels or targets: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must hold numbers (class labels 0 … {n_out - 1} or target values), "
+            f"got dtype {arr.dtype}"
+        )
+    if arr.ndim == 0 or arr.ndim > 2:
+        raise ValueError(
+            f"{name} must be 1-D labels of shape ({n_samples},) or 2-D targets of shape "
+            f"({n_samples}, {n_out}); got shape {arr.shape}"
+        )
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} rows but X has {n_samples}; give one label or target "
+            f"row per sample"
+        )
+    if arr.ndim == 1 and n_out == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim == 1:
+        return one_hot(check_labels(arr, n_out, name), n_out, dtype)
+    if arr.shape[1] != n_out:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns but the network has {n_out} outputs "
+            f"(sizes[-1]); give targets of shape ({n_samples}, {n_out}) or 1-D class labels"
+        )
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} holds non-finite values (NaN or inf)")
+    if softmax:
+        sums = out.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
+        if bad.size:
+            raise ValueError(
+                f"with softmax outputs each target row must sum to 1 (one-hot labels or "
+                f"probabilities); row {int(bad[0])} of {name} sums to {float(sums[bad[0]]):g}"
+            )
+    return out
+
+
+def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
+    """1-D integer class labels in 0 … n_classes − 1, as int64."""
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and np.array_equal(y, np.round(y))):
+        raise ValueError(
+            f"{name} holds non-integer values; 1-D {name} must be class labels 0 … {n_classes - 1}"
+        )
+    labels = y.astype(np.int64)
+    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    if bad.size:
+        raise ValueError(
+            f"{name}[{int(bad[0])}] = {labels[bad[0]]} is outside the output range: the network "
+            f"has {n_classes} outputs, so labels must be 0 … {n_classes - 1}"
+        )
+    return labels
+
+
+def one_hot(labels: np.ndarray, n_classes: int, dtype: str) -> np.ndarray:
+    """(n,) int labels → (n, n_classes) rows with a single 1."""
+    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels] = 1
+    return out

@@ -1,0 +1,144 @@
+"""The work behind each ``deltaprop`` subcommand. Each returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import DivergenceError
+from .progress import EpochPrinter, ProgressBar
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit status 1)."""
+
+
+def _reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the errors a user can cause and fix into one-line ``CommandError`` reports."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except (ValueError, OSError, ImportError, DivergenceError) as exc:
+            raise CommandError(str(exc) or type(exc).__name__) from exc
+
+    return wrapper
+
+
+def _load_data(args: argparse.Namespace) -> Any:
+    if args.dataset == "digits":
+        from ..io.mnist import load_digits
+
+        return load_digits(dtype=args.dtype)
+    from ..io.mnist import load_mnist
+
+    return load_mnist(args.data_dir, dtype=args.dtype)
+
+
+def _out(args: argparse.Namespace, text: str) -> None:
+    print(text, flush=True)
+
+
+@_reported
+def train(args: argparse.Namespace) -> int:
+    from ..network import Network
+
+    data = _load_data(args)
+    X, y = data.X_train, data.y_train
+    if args.train_samples is not None:
+        if args.train_samples <= 0:
+            raise ValueError(f"--train-samples must be positive, got {args.train_samples}")
+        X, y = X[: args.train_samples], y[: args.train_samples]
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    sizes = args.sizes or [X.shape[1], 30, n_classes]
+    if sizes[0] != X.shape[1] or sizes[-1] != n_classes:
+        raise ValueError(
+            f"--sizes {','.join(map(str, sizes))} does not fit the {args.dataset} data: the "
+            f"input layer needs {X.shape[1]} neurons and the output layer {n_classes}, e.g. "
+            f"--sizes {X.shape[1]},30,{n_classes}"
+        )
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    net = Network(
+        sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
+    )
+    c = net.config
+    _out(
+        args,
+        f"deltaprop train: {list(sizes)} {c.activation}/{c.output_activation}, {c.cost} cost, "
+        f"init {c.init}, {c.dtype}, seed {seed}\n"
+        f"{args.dataset}: {X.shape[0]} training and {data.X_test.shape[0]} test samples; "
+        f"batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs",
+    )
+    callbacks: list[Any] = []
+    if not args.quiet:
+        callbacks.append(EpochPrinter())
+        if sys.stderr.isatty():
+            callbacks.append(ProgressBar())
+    history = net.fit(
+        X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
+        validation_data=(data.X_test, data.y_test), shuffle=args.shuffle, seed=seed,
+        callbacks=callbacks,
+    )  # fmt: skip
+    best = history.best("val_accuracy")
+    seconds = np.mean(history["seconds"])
+    if best is not None:
+        _out(
+            args,
+            f"Best: epoch {best['epoch']}, {best['val_correct']} / {best['val_n']} "
+            f"({best['val_accuracy']:.2%}); {seconds:.2f} s per epoch",
+        )
+    if args.save:
+        net.save(args.save)
+        _out(args, f"Saved the network to {args.save}")
+    return 0
+
+
+@_reported
+def evaluate(args: argparse.Namespace) -> int:
+    from ..io.model import load
+
+    net = load(args.model)
+    args.dtype = net.config.dtype
+    data = _load_data(args)
+    scores = net.evaluate(data.X_test, data.y_test)
+    line = f"{os.fspath(args.model)}: {net!r}\ntest cost {scores['cost']:.4f}"
+    if "correct" in scores:
+        line += f", accuracy {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
+    _out(args, line)
+    return 0
+
+
+@_reported
+def gradcheck(args: argparse.Namespace) -> int:
+    from ..insight.gradcheck import gradcheck as run_check
+    from ..network import Network
+
+    sizes = args.sizes or [5, 4, 3]
+    seed = args.seed if args.seed is not None else 0
+    if args.samples <= 0:
+        raise ValueError(f"--samples must be positive, got {args.samples}")
+    net = Network(
+        sizes, args.activation, args.output_activation, args.cost, args.init, "float64", seed
+    )
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((args.samples, sizes[0]))
+    if net.activation_functions[-1].output_range == (0.0, 1.0) and sizes[-1] > 1:
+        Y: Any = rng.integers(0, sizes[-1], args.samples)  # class labels, one-hot targets
+    else:
+        Y = rng.uniform(0.1, 0.9, (args.samples, sizes[-1]))
+    result = run_check(net, X, Y)
+    ok = result.max_error <= args.tolerance
+    _out(
+        args,
+        f"gradcheck: {net!r}, {args.samples} samples\n{result}\n"
+        + ("OK" if ok else f"FAILED: above the tolerance {args.tolerance:g}"),
+    )
+    return 0 if ok else 1

@@ -1,0 +1,154 @@
+"""The ``deltaprop`` command: argument parsing and dispatch.
+
+``main(argv)`` returns the exit status: 0 on success, 2 for usage errors (from argparse), 1 for
+other failures (missing data, a bad file, a diverged run), each reported in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from . import commands
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer widths such as 784,30,10, got {text!r}"
+        ) from None
+    if len(sizes) < 2 or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"need at least two positive layer widths such as 784,30,10, got {text!r}"
+        )
+    return sizes
+
+
+def _add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
+    g = p.add_argument_group("network")
+    g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
+    g.add_argument(
+        "--activation", default="sigmoid", metavar="NAME",
+        help="σ of the hidden layers: sigmoid, tanh, relu, identity (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--output-activation", metavar="NAME",
+        help="σ of the output layer, also softmax (default: same as --activation)",
+    )  # fmt: skip
+    g.add_argument(
+        "--cost", default="quadratic", metavar="NAME",
+        help="quadratic or cross-entropy (log-likelihood with softmax) (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--init", default="normal", choices=["normal", "scaled"],
+        help="initial weights: N(0, 1) or N(0, 1/n_in) (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--dtype", default="float32", choices=["float32", "float64"],
+        help="floating-point type of parameters and computation (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--seed", type=int, metavar="N",
+        help="seeds the initial weights and the shuffling (default: a fresh seed, printed)",
+    )  # fmt: skip
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument(
+        "--dataset", default="mnist", choices=["mnist", "digits"],
+        help="mnist (60,000 + 10,000 images of 28×28) or digits (scikit-learn's 8×8 "
+        "digits, offline) (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--data-dir", metavar="DIR",
+        help="directory holding the four MNIST IDX files (default: $DELTAPROP_DATA, "
+        "then the user cache, downloading there if needed)",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deltaprop",
+        description="Train feedforward networks by backpropagation (BP1–BP4), matrix-based.",
+    )
+    parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "train",
+        help="train a network (default: the classic MNIST experiment)",
+        description="Train by mini-batch SGD. With no options: the classic experiment, "
+        "[784, 30, 10], sigmoid, quadratic cost, batch 10, eta 3.0, 30 epochs on MNIST, "
+        "printing test accuracy after each epoch.",
+    )
+    _add_network_options(p, "layer widths, input first (default: n_features,30,10)")
+    _add_data_options(p)
+    g = p.add_argument_group("training")
+    g.add_argument("--epochs", type=int, default=30, metavar="N", help="default: %(default)s")
+    g.add_argument(
+        "--batch-size", type=int, default=10, metavar="M",
+        help="mini-batch size m (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--eta", type=float, default=3.0, metavar="η", help="learning rate (default: %(default)s)"
+    )
+    g.add_argument(
+        "--no-shuffle", dest="shuffle", action="store_false",
+        help="keep the training data in order instead of reshuffling every epoch",
+    )  # fmt: skip
+    g.add_argument(
+        "--train-samples", type=int, metavar="N",
+        help="train on the first N training samples only (a quick run)",
+    )  # fmt: skip
+    g = p.add_argument_group("output")
+    g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
+    g.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.set_defaults(func=commands.train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="measure a saved network on the test data",
+        description="Load a network saved with --save and report its accuracy and cost on "
+        "the test set.",
+    )
+    p.add_argument("model", metavar="MODEL.npz", help="a file written by 'deltaprop train --save'")
+    _add_data_options(p)
+    p.set_defaults(func=commands.evaluate)
+
+    p = sub.add_parser(
+        "gradcheck",
+        help="check backprop against finite differences on a small random network",
+        description="Build a small random network and data, and compare the gradient from "
+        "BP1–BP4 with centred finite differences in float64, layer by layer.",
+    )
+    _add_network_options(p, "layer widths (default: 5,4,3)")
+    p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
+    p.add_argument(
+        "--tolerance", type=float, default=1e-7,
+        help="largest relative error that passes (default: %(default)g)",
+    )  # fmt: skip
+    p.set_defaults(func=commands.gradcheck)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except commands.CommandError as exc:
+        print(f"deltaprop {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"deltaprop {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Model files: a network's parameters and configuration in one ``.npz`` file.
+
+The file holds the arrays ``w_2``, ``b_2``, … ``w_L``, ``b_L`` (layers numbered as in SPEC.md)
+and a JSON metadata member naming the format, its version and the ``NetworkConfig`` fields.
+It is written atomically and read without pickle, checking every shape against the metadata
+before any array data is read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..errors import FormatError
+from .npzfile import read_npz, require, write_npz
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+FORMAT = "deltaprop-model"
+VERSION = 1
+_DTYPES = ("float32", "float64")
+
+
+def save(net: Network, path: str | os.PathLike[str]) -> None:
+    """Write ``net`` to ``path`` (conventionally ``*.npz``), atomically."""
+    c = net.config
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "sizes": list(c.sizes),
+        "activation": c.activation,
+        "output_activation": c.output_activation,
+        "cost": c.cost,
+        "init": c.init,
+        "dtype": c.dtype,
+        "seed": c.seed,
+    }
+    arrays = {}
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        arrays[f"w_{i + 2}"] = net.to_numpy(w)
+        arrays[f"b_{i + 2}"] = net.to_numpy(b)
+    write_npz(path, arrays, meta)
+
+
+def expected_arrays(
+    meta: dict[str, Any], where: str
+) -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
+    """The arrays a model file with this metadata must hold, with their shapes and dtypes."""
+    fmt = meta.get("format")
+    if fmt != FORMAT:
+        raise FormatError(f"{where}: not a deltaprop model file (format field is {fmt!r})")
+    version = require(meta, "version", int, where)
+    if not 1 <= version <= VERSION:
+        raise FormatError(
+            f"{where}: model format version {version} is not supported by this deltaprop "
+            f"(it reads versions 1 … {VERSION}); upgrade deltaprop to load it"
+        )
+    sizes = require(meta, "sizes", list, where)
+    if len(sizes) < 2 or not all(type(n) is int and n > 0 for n in sizes):
+        raise FormatError(
+            f"{where}: metadata field 'sizes' must be a list of at least two positive integers, "
+            f"got {sizes!r}"
+        )
+    shapes: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes[f"w_{i + 2}"] = ((n_out, n_in), _DTYPES)
+        shapes[f"b_{i + 2}"] = ((n_out,), _DTYPES)
+    return shapes
+
+
+def load(path: str | os.PathLike[str]) -> Network:
+    """Read a network written by :meth:`Network.save`.
+
+    Raises
+    ------
+    FormatError
+        If the file is not a deltaprop model, is truncated or corrupt, holds arrays of the
+        wrong shape or type (object arrays included), or non-finite parameters.
+    FileNotFoundError
+        If there is no such file.
+    """
+    from ..network import Network, NetworkConfig
+
+    where = os.fspath(path)
+    meta, arrays = read_npz(path, lambda meta: expected_arrays(meta, where))
+    try:
+        config = NetworkConfig(
+            tuple(meta["sizes"]),
+            require(meta, "activation", str, where),
+            require(meta, "output_activation", str, where),
+            require(meta, "cost", str, where),
+            require(meta, "init", str, where),
+            require(meta, "dtype", str, where),
+            meta.get("seed"),
+        )
+    except ValueError as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"{where}: invalid network configuration: {exc}") from None
+    n_layers = len(config.sizes) - 1
+    weights = [arrays[f"w_{i + 2}"] for i in range(n_layers)]
+    biases = [arrays[f"b_{i + 2}"] for i in range(n_layers)]
+    return Network.from_parameters(config, weights, biases)

@@ -1,0 +1,347 @@
+"""``Network``: the parameters and configuration of a feedforward network.
+
+A thin object around the functional core: the forward pass and BP1–BP4 live in
+``deltaprop.core.backprop``, the training loop in ``deltaprop.training.loop``. ``Network``
+holds the weights and biases, checks what users pass in, and delegates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _validation as v
+from .core.activations import Activation, get_activation
+from .core.backprop import backprop as _backprop
+from .core.backprop import forward
+from .core.costs import Cost, get_cost
+from .core.init import INITS, init_parameters
+from .training.callbacks import Callback
+from .training.config import TrainConfig
+from .training.history import History
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """What defines a network besides its parameters; validated at construction."""
+
+    sizes: tuple[int, ...]  # neurons per layer, input first: [784, 30, 10]
+    activation: str = "sigmoid"  # σ of the hidden layers
+    output_activation: str | None = None  # σ of the output layer; None: same as ``activation``
+    cost: str = "quadratic"  # per-sample cost C_x
+    init: str = "normal"  # "normal": N(0, 1); "scaled": weights N(0, 1/n_in)
+    dtype: str = "float32"  # "float32" or "float64", for parameters and computation
+    seed: int | None = None  # seeds the initial weights; None draws fresh entropy
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", v.check_sizes(self.sizes))
+        object.__setattr__(self, "dtype", v.check_dtype(self.dtype))
+        object.__setattr__(self, "seed", v.check_seed("seed", self.seed))
+        if self.output_activation is None:
+            object.__setattr__(self, "output_activation", self.activation)
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; choose one of: {', '.join(INITS)}")
+        self.resolve()  # raises for unknown names and invalid combinations
+
+    def resolve(self) -> tuple[list[Activation], Cost]:
+        """The activation object of each layer l = 2 … L, and the cost object."""
+        hidden = get_activation(self.activation)
+        output = get_activation(
+            self.output_activation or self.activation, argument="output_activation"
+        )
+        n_hidden = len(self.sizes) - 2
+        if n_hidden and not hidden.elementwise:
+            raise ValueError(
+                f"activation {hidden.name!r} is not elementwise, so BP2 cannot use it in hidden "
+                f"layers; use it as output_activation and pick a hidden activation such as "
+                f"'sigmoid', 'tanh' or 'relu'"
+            )
+        return [hidden] * n_hidden + [output], get_cost(self.cost, output)
+
+
+class Network:
+    """A feedforward network trained by backpropagation.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Neurons per layer, input layer first, e.g. ``[784, 30, 10]``.
+    activation : str, default "sigmoid"
+        σ of the hidden layers: "sigmoid", "tanh", "relu" or "identity".
+    output_activation : str, optional
+        σ of the output layer (also "softmax"); defaults to ``activation``.
+    cost : str, default "quadratic"
+        "quadratic" or "cross-entropy" (with softmax outputs: the log-likelihood cost).
+    init : str, default "normal"
+        "normal" draws weights and biases from N(0, 1); "scaled" draws weights from
+        N(0, 1/n_{l-1}).
+    dtype : str, default "float32"
+        "float32" or "float64".
+    seed : int, optional
+        Seeds the initial parameters.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}): ``weights[0]`` is w^2.
+    biases : list of arrays
+        b^l for l = 2 … L, shape (n_l,).
+    config : NetworkConfig
+
+    Examples
+    --------
+    >>> net = Network([784, 30, 10], seed=1)
+    >>> [w.shape for w in net.weights]
+    [(30, 784), (10, 30)]
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        cost: str = "quadratic",
+        init: str = "normal",
+        dtype: str = "float32",
+        seed: int | None = None,
+    ) -> None:
+        config = NetworkConfig(
+            v.check_sizes(sizes),
+            activation,
+            output_activation,
+            cost,
+            init,
+            dtype,
+            seed,
+        )
+        weights, biases = init_parameters(config.sizes, config.init, np.random.default_rng(seed))
+        self._setup(config, weights, biases)
+
+    def _setup(self, config: NetworkConfig, weights: list[Any], biases: list[Any]) -> None:
+        self.config = config
+        self.sizes = config.sizes
+        self.xp: Any = np  # the array namespace the core computes with
+        self.activation_functions, self.cost_function = config.resolve()
+        self.weights = [np.ascontiguousarray(w, dtype=config.dtype) for w in weights]
+        self.biases = [np.ascontiguousarray(b, dtype=config.dtype) for b in biases]
+
+    @classmethod
+    def from_parameters(
+        cls, config: NetworkConfig, weights: list[Any], biases: list[Any]
+    ) -> Network:
+        """A network with the given configuration and parameters (copied, cast to its dtype)."""
+        expected = list(zip(config.sizes[1:], config.sizes[:-1]))
+        if [tuple(np.shape(w)) for w in weights] != expected or [
+            tuple(np.shape(b)) for b in biases
+        ] != [(n,) for n, _ in expected]:
+            raise ValueError(
+                f"parameters do not match sizes {list(config.sizes)}: weights must have shapes "
+                f"{expected} and biases {[(n,) for n, _ in expected]}"
+            )
+        net = cls.__new__(cls)
+        net._setup(config, [np.array(w) for w in weights], [np.array(b) for b in biases])
+        return net
+
+    # -- inspection ----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"Network({list(c.sizes)}, activation={c.activation!r}, "
+            f"output_activation={c.output_activation!r}, cost={c.cost!r}, dtype={c.dtype!r})"
+        )
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        """``array`` (a parameter or result of this network) as a NumPy array."""
+        return np.asarray(array)
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of weights and biases."""
+        return sum(int(w.size) + int(b.size) for w, b in zip(self.weights, self.biases))
+
+    def copy(self, dtype: str | None = None) -> Network:
+        """An independent copy, optionally in another dtype."""
+        config = self.config
+        if dtype is not None:
+            config = NetworkConfig(**{**config.__dict__, "dtype": dtype})
+        return Network.from_parameters(config, self.weights, self.biases)
+
+    # -- the forward pass ----------------------------------------------------------------
+
+    def _blocks(self, n: int) -> Iterator[slice]:
+        """Row blocks that keep each layer's temporary (rows, n_l) array near 4M numbers."""
+        rows = max(1, (1 << 22) // max(self.sizes))
+        for start in range(0, n, rows):
+            yield slice(start, min(n, start + rows))
+
+    def feedforward(self, X: Any) -> np.ndarray:
+        """a^L for every row of X (eq. 25 layer by layer).
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, sizes[0])
+
+        Returns
+        -------
+        array of shape (n_samples, sizes[-1])
+        """
+        X = v.check_inputs(X, self.sizes[0], self.config.dtype)
+        return np.concatenate([self._output(X[s])[1] for s in self._blocks(X.shape[0])])
+
+    def _output(self, x: Any) -> tuple[Any, Any]:
+        zs, a_list = forward(self.weights, self.biases, self.activation_functions, x, self.xp)
+        return zs[len(zs) - 1], a_list[len(zs)]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The predicted class of every row: the index of the largest output neuron
+        (for a single output neuron, 1 where a^L > 0.5). Shape (n_samples,), int64."""
+        a = self.feedforward(X)
+        if a.shape[1] == 1:
+            return (a[:, 0] > 0.5).astype(np.int64)
+        return np.argmax(a, axis=1).astype(np.int64)
+
+    # -- cost and gradient ---------------------------------------------------------------
+
+    def _check_xy(self, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = v.check_inputs(X, self.sizes[0], self.config.dtype)
+        softmax = self.activation_functions[-1].name == "softmax"
+        Y = v.check_targets(Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax)
+        return X, Y
+
+    def cost(self, X: Any, Y: Any) -> float:
+        """The mean cost C = (1/n) Σ_x C_x over the rows of X.
+
+        Y holds the targets, shape (n_samples, sizes[-1]), or 1-D class labels.
+        """
+        X, Y = self._check_xy(X, Y)
+        return self._cost_sum(X, Y) / X.shape[0]
+
+    def _cost_sum(self, X: np.ndarray, Y: np.ndarray) -> float:
+        total = 0.0
+        for s in self._blocks(X.shape[0]):
+            z, a = self._output(X[s])
+            total += float(self.xp.sum(self.cost_function.value(z, a, Y[s], self.xp)))
+        return total
+
+    def backprop(self, X: Any, Y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The gradient of the mean cost over the rows of X, by BP1–BP4.
+
+        Returns
+        -------
+        nabla_w : list of arrays
+            ∂C/∂w^l, shaped like ``weights``.
+        nabla_b : list of arrays
+            ∂C/∂b^l, shaped like ``biases``.
+        """
+        X, Y = self._check_xy(X, Y)
+        return _backprop(
+            self.weights, self.biases, self.activation_functions, self.cost_function, X, Y, self.xp
+        )
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, Any]:
+        """Cost and (for classification) accuracy on data X with labels or targets y.
+
+        Returns
+        -------
+        dict with ``cost`` (mean cost), ``n`` (samples) and, when the network has several
+        outputs, ``correct`` (rows whose largest output is the label, or the target's largest
+        entry) and ``accuracy`` (correct / n).
+        """
+        return self._evaluate(*self._check_xy(X, y))
+
+    def _evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Any]:
+        """``evaluate`` on arrays already checked and converted by ``_check_xy``."""
+        out: dict[str, Any] = {"cost": self._cost_sum(X, Y) / X.shape[0], "n": X.shape[0]}
+        if self.sizes[-1] > 1:
+            correct = 0
+            for s in self._blocks(X.shape[0]):
+                _, a = self._output(X[s])
+                correct += int(np.sum(np.argmax(a, axis=1) == np.argmax(Y[s], axis=1)))
+            out["correct"] = correct
+            out["accuracy"] = correct / X.shape[0]
+        return out
+
+    def accuracy(self, X: Any, y: Any) -> float:
+        """The fraction of rows of X whose predicted class is the label in y."""
+        scores = self.evaluate(X, y)
+        if "accuracy" not in scores:
+            raise ValueError("accuracy needs a network with several output neurons (classes)")
+        return float(scores["accuracy"])
+
+    # -- training ------------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 30,
+        batch_size: int = 10,
+        eta: float = 3.0,
+        validation_data: tuple[Any, Any] | None = None,
+        shuffle: bool = True,
+        seed: int | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> History:
+        """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, sizes[0])
+        y : array of shape (n_samples,) or (n_samples, sizes[-1])
+            Integer class labels (one-hot encoded for the output layer) or target rows.
+        epochs, batch_size, eta, shuffle, seed
+            See :class:`~deltaprop.training.config.TrainConfig`.
+        validation_data : (X_val, y_val), optional
+            Measured after every epoch (cost, and accuracy for classification).
+        callbacks : sequence of Callback
+            Hooks called during training (progress, diagnostics, early stopping).
+
+        Returns
+        -------
+        History
+            One row of figures per epoch.
+
+        Raises
+        ------
+        DivergenceError
+            When the cost becomes NaN or inf; the network keeps the weights it had at the
+            start of that epoch.
+        """
+        from .training.loop import train
+
+        config = TrainConfig(epochs, batch_size, eta, shuffle, seed)
+        X, Y = self._check_xy(X, y)
+        validation = None
+        if validation_data is not None:
+            validation = self._check_validation(validation_data)
+        return train(self, X, Y, config, validation=validation, callbacks=list(callbacks))
+
+    def _check_validation(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            X_val, y_val = data
+        except (TypeError, ValueError):
+            raise ValueError(
+                "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
+            ) from None
+        Xv = v.check_inputs(X_val, self.sizes[0], self.config.dtype, name="validation X")
+        softmax = self.activation_functions[-1].name == "softmax"
+        Yv = v.check_targets(
+            y_val, Xv.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax,
+            name="validation y",
+        )  # fmt: skip
+        return Xv, Yv
+
+    # -- files ---------------------------------------------------------------------------
+
+    def save(self, path: Any) -> None:
+        """Write the network to ``path`` (.npz arrays plus JSON metadata), atomically."""
+        from .io.model import save
+
+        save(self, path)

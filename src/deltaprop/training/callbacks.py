@@ -1,0 +1,63 @@
+"""Callbacks: how code outside the library watches (and may stop) a training run.
+
+The training loop never prints; it calls these hooks and the caller decides what to show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..core.activations import Array
+
+if TYPE_CHECKING:
+    from ..network import Network
+    from .config import TrainConfig
+    from .history import History
+
+
+class Step(NamedTuple):
+    """What one mini-batch step computed, handed to :meth:`Callback.on_batch_end`.
+
+    Lists are indexed by layer l = 2 … L (entry 0 is layer 2); ``activations`` starts at a^1.
+    The arrays are the loop's own: read them, do not keep or change them.
+    """
+
+    epoch: int  # counted from 1
+    batch: int  # counted from 1 within the epoch
+    n_batches: int  # mini-batches in this epoch
+    x: Array  # (m, n_1) the mini-batch's inputs
+    y: Array  # (m, n_L) its targets
+    zs: list[Array]  # z^l, (m, n_l)
+    activations: list[Array]  # a^l, (m, n_l), for l = 1 … L
+    deltas: list[Array]  # δ^l, (m, n_l)
+    nabla_w: list[Array]  # ∂C/∂w^l, (n_l, n_{l-1})
+    nabla_b: list[Array]  # ∂C/∂b^l, (n_l,)
+    cost: float  # the mini-batch's mean cost, before the update
+
+
+class Callback:
+    """Base class: override the hooks you need; the loop skips the rest cheaply."""
+
+    def on_train_begin(self, net: Network, config: TrainConfig) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
+        """Called at the start of each epoch (counted from 1)."""
+
+    def on_batch_end(self, step: Step) -> None:
+        """Called after each mini-batch's update. Costs time on every step: keep it short."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> bool | None:
+        """Called after each epoch with its figures (see :class:`History`).
+
+        Return True to stop training after this epoch.
+        """
+        return None
+
+    def on_train_end(self, history: History) -> None:
+        """Called once when training ends, also when it is stopped early."""
+
+
+def overrides(callback: Callback, hook: str) -> bool:
+    """Whether ``callback`` defines ``hook`` itself rather than inheriting the no-op."""
+    return getattr(type(callback), hook) is not getattr(Callback, hook)

@@ -1,0 +1,55 @@
+"""Optimisers: how a gradient becomes an update of the parameters.
+
+An optimiser is a small object with two methods, in the style of an ``(init, update)`` pair:
+``state = opt.init(params)`` builds its state as plain data (a dict of arrays and numbers, so
+a checkpoint can save it), and ``opt.update(params, grads, state, eta, xp)`` changes the
+parameter arrays in place. ``params`` and ``grads`` are matching flat lists: the weights
+w^2 … w^L followed by the biases b^2 … b^L.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..core.activations import Array
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Base class."""
+
+    name: ClassVar[str] = ""
+
+    def init(self, params: list[Array]) -> dict[str, Any]:
+        return {}
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SGD(Optimizer):
+    """Plain gradient descent, the seed's: w → w − η ∂C/∂w and b → b − η ∂C/∂b."""
+
+    name: ClassVar[str] = "sgd"
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        for p, g in zip(params, grads):
+            p -= eta * g
+
+
+OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (SGD(),)}
+
+
+def get_optimizer(name: str | Optimizer) -> Optimizer:
+    """Look up an optimiser by name, or pass an :class:`Optimizer` instance through."""
+    if isinstance(name, Optimizer):
+        return name
+    if isinstance(name, str) and name in OPTIMIZERS:
+        return OPTIMIZERS[name]
+    raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(sorted(OPTIMIZERS))}")

@@ -1,0 +1,155 @@
+"""BP1–BP4 checked by independent routes: finite differences, the literal per-sample
+algorithm of SPEC.md, and a tiny network worked by hand."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import deltaprop
+from deltaprop import Network
+
+# Every activation/cost pair deltaprop accepts, as (hidden, output, cost).
+PAIRS = [
+    (hidden, output, cost)
+    for hidden, output, cost in itertools.product(
+        ["sigmoid", "tanh", "relu", "identity"],
+        ["sigmoid", "tanh", "relu", "identity", "softmax"],
+        ["quadratic", "cross-entropy"],
+    )
+    if cost == "quadratic" or output in ("sigmoid", "softmax")
+]
+
+
+def _data(net: Network, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.standard_normal((n, net.sizes[0]))
+    if net.activation_functions[-1].name == "softmax":
+        Y = rng.dirichlet(np.ones(net.sizes[-1]), size=n)  # rows that sum to 1
+    else:
+        Y = rng.uniform(0.05, 0.95, (n, net.sizes[-1]))
+    return X, Y
+
+
+@pytest.mark.parametrize(("hidden", "output", "cost"), PAIRS)
+def test_gradcheck_every_activation_cost_pair(hidden: str, output: str, cost: str) -> None:
+    net = Network([4, 5, 3, 3], hidden, output, cost, init="normal", dtype="float64", seed=3)
+    X, Y = _data(net, 6, np.random.default_rng(4))
+    result = deltaprop.gradcheck(net, X, Y)
+    assert [lc.layer for lc in result.layers] == [2, 3, 4]
+    assert result.max_error < 1e-7, str(result)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _per_sample_gradient(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[list, list]:
+    """SPEC.md's algorithm, literally: one sample at a time as a column vector, sigmoid and
+    the quadratic cost, gradients summed over the batch and divided by m."""
+    sum_w = [np.zeros_like(w) for w in net.weights]
+    sum_b = [np.zeros_like(b) for b in net.biases]
+    for x, y in zip(X, Y):
+        a = x.reshape(-1, 1)  # a^1 = x
+        activations, zs = [a], []
+        for w, b in zip(net.weights, net.biases):  # forward: z^l = w^l a^(l-1) + b^l
+            z = w @ a + b.reshape(-1, 1)
+            a = _sigmoid(z)
+            zs.append(z)
+            activations.append(a)
+        n = len(net.weights)
+        delta = (
+            (activations[n] - y.reshape(-1, 1)) * _sigmoid(zs[n - 1]) * (1 - _sigmoid(zs[n - 1]))
+        )
+        for i in range(n - 1, -1, -1):  # BP3, BP4, then BP2 for the layer below
+            sum_b[i] += delta[:, 0]
+            sum_w[i] += delta @ activations[i].T
+            if i > 0:
+                sp = _sigmoid(zs[i - 1]) * (1 - _sigmoid(zs[i - 1]))
+                delta = (net.weights[i].T @ delta) * sp
+    m = X.shape[0]
+    return [s / m for s in sum_w], [s / m for s in sum_b]
+
+
+def test_batched_gradient_equals_mean_of_per_sample_gradients() -> None:
+    rng = np.random.default_rng(0)
+    net = Network([7, 6, 5, 4], dtype="float64", seed=1)
+    X, Y = rng.random((11, 7)), rng.random((11, 4))
+    nabla_w, nabla_b = net.backprop(X, Y)
+    ref_w, ref_b = _per_sample_gradient(net, X, Y)
+    for got, ref in zip(nabla_w + nabla_b, ref_w + ref_b):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    m=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+)
+def test_batched_equals_per_sample_on_random_shapes(sizes: list[int], m: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    net = Network(sizes, dtype="float64", seed=seed)
+    X, Y = rng.standard_normal((m, sizes[0])), rng.random((m, sizes[-1]))
+    nabla_w, nabla_b = net.backprop(X, Y)
+    ref_w, ref_b = _per_sample_gradient(net, X, Y)
+    for got, ref, p in zip(nabla_w + nabla_b, ref_w + ref_b, net.weights + net.biases):
+        assert got.shape == p.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_tiny_network_worked_by_hand() -> None:
+    # [1, 1, 1], sigmoid, quadratic cost, w^2 = 0.5, b^2 = 0, w^3 = 1, b^3 = 0; x = 1, y = 0.
+    net = Network([1, 1, 1], dtype="float64", seed=0)
+    net.weights[0][...] = 0.5
+    net.weights[1][...] = 1.0
+    net.biases[0][...] = 0.0
+    net.biases[1][...] = 0.0
+    # z^2 = 0.5·1 + 0 = 0.5;  a^2 = σ(0.5) = 0.6224593312
+    # z^3 = 1·a^2 + 0 = 0.6224593312;  a^3 = σ(z^3) = 0.6507776782
+    # C = ½ (a^3 − y)² = 0.2117557932
+    # BP1: δ^3 = (a^3 − y) σ'(z^3) = 0.6507776782 · a^3(1 − a^3) = 0.1478996995
+    # BP4: ∂C/∂w^3 = δ^3 a^2 = 0.0920615481;  BP3: ∂C/∂b^3 = δ^3
+    # BP2: δ^2 = w^3 δ^3 σ'(z^2) = 0.1478996995 · 0.2350037122 = 0.0347569784
+    # BP4: ∂C/∂w^2 = δ^2 x = 0.0347569784;  BP3: ∂C/∂b^2 = δ^2
+    X, Y = np.array([[1.0]]), np.array([[0.0]])
+    assert net.cost(X, Y) == pytest.approx(0.2117557932, abs=1e-10)
+    nabla_w, nabla_b = net.backprop(X, Y)
+    assert nabla_w[1][0, 0] == pytest.approx(0.0920615481, abs=1e-10)
+    assert nabla_b[1][0] == pytest.approx(0.1478996995, abs=1e-10)
+    assert nabla_w[0][0, 0] == pytest.approx(0.0347569784, abs=1e-10)
+    assert nabla_b[0][0] == pytest.approx(0.0347569784, abs=1e-10)
+
+
+def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:
+    # A saturated output neuron: σ'(z^L) ≈ 0, so the quadratic cost's δ^L vanishes while the
+    # cross-entropy cost's δ^L = a^L − y stays large (SPEC.md, learning slowdown).
+    quad = Network([1, 1], cost="quadratic", dtype="float64", seed=0)
+    ce = Network([1, 1], cost="cross-entropy", dtype="float64", seed=0)
+    for net in (quad, ce):
+        net.weights[0][...] = 10.0
+        net.biases[0][...] = 0.0
+    X, Y = np.array([[1.0]]), np.array([[0.0]])  # a^L = σ(10) ≈ 1, far from y = 0
+    (gw_quad,), _ = quad.backprop(X, Y)
+    (gw_ce,), _ = ce.backprop(X, Y)
+    a = 1 / (1 + math.exp(-10))
+    assert gw_ce[0, 0] == pytest.approx(a, rel=1e-12)  # δ^L = a − y
+    assert gw_quad[0, 0] == pytest.approx(a * a * (1 - a), rel=1e-9)  # δ^L = (a − y) σ'(z)
+    assert gw_quad[0, 0] < 1e-4 * gw_ce[0, 0]
+
+
+def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
+    # Warnings are errors in this test suite: overflow in exp would fail here.
+    for output, cost in [("sigmoid", "cross-entropy"), ("softmax", "cross-entropy"),
+                         ("sigmoid", "quadratic")]:  # fmt: skip
+        net = Network([2, 3], "sigmoid", output, cost, dtype="float32", seed=0)
+        net.weights[0][...] = 1e4
+        X = np.array([[1.0, 1.0], [-1.0, -1.0]], dtype=np.float32)
+        y = np.array([0, 1])
+        assert np.isfinite(net.cost(X, y))
+        for g in [*net.backprop(X, y)[0], *net.backprop(X, y)[1]]:
+            assert np.isfinite(g).all()
