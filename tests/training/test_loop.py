@@ -24,7 +24,8 @@ class Recorder(Callback):
         self.epochs: list[int] = []
         self.begun = self.ended = 0
 
-    def on_train_begin(self, net: Any, config: Any) -> None:
+    def on_train_begin(self, trainer: Any) -> None:
+        assert trainer.state.epoch == 0 and trainer.config.batch_size == 3
         self.begun += 1
 
     def on_batch_end(self, step: Step) -> None:

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..core.activations import Array
 
 if TYPE_CHECKING:
-    from ..network import Network
-    from .config import TrainConfig
     from .history import History
+    from .loop import Trainer
 
 
 class Step(NamedTuple):
@@ -38,8 +37,9 @@ class Step(NamedTuple):
 class Callback:
     """Base class: override the hooks you need; the loop skips the rest cheaply."""
 
-    def on_train_begin(self, net: Network, config: TrainConfig) -> None:
-        """Called once before the first epoch."""
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Called once before the first epoch; ``trainer.net``, ``trainer.config`` and
+        ``trainer.state`` (epoch, RNG and optimiser state, history) describe the run."""
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
         """Called at the start of each epoch (counted from 1)."""

@@ -82,7 +82,7 @@ class Trainer:
         (``Network.fit`` does that); validation targets may be one-hot rows.
         """
         for cb in self.callbacks:
-            cb.on_train_begin(self.net, self.config)
+            cb.on_train_begin(self)
         while self.state.epoch < self.config.epochs:
             epoch = self.state.epoch + 1
             logs = self.run_epoch(epoch, X, Y)
