@@ -159,7 +159,7 @@ def http_server() -> Iterator[LocalServer]:
             pass  # a client that timed out and left is expected here
 
     server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield LocalServer(f"http://127.0.0.1:{server.server_port}", routes, requests)
