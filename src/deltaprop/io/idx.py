@@ -1,0 +1,239 @@
+"""Reader for the IDX format that MNIST is distributed in.
+
+An IDX file is a 4-byte magic number, then one big-endian uint32 per dimension, then the
+data, big-endian, in C order::
+
+    byte 0, 1   zero
+    byte 2      type code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+                0x0D float32, 0x0E float64
+    byte 3      number of dimensions
+    4 * ndim    the dimensions, big-endian uint32
+    ...         prod(dims) * itemsize bytes of data
+
+MNIST's images have magic number 2051 (0x00000803: uint8, 3 dimensions) and its labels 2049
+(0x00000801: uint8, 1 dimension). Files may be gzip-compressed; that is detected from the
+gzip magic bytes ``1f 8b``, not from the file name.
+
+The reader never trusts the declared dimensions to size an allocation: it reads the data in
+bounded chunks and compares what is really there with what the header declares, so a header
+that claims 10**12 images fails at once with a :class:`~deltaprop.errors.FormatError`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import zlib
+from typing import Protocol
+
+import numpy as np
+
+from deltaprop.errors import FormatError
+
+__all__ = [
+    "IMAGES_MAGIC",
+    "LABELS_MAGIC",
+    "MAX_NDIM",
+    "read_idx",
+    "read_idx_images",
+    "read_idx_labels",
+]
+
+#: IDX type code -> big-endian NumPy dtype
+TYPE_CODES: dict[int, str] = {
+    0x08: "u1",
+    0x09: "i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
+#: the most dimensions accepted (MNIST-like files have 1 or 3; 4 allows N x H x W x C)
+MAX_NDIM = 4
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+_CHUNK = 1 << 20  # bytes read at a time from a gzip stream
+_TRAILING_COUNT_LIMIT = 1 << 26  # stop counting trailing bytes after this many
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _read_exactly(stream: _Reader, n: int) -> bytes:
+    """Read up to ``n`` bytes, fewer only at end of file."""
+    parts = []
+    while n > 0:
+        part = stream.read(n)
+        if not part:
+            break
+        parts.append(part)
+        n -= len(part)
+    return b"".join(parts)
+
+
+def _describe(magic: int) -> str:
+    if magic == IMAGES_MAGIC:
+        return "an image file"
+    if magic == LABELS_MAGIC:
+        return "a label file"
+    return f"type code 0x{(magic >> 8) & 0xFF:02X} with {magic & 0xFF} dimension(s)"
+
+
+def _parse_header(
+    stream: _Reader, name: str, expect_magic: int | None
+) -> tuple[np.dtype, tuple[int, ...]]:
+    head = _read_exactly(stream, 4)
+    if len(head) < 4:
+        raise FormatError(
+            f"{name}: file too short for an IDX header: found {len(head)} byte(s), "
+            "expected at least 4 (magic number)"
+        )
+    magic = int.from_bytes(head, "big")
+    if head[0] != 0 or head[1] != 0:
+        raise FormatError(
+            f"{name}: not an IDX file: the magic number must start with two zero bytes, "
+            f"found {head[:2].hex(' ')} (magic number {magic})"
+        )
+    if expect_magic is not None and magic != expect_magic:
+        wanted = "images" if expect_magic == IMAGES_MAGIC else "labels"
+        raise FormatError(
+            f"{name}: magic number {magic} means {_describe(magic)}, "
+            f"expected {expect_magic} ({wanted})"
+        )
+    code, ndim = head[2], head[3]
+    if code not in TYPE_CODES:
+        known = ", ".join(f"0x{c:02X}" for c in TYPE_CODES)
+        raise FormatError(f"{name}: unknown IDX type code 0x{code:02X}; expected one of {known}")
+    if not 1 <= ndim <= MAX_NDIM:
+        raise FormatError(
+            f"{name}: IDX header declares {ndim} dimensions; expected 1 to {MAX_NDIM}"
+        )
+    raw_dims = _read_exactly(stream, 4 * ndim)
+    if len(raw_dims) < 4 * ndim:
+        raise FormatError(
+            f"{name}: header truncated: {ndim} dimensions need {4 * ndim} bytes after the "
+            f"magic number, found {len(raw_dims)}"
+        )
+    dims = tuple(int.from_bytes(raw_dims[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
+    return np.dtype(TYPE_CODES[code]), dims
+
+
+def _read_data(stream: _Reader, name: str, expected: int, known_size: int | None) -> bytearray:
+    """Read exactly ``expected`` bytes of data and check that nothing follows them.
+
+    ``known_size`` is the number of bytes left in a raw file (None for a gzip stream, whose
+    decompressed size is only known by reading it).
+    """
+    if known_size is not None:
+        if known_size < expected:
+            raise FormatError(
+                f"{name}: data truncated: the header declares {expected} bytes of data, "
+                f"found {known_size}"
+            )
+        if known_size > expected:
+            raise FormatError(
+                f"{name}: {known_size - expected} unexpected trailing byte(s) after the "
+                f"{expected} bytes of data the header declares"
+            )
+    data = bytearray()
+    while len(data) < expected:  # grows with what is really there, never with the header
+        chunk = stream.read(min(_CHUNK, expected - len(data)))
+        if not chunk:
+            raise FormatError(
+                f"{name}: data truncated: the header declares {expected} bytes of data, "
+                f"found {len(data)}"
+            )
+        data += chunk
+    trailing = 0
+    while trailing < _TRAILING_COUNT_LIMIT and (chunk := stream.read(_CHUNK)):
+        trailing += len(chunk)
+    if trailing:
+        more = "at least " if trailing >= _TRAILING_COUNT_LIMIT else ""
+        raise FormatError(
+            f"{name}: {more}{trailing} unexpected trailing byte(s) after the {expected} bytes "
+            "of data the header declares"
+        )
+    return data
+
+
+def _read(path: str | os.PathLike[str], expect_magic: int | None) -> np.ndarray:
+    name = os.fspath(path)
+    with open(path, "rb") as raw:
+        is_gzip = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        if not is_gzip:
+            dtype, dims = _parse_header(raw, name, expect_magic)
+            left = os.fstat(raw.fileno()).st_size - raw.tell()
+            data = _read_data(raw, name, math.prod(dims) * dtype.itemsize, left)
+        else:
+            try:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                    dtype, dims = _parse_header(stream, name, expect_magic)
+                    expected = math.prod(dims) * dtype.itemsize
+                    data = _read_data(stream, name, expected, None)
+            except _GZIP_ERRORS as exc:
+                raise FormatError(f"{name}: corrupt or truncated gzip stream ({exc})") from exc
+    # native byte order, so that arithmetic on the result is not slowed down by byte swaps
+    array = np.frombuffer(data, dtype=dtype).reshape(dims)
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX file, raw or gzip-compressed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file. Gzip compression is detected from the content, not the name.
+
+    Returns
+    -------
+    numpy.ndarray, shape (d_1, ..., d_ndim)
+        The data, in native byte order, writeable, with the dtype the type code names
+        (uint8, int8, int16, int32, float32 or float64).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    deltaprop.errors.FormatError
+        If the file is not a well-formed IDX file: bad magic number, unknown type code,
+        0 or more than :data:`MAX_NDIM` dimensions, less or more data than the header
+        declares, or a corrupt gzip stream. The message names the file.
+    """
+    return _read(path, None)
+
+
+def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an MNIST-style image file (magic number 2051: uint8, 3 dimensions).
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n_images, n_rows, n_columns)
+
+    Raises
+    ------
+    deltaprop.errors.FormatError
+        If the file is not an IDX image file (for instance a label file, magic 2049), or is
+        malformed as described in :func:`read_idx`.
+    """
+    return _read(path, IMAGES_MAGIC)
+
+
+def read_idx_labels(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an MNIST-style label file (magic number 2049: uint8, 1 dimension).
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n_labels,)
+
+    Raises
+    ------
+    deltaprop.errors.FormatError
+        If the file is not an IDX label file (for instance an image file, magic 2051), or
+        is malformed as described in :func:`read_idx`.
+    """
+    return _read(path, LABELS_MAGIC)

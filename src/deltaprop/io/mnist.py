@@ -1,0 +1,238 @@
+"""The MNIST database of handwritten digits: finding, downloading and loading it.
+
+Where :func:`load_mnist` looks, in order:
+
+1. the ``path`` argument, a directory;
+2. the directory named by the environment variable ``DELTAPROP_DATA``;
+3. the per-user cache, ``$XDG_CACHE_HOME/deltaprop/mnist`` or ``~/.cache/deltaprop/mnist``
+   (see :func:`cache_dir`).
+
+In a directory given by the user (1 or 2) each file may be gzip'd or raw, under the standard
+name (``train-images-idx3-ubyte.gz``, ``train-images-idx3-ubyte``) or the dotted spelling
+(``train-images.idx3-ubyte``). Such files are validated structurally but not checksummed
+(they may have been re-compressed), and if any is missing the error lists them: an explicit
+location never silently falls back to a download elsewhere.
+
+Only the cache is downloaded into, and it holds only the canonical ``.gz`` files, whose MD5
+is checked every time: a cached file that no longer matches is fetched again. Downloads try
+each of :data:`MIRRORS` in turn and are written atomically (see :mod:`deltaprop.io.download`).
+Tests may replace :data:`MIRRORS`, :data:`MD5` and :data:`TIMEOUT`; they are read at call time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from deltaprop.errors import FormatError
+from deltaprop.io.download import DownloadError, fetch_from_mirrors, file_md5
+from deltaprop.io.idx import read_idx_images, read_idx_labels
+
+__all__ = ["MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
+
+#: base URLs serving the four canonical .gz files, tried in order
+MIRRORS: list[str] = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://yann.lecun.com/exdb/mnist/",
+]
+#: MD5 of the canonical .gz files that the mirrors serve
+MD5: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+#: seconds to wait for a mirror's connection and for each read
+TIMEOUT = 30.0
+ENV_VAR = "DELTAPROP_DATA"
+
+# the four files, by their standard names without ".gz"
+_STEMS = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+_SIDE = 28  # images are 28 x 28 pixels
+
+
+class MNIST(NamedTuple):
+    """A train/test split, batch-first. :func:`load_digits` returns the same layout.
+
+    Attributes
+    ----------
+    X_train : numpy.ndarray, shape (n_train, n_features)
+        Training inputs in [0, 1], float32 or float64, C-contiguous. For MNIST
+        n_train = 60000 and n_features = 784 (28 x 28 pixels, row by row).
+    y_train : numpy.ndarray of int64, shape (n_train,)
+        Training labels, 0-9.
+    X_test : numpy.ndarray, shape (n_test, n_features)
+        Test inputs, as ``X_train``; n_test = 10000 for MNIST.
+    y_test : numpy.ndarray of int64, shape (n_test,)
+        Test labels, 0-9.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def float_dtype(dtype: DTypeLike) -> np.dtype:
+    """Check that ``dtype`` names float32 or float64 and return it as a NumPy dtype."""
+    if dtype is not None:  # np.dtype(None) would quietly mean float64
+        try:
+            resolved = np.dtype(dtype)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if resolved in (np.dtype(np.float32), np.dtype(np.float64)):
+                return resolved
+    raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+
+
+def cache_dir() -> Path:
+    """The per-user download cache: ``$XDG_CACHE_HOME/deltaprop/mnist``, where that variable
+    is set to an absolute path, else ``~/.cache/deltaprop/mnist``."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "deltaprop" / "mnist"
+
+
+def _spellings(stem: str) -> list[str]:
+    dotted = stem.replace("-idx", ".idx")  # train-images.idx3-ubyte
+    return [stem + ".gz", stem, dotted, dotted + ".gz"]
+
+
+def _find_in(directory: Path, source: str, alternative: str) -> dict[str, Path]:
+    """The four files in a user-given directory, or FileNotFoundError naming what is missing."""
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"MNIST directory {directory} (from {source}) does not exist or is not a directory"
+        )
+    found: dict[str, Path] = {}
+    for key, stem in _STEMS.items():
+        for name in _spellings(stem):
+            if (directory / name).is_file():
+                found[key] = directory / name
+                break
+    missing = [stem for key, stem in _STEMS.items() if key not in found]
+    if missing:
+        raise FileNotFoundError(
+            f"MNIST file(s) missing from {directory} (from {source}): {', '.join(missing)} "
+            "(each may end in .gz or not, and may be spelled like train-images.idx3-ubyte). "
+            f"Put the files there, or {alternative} to download them into {cache_dir()}"
+        )
+    return found
+
+
+def _cached(directory: Path, download: bool) -> dict[str, Path]:
+    """The four canonical .gz files in the cache, downloading any missing or corrupt one."""
+    found: dict[str, Path] = {}
+    for key, stem in _STEMS.items():
+        name = stem + ".gz"
+        target = directory / name
+        md5 = MD5.get(name)
+        if target.is_file() and (md5 is None or file_md5(target) == md5):
+            found[key] = target
+            continue
+        problem = "does not match its MD5" if target.exists() else "is not there"
+        if not download:
+            raise FileNotFoundError(
+                f"MNIST file {target} {problem} and download=False: call load_mnist with "
+                f"download=True, or put the four files in a directory and set {ENV_VAR} to it"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fetch_from_mirrors(MIRRORS, name, target, md5, timeout=TIMEOUT)
+        except DownloadError as exc:
+            raise DownloadError(
+                f"{exc}\nMNIST could not be downloaded (offline?). Put the four files in a "
+                f"directory (gzip'd or not) and set {ENV_VAR} to it or pass "
+                "load_mnist(path=...); or copy the canonical, MD5-checked "
+                f"{', '.join(s + '.gz' for s in _STEMS.values())} into {directory}.",
+                exc.attempts,
+            ) from exc
+        found[key] = target
+    return found
+
+
+def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    images = read_idx_images(images_path)  # (n, 28, 28) uint8
+    if images.shape[1:] != (_SIDE, _SIDE):
+        raise FormatError(
+            f"{images_path}: images are {images.shape[1]}x{images.shape[2]} pixels, "
+            f"expected {_SIDE}x{_SIDE}"
+        )
+    labels = read_idx_labels(labels_path)  # (n,) uint8
+    if len(labels) != len(images):
+        raise FormatError(
+            f"{images_path} holds {len(images)} images but {labels_path} holds "
+            f"{len(labels)} labels; the two files must belong to the same set"
+        )
+    if len(labels) and labels.max() > 9:
+        index = int(np.argmax(labels > 9))
+        raise FormatError(
+            f"{labels_path}: label {labels[index]} at index {index} is out of range; "
+            "expected digits 0-9"
+        )
+    X = images.reshape(len(images), _SIDE * _SIDE).astype(dtype)  # (n, 784)
+    X /= 255  # exact pixel / 255, correctly rounded in the target dtype
+    return X, labels.astype(np.int64)
+
+
+def load_mnist(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    dtype: DTypeLike = "float32",
+    download: bool = True,
+) -> MNIST:
+    """Load MNIST: 60,000 training and 10,000 test images of handwritten digits.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A directory holding the four IDX files. If not given, ``$DELTAPROP_DATA`` is used,
+        and if that is unset, the per-user cache (see the module documentation).
+    dtype : {"float32", "float64"}, optional
+        The floating-point type of the images.
+    download : bool, optional
+        Whether to download files missing from (or corrupt in) the cache. Never used for
+        ``path`` or ``$DELTAPROP_DATA``: files missing there are an error.
+
+    Returns
+    -------
+    MNIST
+        ``(X_train, y_train, X_test, y_test)``: X of shape (60000, 784) and (10000, 784),
+        pixel / 255 in [0, 1], C-contiguous; y of int64, shape (60000,) and (10000,).
+
+    Raises
+    ------
+    FileNotFoundError
+        If files are missing from ``path`` or ``$DELTAPROP_DATA`` (the message lists them),
+        or from the cache when ``download=False``.
+    DownloadError
+        If a download is needed and every mirror fails; the message lists the mirrors tried
+        with their errors and where to put the files instead.
+    deltaprop.errors.FormatError
+        If a file is malformed, the images are not 28x28, image and label counts differ or
+        a label is outside 0-9.
+    ValueError
+        If ``dtype`` is not float32 or float64.
+    """
+    float_type = float_dtype(dtype)
+    if path is not None:
+        alternative = f"call load_mnist() without a path and with {ENV_VAR} unset"
+        files = _find_in(Path(path), "the path argument", alternative)
+    elif os.environ.get(ENV_VAR):
+        files = _find_in(Path(os.environ[ENV_VAR]), ENV_VAR, f"unset {ENV_VAR}")
+    else:
+        files = _cached(cache_dir(), download)
+    X_train, y_train = _load_split(files["train_images"], files["train_labels"], float_type)
+    X_test, y_test = _load_split(files["test_images"], files["test_labels"], float_type)
+    return MNIST(X_train, y_train, X_test, y_test)
