@@ -9,6 +9,7 @@ with mini-batch stochastic gradient descent over epochs.
 
 from .errors import DivergenceError, FormatError
 from .insight.gradcheck import GradcheckResult, gradcheck
+from .io.model import load
 from .network import Network, NetworkConfig
 from .training.callbacks import Callback, Step
 from .training.config import TrainConfig
@@ -28,4 +29,5 @@ __all__ = [
     "TrainConfig",
     "__version__",
     "gradcheck",
+    "load",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DivergenceError
+from ..training.config import TrainConfig
 from .progress import EpochPrinter, ProgressBar
 
 
@@ -35,7 +36,7 @@ def _reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 def _load_data(args: argparse.Namespace) -> Any:
     if args.dataset == "digits":
-        from ..io.mnist import load_digits
+        from ..io.digits import load_digits
 
         return load_digits(dtype=args.dtype)
     from ..io.mnist import load_mnist
@@ -49,8 +50,14 @@ def _out(args: argparse.Namespace, text: str) -> None:
 
 @_reported
 def train(args: argparse.Namespace) -> int:
-    from ..network import Network
+    from ..network import Network, NetworkConfig
 
+    # Check the network options before the (possibly slow) data loading.
+    NetworkConfig(
+        tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation, args.cost,
+        args.init, args.dtype,
+    )  # fmt: skip
+    TrainConfig(args.epochs, args.batch_size, args.eta, args.shuffle)
     data = _load_data(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:

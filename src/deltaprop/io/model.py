@@ -9,10 +9,11 @@ before any array data is read.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FormatError
-from .npzfile import read_npz, require, write_npz
+from .npzfile import Expected, read_npz, require, write_npz
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -43,25 +44,25 @@ def save(net: Network, path: str | os.PathLike[str]) -> None:
     write_npz(path, arrays, meta)
 
 
-def expected_arrays(
-    meta: dict[str, Any], where: str
-) -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
-    """The arrays a model file with this metadata must hold, with their shapes and dtypes."""
+def expected_arrays(meta: Mapping[str, Any]) -> Expected:
+    """The arrays a model file with this metadata must hold, with their shapes and dtypes.
+
+    Raises FormatError (``read_npz`` adds the file's name) for metadata that is not a
+    deltaprop model's.
+    """
     fmt = meta.get("format")
     if fmt != FORMAT:
-        raise FormatError(f"{where}: not a deltaprop model file (format field is {fmt!r})")
-    version = require(meta, "version", int, where)
+        raise FormatError(f"not a deltaprop model file (its format field is {fmt!r})")
+    version = require(meta, "version", int)
     if not 1 <= version <= VERSION:
         raise FormatError(
-            f"{where}: model format version {version} is not supported by this deltaprop "
+            f"model format version {version} is not supported by this deltaprop "
             f"(it reads versions 1 … {VERSION}); upgrade deltaprop to load it"
         )
-    sizes = require(meta, "sizes", list, where)
-    if len(sizes) < 2 or not all(type(n) is int and n > 0 for n in sizes):
-        raise FormatError(
-            f"{where}: metadata field 'sizes' must be a list of at least two positive integers, "
-            f"got {sizes!r}"
-        )
+    sizes = require(
+        meta, "sizes", list, "a list of at least two positive integers",
+        lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
+    )  # fmt: skip
     shapes: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         shapes[f"w_{i + 2}"] = ((n_out, n_in), _DTYPES)
@@ -83,20 +84,18 @@ def load(path: str | os.PathLike[str]) -> Network:
     from ..network import Network, NetworkConfig
 
     where = os.fspath(path)
-    meta, arrays = read_npz(path, lambda meta: expected_arrays(meta, where))
+    meta, arrays = read_npz(path, expected_arrays)
     try:
         config = NetworkConfig(
             tuple(meta["sizes"]),
-            require(meta, "activation", str, where),
-            require(meta, "output_activation", str, where),
-            require(meta, "cost", str, where),
-            require(meta, "init", str, where),
-            require(meta, "dtype", str, where),
-            meta.get("seed"),
+            activation=require(meta, "activation", str),
+            output_activation=require(meta, "output_activation", str),
+            cost=require(meta, "cost", str),
+            init=require(meta, "init", str),
+            dtype=require(meta, "dtype", str),
+            seed=meta.get("seed"),
         )
-    except ValueError as exc:
-        if isinstance(exc, FormatError):
-            raise
+    except ValueError as exc:  # FormatError from require, or NetworkConfig's own checks
         raise FormatError(f"{where}: invalid network configuration: {exc}") from None
     n_layers = len(config.sizes) - 1
     weights = [arrays[f"w_{i + 2}"] for i in range(n_layers)]
