@@ -15,9 +15,9 @@ import platform
 import time
 
 import numpy as np
-from deltaprop.io.mnist import load_mnist
 
 import deltaprop
+from deltaprop.io.mnist import load_mnist
 
 EXPERIMENTS = {
     # name: (Network keywords, fit keywords)
