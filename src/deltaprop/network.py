@@ -22,6 +22,8 @@ from .core.init import INITS, init_parameters
 from .training.callbacks import Callback
 from .training.config import TrainConfig
 from .training.history import History
+from .training.optimizers import Optimizer
+from .training.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,17 @@ class Network:
         self.activation_functions, self.cost_function = config.resolve()
         self.weights = [np.ascontiguousarray(w, dtype=config.dtype) for w in weights]
         self.biases = [np.ascontiguousarray(b, dtype=config.dtype) for b in biases]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickle (and deepcopy) the array namespace by its module name: modules don't pickle.
+        state = self.__dict__.copy()
+        state["xp"] = self.xp.__name__
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import importlib
+
+        self.__dict__.update(state, xp=importlib.import_module(state["xp"]))
 
     @classmethod
     def from_parameters(
@@ -288,6 +301,19 @@ class Network:
         shuffle: bool = True,
         seed: int | None = None,
         callbacks: Sequence[Callback] = (),
+        *,
+        optimizer: str | Optimizer = "sgd",
+        momentum: float = 0.9,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        dropout: float = 0.0,
+        schedule: str | Schedule = "constant",
+        plateau_patience: int = 10,
+        validation_split: float | None = None,
+        patience: int | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
 
@@ -301,7 +327,29 @@ class Network:
         validation_data : (X_val, y_val), optional
             Measured after every epoch (cost, and accuracy for classification).
         callbacks : sequence of Callback
-            Hooks called during training (progress, diagnostics, early stopping).
+            Hooks called during training (progress, diagnostics).
+        optimizer : str or Optimizer, default "sgd"
+            "sgd", "momentum", "nesterov" or "adam" (with ``momentum``, or ``beta1``,
+            ``beta2`` and ``epsilon``), or an :class:`~deltaprop.training.optimizers.Optimizer`.
+        l2, l1 : float, default 0
+            λ of the penalties (λ/2n) Σ w² and (λ/n) Σ |w| on the weights, n the number of
+            training samples; with SGD each step is w → (1 − ηλ/n) w − η ∂C_0/∂w.
+        dropout : float, default 0
+            Probability of dropping each hidden neuron in each training step (inverted
+            dropout; prediction always uses the whole network).
+        schedule : str or Schedule, default "constant"
+            "constant", "plateau" (halve η after ``plateau_patience`` epochs without a better
+            validation score; stop at η/128) or "cosine" (η down to 0 over ``epochs``).
+        validation_split : float or int, optional
+            Hold out the last rows of X as validation data: a fraction in (0, 1) or a number of
+            rows (MNIST's classic split is 10000). Not together with ``validation_data``.
+        patience : int, optional
+            Early stopping: stop after this many epochs without a better validation score
+            (accuracy for classification, else cost) and keep the best epoch's parameters.
+
+        Every keyword except ``X``, ``y``, ``validation_data`` and ``callbacks`` is a field of
+        :class:`~deltaprop.training.config.TrainConfig`, so
+        ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
 
         Returns
         -------
@@ -316,12 +364,30 @@ class Network:
         """
         from .training.loop import train
 
-        config = TrainConfig(epochs, batch_size, eta, shuffle, seed)
+        config = TrainConfig(
+            epochs, batch_size, eta, shuffle, seed,
+            optimizer.name if isinstance(optimizer, Optimizer) else optimizer,
+            momentum, beta1, beta2, epsilon, l2, l1, dropout,
+            schedule.name if isinstance(schedule, Schedule) else schedule,
+            plateau_patience, validation_split, patience,
+        )  # fmt: skip
         X, Y = self._check_xy(X, y)
         validation = None
         if validation_data is not None:
             validation = self._check_validation(validation_data)
-        return train(self, X, Y, config, validation=validation, callbacks=list(callbacks))
+        n_val = config.n_validation(X.shape[0])
+        if n_val:
+            if validation is not None:
+                raise ValueError(
+                    "give either validation_data or validation_split, not both: "
+                    "validation_split holds out the last rows of X as validation data"
+                )
+            X, validation, Y = X[:-n_val], (X[-n_val:], Y[-n_val:]), Y[:-n_val]
+        return train(
+            self, X, Y, config, validation=validation, callbacks=list(callbacks),
+            optimizer=optimizer if isinstance(optimizer, Optimizer) else None,
+            schedule=schedule if isinstance(schedule, Schedule) else None,
+        )  # fmt: skip
 
     def _check_validation(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
         try:

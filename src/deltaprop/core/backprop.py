@@ -15,6 +15,11 @@ per-sample equations of SPEC.md become, for a mini-batch of m rows,
 where C is the mean of the per-sample costs over the m rows. Row x of δ^l is the δ^l of
 sample x exactly as SPEC.md defines it; the 1/m of the mean enters only in BP3 and BP4.
 
+Dropout (optional, training only): ``forward`` and ``backward`` take ``masks``, one (m, n_l)
+array r^l per hidden layer with entries 0 (dropped) or 1/(1 − p) (kept). Layer l+1 then sees
+a^l ⊙ r^l in eq. 25 and BP4, and BP2 gains the same factor: δ^l = (δ^(l+1) w^(l+1)) ⊙ σ'(z^l)
+⊙ r^l. Without masks (``None``, the default) nothing changes and nothing extra is computed.
+
 Every function takes the array namespace ``xp`` and uses only Array API operations, so the
 same code runs on NumPy and on any library that follows the standard.
 """
@@ -38,25 +43,36 @@ def feedforward(
 
 
 def forward(
-    weights: list[Array], biases: list[Array], activations: list[Activation], x: Array, xp: Any
+    weights: list[Array],
+    biases: list[Array],
+    activations: list[Activation],
+    x: Array,
+    xp: Any,
+    *,
+    masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array]]:
     """The forward pass, keeping what the backward pass needs.
+
+    ``masks``, optional: the dropout masks r^l of the hidden layers l = 2 … L−1, (m, n_l).
 
     Returns
     -------
     zs : list of arrays
         z^l for l = 2 … L, each of shape (m, n_l).
     activations_out : list of arrays
-        a^l for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
+        a^l = σ(z^l) for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
+        With dropout these are before the masks: the next layer sees a^l ⊙ r^l.
     """
     zs: list[Array] = []
     a_list: list[Array] = [x]
     a = x
-    for w, b, sigma in zip(weights, biases, activations):
+    for i, (w, b, sigma) in enumerate(zip(weights, biases, activations)):
         z = a @ w.T + b  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) + (n_l,)
         a = sigma(z, xp)
         zs.append(z)
         a_list.append(a)
+        if masks is not None and i < len(masks):
+            a = a * masks[i]  # dropout: layer l+1 sees a^l ⊙ r^l
     return zs, a_list
 
 
@@ -68,10 +84,13 @@ def backward(
     a_list: list[Array],
     y: Array,
     xp: Any,
+    *,
+    masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array], list[Array]]:
     """BP1–BP4 over a mini-batch: the gradient of the mean cost of its m rows.
 
-    ``zs`` and ``a_list`` come from :func:`forward`; ``y`` holds the targets, shape (m, n_L).
+    ``zs`` and ``a_list`` come from :func:`forward`; ``y`` holds the targets, shape (m, n_L);
+    ``masks`` are the dropout masks that :func:`forward` was given, if any.
 
     Returns
     -------
@@ -91,11 +110,16 @@ def backward(
     delta = cost.delta(zs[n_layers - 1], a_list[n_layers], y, activations[n_layers - 1], xp)
     for i in range(n_layers - 1, -1, -1):  # layer l = i + 2, from L down to 2
         deltas[i] = delta
+        a_prev = a_list[i]
+        if masks is not None and i > 0:
+            a_prev = a_prev * masks[i - 1]  # dropout: layer l saw a^(l-1) ⊙ r^(l-1)
         nabla_b[i] = xp.sum(delta, axis=0) * inv_m  # BP3
-        nabla_w[i] = (delta.T @ a_list[i]) * inv_m  # BP4: (n_l, m) @ (m, n_{l-1})
+        nabla_w[i] = (delta.T @ a_prev) * inv_m  # BP4: (n_l, m) @ (m, n_{l-1})
         if i > 0:  # δ^1 of the input layer is never needed
             sigma_prime = activations[i - 1].prime(zs[i - 1], a_list[i], xp)
             delta = (delta @ weights[i]) * sigma_prime  # BP2: (m, n_l) @ (n_l, n_{l-1})
+            if masks is not None:
+                delta = delta * masks[i - 1]  # dropout: BP2 ⊙ r^(l-1); dropped neurons get δ = 0
     return nabla_w, nabla_b, deltas
 
 

@@ -4,15 +4,30 @@ An optimiser is a small object with two methods, in the style of an ``(init, upd
 ``state = opt.init(params)`` builds its state as plain data (a dict of arrays and numbers, so
 a checkpoint can save it), and ``opt.update(params, grads, state, eta, xp)`` changes the
 parameter arrays in place. ``params`` and ``grads`` are matching flat lists: the weights
-w^2 … w^L followed by the biases b^2 … b^L.
+w^2 … w^L followed by the biases b^2 … b^L. The optimiser's own hyper-parameters (μ, β1, β2,
+ε) are fields of the frozen object; η is passed to every update, so a schedule can change it.
+
+With θ a parameter, g = ∂C/∂θ the mini-batch gradient and η the learning rate:
+
+- ``sgd``:      θ → θ − η g
+- ``momentum``: v → μ v − η g;  θ → θ + v                       (v, the velocity, starts at 0)
+- ``nesterov``: v → μ v − η g;  θ → θ + μ v − η g               (the look-ahead form: the
+  gradient at θ stands for the gradient at the point momentum is carrying θ to)
+- ``adam``:     m → β1 m + (1 − β1) g;  v → β2 v + (1 − β2) g²;  t → t + 1;
+  θ → θ − η_t m / (√v + ε) with η_t = η √(1 − β2^t) / (1 − β1^t)  (Kingma & Ba 2015, the
+  bias-corrected update in the form of their section 2)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._validation import check_fraction, check_positive_float
 from ..core.activations import Array
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -22,11 +37,13 @@ class Optimizer:
     name: ClassVar[str] = ""
 
     def init(self, params: list[Array]) -> dict[str, Any]:
+        """The optimiser's state for ``params``, as plain data (empty for plain SGD)."""
         return {}
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        """Change ``params`` (and ``state``) in place, given the gradient ``grads``."""
         raise NotImplementedError
 
 
@@ -43,7 +60,87 @@ class SGD(Optimizer):
             p -= eta * g
 
 
-OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (SGD(),)}
+@dataclass(frozen=True)
+class Momentum(Optimizer):
+    """Momentum: a velocity v → μ v − η g accumulates the gradients and θ → θ + v.
+
+    ``momentum`` is μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+    """
+
+    momentum: float = 0.9
+    name: ClassVar[str] = "momentum"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "momentum", check_fraction("momentum", self.momentum))
+
+    def init(self, params: list[Array]) -> dict[str, Any]:
+        # p * 0: zeros of p's shape and dtype, in p's own array library
+        return {"velocity": [p * 0 for p in params]}
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        for p, g, v in zip(params, grads, state["velocity"]):
+            v *= self.momentum
+            v -= eta * g  # v → μ v − η g
+            p += v
+
+
+@dataclass(frozen=True)
+class Nesterov(Momentum):
+    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step)."""
+
+    name: ClassVar[str] = "nesterov"
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        mu = self.momentum
+        for p, g, v in zip(params, grads, state["velocity"]):
+            step = eta * g
+            v *= mu
+            v -= step  # v → μ v − η g
+            p += mu * v - step
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam: per-parameter steps from running means of g and g² (Kingma & Ba 2015).
+
+    ``beta1`` and ``beta2`` (0 ≤ β < 1) are the decay rates of the two means, ``epsilon``
+    (> 0) keeps the division finite. The usual η is about 0.001.
+    """
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    name: ClassVar[str] = "adam"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta1", check_fraction("beta1", self.beta1))
+        object.__setattr__(self, "beta2", check_fraction("beta2", self.beta2))
+        object.__setattr__(self, "epsilon", check_positive_float("epsilon", self.epsilon))
+
+    def init(self, params: list[Array]) -> dict[str, Any]:
+        return {"t": 0, "m": [p * 0 for p in params], "v": [p * 0 for p in params]}
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        b1, b2 = self.beta1, self.beta2
+        state["t"] = t = int(state["t"]) + 1
+        eta_t = eta * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)  # bias correction of m and v
+        for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+            m *= b1
+            m += (1.0 - b1) * g  # m → β1 m + (1 − β1) g
+            v *= b2
+            v += (1.0 - b2) * (g * g)  # v → β2 v + (1 − β2) g²
+            p -= eta_t * (m / (xp.sqrt(v) + self.epsilon))
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    opt.name: opt for opt in (SGD(), Momentum(), Nesterov(), Adam())
+}  # each with its default hyper-parameters
 
 
 def get_optimizer(name: str | Optimizer) -> Optimizer:
@@ -53,3 +150,15 @@ def get_optimizer(name: str | Optimizer) -> Optimizer:
     if isinstance(name, str) and name in OPTIMIZERS:
         return OPTIMIZERS[name]
     raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(sorted(OPTIMIZERS))}")
+
+
+def optimizer_from_config(config: TrainConfig) -> Optimizer:
+    """The optimiser ``config.optimizer`` names, with the hyper-parameters ``config`` gives."""
+    name = config.optimizer
+    if name == "momentum":
+        return Momentum(config.momentum)
+    if name == "nesterov":
+        return Nesterov(config.momentum)
+    if name == "adam":
+        return Adam(config.beta1, config.beta2, config.epsilon)
+    return get_optimizer(name)
