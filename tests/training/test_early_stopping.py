@@ -129,3 +129,26 @@ def test_fit_keywords_are_the_train_config_fields_with_the_same_defaults() -> No
 def test_train_config_checks_every_field(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kwargs)
+
+
+def test_a_run_in_pieces_ends_like_a_run_in_one_go() -> None:
+    from deltaprop.training.loop import Trainer
+
+    X, y = _blobs(120)
+    Xv, yv = _blobs(60, seed=1)
+    nets = [Network([3, 8, 3], "tanh", "softmax", "cross-entropy", dtype="float64", seed=0)
+            for _ in range(2)]  # fmt: skip
+    validation = nets[0]._check_xy(Xv, yv)
+    config = TrainConfig(epochs=8, batch_size=10, eta=0.5, optimizer="momentum", patience=3,
+                         schedule="cosine", seed=2)  # fmt: skip
+    whole = Trainer(nets[0], config)
+    whole.run(*nets[0]._check_xy(X, y), validation)
+    pieces = Trainer(nets[1], config)
+    for _ in range(config.epochs):  # one epoch per call, as partial_fit trains
+        history = pieces.run(*nets[1]._check_xy(X, y), validation, epochs=1)
+        if "stopped" in history.rows[-1]:
+            break
+    assert "stopped" in whole.state.history.rows[-1]  # early, so the best weights came back
+    assert pieces.state.history["val_cost"] == whole.state.history["val_cost"]
+    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_array_equal(p, q)

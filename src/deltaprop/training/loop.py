@@ -121,6 +121,7 @@ class Trainer:
             )
         self.n_samples = X.shape[0]
         end = self.config.epochs if epochs is None else self.state.epoch + epochs
+        stop = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
         while self.state.epoch < end:
@@ -142,7 +143,8 @@ class Trainer:
                 stop = bool(cb.on_epoch_end(epoch, logs)) or stop
             if stop:
                 break
-        if self.stopper is not None:
+        finished = stop or self.state.epoch >= self.config.epochs  # not just a piece of a run
+        if self.stopper is not None and finished:
             self.stopper.restore(self.params, self.state.stopping_state)
         for cb in self.callbacks:
             cb.on_train_end(self.state.history)
