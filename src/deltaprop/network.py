@@ -312,7 +312,7 @@ class Network:
         dropout: float = 0.0,
         schedule: str | Schedule = "constant",
         plateau_patience: int = 10,
-        validation_split: float | None = None,
+        validation_split: float | int | None = None,
         patience: int | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").

@@ -62,7 +62,7 @@ class _DeltapropEstimator(BaseEstimator):
         dropout: float = 0.0,
         schedule: str = "constant",
         plateau_patience: int = 10,
-        validation_split: float | None = None,
+        validation_split: float | int | None = None,
         patience: int | None = None,
         shuffle: bool = True,
         random_state: int | np.random.RandomState | None = None,
@@ -158,6 +158,8 @@ class _DeltapropEstimator(BaseEstimator):
         if "val_cost" in history:
             key = "val_accuracy" if "val_accuracy" in history else "val_cost"
             self.validation_scores_ = list(history[key])
+        elif hasattr(self, "validation_scores_"):
+            del self.validation_scores_  # from an earlier fit with validation
 
     def _outputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "net_")

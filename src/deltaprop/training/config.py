@@ -24,8 +24,9 @@ class TrainConfig:
     optimisers, regularisation, schedules, validation and early stopping practitioners use.
 
     Each field is also a ``Network.fit`` keyword and a ``deltaprop train`` option (``l2`` is
-    ``--l2``, ``batch_size`` is ``--batch-size``, ...). Every field is a plain number, string
-    or None, so a configuration saves as JSON.
+    ``--l2``, ``batch_size`` is ``--batch-size``; ``validation_split`` is ``--validation`` and
+    ``shuffle`` is ``--no-shuffle``). Every field is a plain number, string or None, so a
+    configuration saves as JSON.
     """
 
     epochs: int = 30  # passes over the training data
