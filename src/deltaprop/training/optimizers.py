@@ -4,7 +4,10 @@ An optimiser is a small object with two methods, in the style of an ``(init, upd
 ``state = opt.init(params)`` builds its state as plain data (a dict of arrays and numbers, so
 a checkpoint can save it), and ``opt.update(params, grads, state, eta, xp)`` changes the
 parameter arrays in place. ``params`` and ``grads`` are matching flat lists: the weights
-w^2 … w^L followed by the biases b^2 … b^L.
+w^2 … w^L followed by the biases b^2 … b^L. In training they are
+:class:`~deltaprop.core.workspace.ArrayList` s whose ``.flat`` attribute, when not None, is the
+one 1-D buffer all their arrays are views of: an optimiser that treats every number alike may
+update that buffer in one operation instead of one per array.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class SGD(Optimizer):
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
+        if flat_p is not None and flat_g is not None:
+            params, grads = [flat_p], [flat_g]  # the same numbers, one operation for all
         for p, g in zip(params, grads):
             p -= eta * g
 
