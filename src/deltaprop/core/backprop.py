@@ -60,7 +60,7 @@ def forward(
         a^l for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
     """
     ws = workspace or UNBUFFERED
-    matmul = ops_for(xp).matmul
+    matmul = (workspace.ops if workspace is not None else ops_for(xp)).matmul
     zs: list[Array] = []
     a_list: list[Array] = [x]
     a = x
@@ -117,7 +117,7 @@ def backward_with_cost(
 ) -> tuple[list[Array], list[Array], list[Array], Array]:
     """:func:`backward`, also returning Σ_x C_x over the m rows (a 0-d array), which BP1
     computes on the way for the quadratic cost."""
-    ops = ops_for(xp)
+    ops = workspace.ops if workspace is not None else ops_for(xp)
     ws = workspace or UNBUFFERED
     n_layers = len(weights)  # L − 1 layers of weights
     m = y.shape[0]

@@ -97,6 +97,10 @@ class Trainer:
         self._ops = ops_for(net.xp)
         self._workspaces: dict[int, Workspace] = {}  # by mini-batch size (the last may be short)
         self._chunk_buffers: tuple[Any, Any] | None = None
+        # Numbers of X gathered at a time: on the CPU few enough that the chunk is still in
+        # the L2 cache when its mini-batches are used (measured: 2^16 beats 2^20 by ~10 µs a
+        # step of the classic network); on a GPU many, since each chunk ends with a read-back.
+        self._chunk_numbers = 1 << 16 if net.backend.name == "numpy" else 1 << 22
         self.rng = np.random.default_rng(config.seed)
         if state is None:
             state = TrainState(optimizer_state=self.optimizer.init(self.params))
@@ -144,8 +148,10 @@ class Trainer:
         order = None
         if self.config.shuffle:  # drawn on the host, so every backend sees the same order
             order = self.net.backend.asarray(self.rng.permutation(n))
-        costs = xp.zeros((n_batches,), dtype=X.dtype, device=self.net.backend.device)  # Σ_x C_x
-        rows = max(1, (1 << 20) // (m * X.shape[1])) * m  # a chunk: whole mini-batches, ~1M numbers
+        per_chunk = max(1, self._chunk_numbers // (m * X.shape[1]))  # mini-batches per chunk
+        rows = per_chunk * m
+        costs = xp.zeros((per_chunk,), dtype=X.dtype, device=self.net.backend.device)  # Σ_x C_x
+        cost_sum = 0.0
         t0 = time.perf_counter()
         # A diverging run overflows before its cost turns inf or NaN; the check below reports
         # it once, clearly, instead of NumPy warning on every operation on the way there.
@@ -157,7 +163,7 @@ class Trainer:
                 for j, s in enumerate(range(0, k, m)):
                     x, y = xs[s : min(k, s + m), :], ys[s : min(k, s + m), :]
                     zs, a_list, deltas, total, nabla_w, nabla_b = self._step(x, y)
-                    costs[first + j] = total
+                    costs[j] = total
                     if batch_hooks:
                         cost = float(total) / x.shape[0]
                         if not math.isfinite(cost):
@@ -168,13 +174,14 @@ class Trainer:
                             cb.on_batch_end(step)
                 # One check per chunk, not per step: reading a number back stalls a GPU, and
                 # the first non-finite cost is found exactly all the same.
-                chunk = costs[first : first + -(-k // m)]
+                chunk = costs[: -(-k // m)]
                 if not bool(xp.all(xp.isfinite(chunk))):
                     bad = int(xp.argmax(xp.astype(~xp.isfinite(chunk), xp.int8)))
                     self._diverged(start_params, epoch, first + bad + 1, float(chunk[bad]))
+                cost_sum += float(xp.sum(chunk))
         return {
             "epoch": epoch,
-            "train_cost": float(xp.sum(costs)) / n,
+            "train_cost": cost_sum / n,
             "seconds": time.perf_counter() - t0,
             "eta": self.config.eta,
         }
