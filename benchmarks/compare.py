@@ -107,9 +107,17 @@ def main() -> None:
     parser.add_argument("--configs", nargs="*", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--skip", nargs="*", choices=CONTENDERS, default=[])
     parser.add_argument("--data-dir")
+    parser.add_argument(
+        "--torch-threads", type=int, help="torch.set_num_threads for the PyTorch contenders "
+        "(default: PyTorch's own choice; 1 can be far faster on a machine whose cores are busy)",
+    )  # fmt: skip
     parser.add_argument("--worker", nargs=3, metavar=("CONFIG", "CONTENDER", "DTYPE"))
     args = parser.parse_args()
     if args.worker:
+        if args.torch_threads and args.worker[1].startswith("torch"):
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
         print(json.dumps(worker(*args.worker, args.data_dir)))
         return
     _header()
@@ -123,7 +131,7 @@ def main() -> None:
         for dtype in dtypes:
             results = {}
             for contender in (c for c in CONTENDERS if c not in args.skip):
-                results[contender] = r = _run(name, contender, dtype, args.data_dir)
+                results[contender] = r = _run(name, contender, dtype, args)
                 if "error" in r:
                     print(f"  {contender + ' ' + dtype:<22}  failed: {r['error']}")
                     continue
@@ -143,13 +151,18 @@ def main() -> None:
             if "seconds" in results.get("loop", {}):
                 summary.append(f"{results['loop']['seconds'] / dp:.1f}x faster than the loop")
             print("  => " + "; ".join(summary))
+        if "loop" not in args.skip:
+            print(f"  (the loop is timed on {LOOP_FRACTION:.0%} of the epoch: its accuracy is "
+                  f"after that part only)")  # fmt: skip
     print(f"\nload average after the run: {os.getloadavg()}")
 
 
-def _run(config: str, contender: str, dtype: str, data_dir: str | None) -> dict:
+def _run(config: str, contender: str, dtype: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--worker", config, contender, dtype]
-    if data_dir:
-        cmd += ["--data-dir", data_dir]
+    if args.data_dir:
+        cmd += ["--data-dir", args.data_dir]
+    if args.torch_threads:
+        cmd += ["--torch-threads", str(args.torch_threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=os.path.dirname(__file__))
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["no output"]
@@ -163,7 +176,8 @@ def _header() -> None:
     import deltaprop
 
     print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, Python "
-          f"{platform.python_version()}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")  # fmt: skip
+          f"{platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()}")  # fmt: skip
     try:
         from threadpoolctl import threadpool_info
 

@@ -47,15 +47,16 @@ def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
     return weights, [b[:, 0] for b in biases]
 
 
-def torch_by_hand(X, Y, weights, biases, order, m, eta, cost, n_batches):
-    """PyTorch tensors, BP1–BP4 written by hand, updates in place: the fast way to write it."""
+def torch_by_hand(X, Y, weights, biases, order, m, eta, cost, n_batches, device="cpu"):
+    """PyTorch tensors, BP1–BP4 written by hand, updates in place: the fast way to write it.
+    The data moves to ``device`` once, before the epoch."""
     import torch
 
     with torch.no_grad():
-        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-        idx = torch.from_numpy(order)
-        W = [torch.from_numpy(w.copy()) for w in weights]
-        B = [torch.from_numpy(b.copy()) for b in biases]
+        Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
+        idx = torch.as_tensor(order, device=device)
+        W = [torch.tensor(w, device=device) for w in weights]
+        B = [torch.tensor(b, device=device) for b in biases]
         for k in range(n_batches):
             batch = idx[k * m : (k + 1) * m]
             x, y = Xt[batch], Yt[batch]
@@ -75,24 +76,26 @@ def torch_by_hand(X, Y, weights, biases, order, m, eta, cost, n_batches):
                     delta = (delta @ W[j]) * a * (1 - a)
                 W[j].sub_(grad_w, alpha=scale)
                 B[j].sub_(grad_b, alpha=scale)
-    return [w.numpy() for w in W], [b.numpy() for b in B]
+    return [w.cpu().numpy() for w in W], [b.cpu().numpy() for b in B]
 
 
-def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches):
+def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches, device="cpu"):
     """The idiomatic PyTorch: ``nn.Linear`` layers, autograd and ``optim.SGD``."""
     import torch
     from torch import nn
 
     layers = []
     for w, b in zip(weights, biases):
-        linear = nn.Linear(w.shape[1], w.shape[0], dtype=torch.from_numpy(w).dtype)
+        dtype = torch.from_numpy(w).dtype
+        linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, device=device)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(w))
             linear.bias.copy_(torch.from_numpy(b))
         layers += [linear, nn.Sigmoid()]
     model = nn.Sequential(*layers[:-1])  # the last sigmoid is applied in the loss below
     optimizer = torch.optim.SGD(model.parameters(), lr=eta)
-    Xt, Yt, idx = torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(order)
+    Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
+    idx = torch.as_tensor(order, device=device)
     for k in range(n_batches):
         batch = idx[k * m : (k + 1) * m]
         x, y = Xt[batch], Yt[batch]
@@ -107,8 +110,8 @@ def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches):
         optimizer.step()
     linears = [layer for layer in model if isinstance(layer, nn.Linear)]
     return (
-        [layer.weight.detach().numpy() for layer in linears],
-        [layer.bias.detach().numpy() for layer in linears],
+        [layer.weight.detach().cpu().numpy() for layer in linears],
+        [layer.bias.detach().cpu().numpy() for layer in linears],
     )
 
 
@@ -129,12 +132,12 @@ def sklearn_mlp(X, Y, weights, biases, order, m, eta, cost, n_batches):
         hidden_layer_sizes=tuple(w.shape[0] for w in weights[:-1]),
         activation="logistic", solver="sgd", alpha=0.0, momentum=0.0,
         nesterovs_momentum=False, learning_rate="constant", learning_rate_init=eta,
-        batch_size=m, max_iter=1, shuffle=True, random_state=0, tol=0.0,
-        warm_start=True, early_stopping=False,
+        batch_size=m, max_iter=1, shuffle=True, random_state=0, tol=0.0, early_stopping=False,
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.partial_fit(X[:m], labels[:m], classes=np.arange(Y.shape[1]))
+        clf.partial_fit(X[:m], labels[:m], classes=np.arange(Y.shape[1]))  # builds the layers
+        clf.set_params(warm_start=True)  # then fit continues from the weights set here
         clf.coefs_ = [w.T.copy() for w in weights]
         clf.intercepts_ = [b.copy() for b in biases]
         clf.fit(X[rows], labels[rows])  # one epoch over the same rows

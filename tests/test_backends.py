@@ -215,3 +215,35 @@ def test_missing_cupy_says_what_to_install() -> None:
 def test_torch_without_cuda_says_so() -> None:
     with pytest.raises(BackendUnavailable, match=r"needs a CUDA build of PyTorch and an NVIDIA"):
         get_backend("torch", "cuda")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """PyTorch's own thread pool fights NumPy's BLAS threads for 2 cores: one thread keeps the
+    torch-CPU tests fast and their timing irrelevant to the result."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.skipif(not _has("torch") or not _has("array_api_compat"), reason="needs torch")
+def test_numpy_and_torch_float64_give_the_same_accuracy_curve(mnist_dir, one_torch_thread):
+    # The classic experiment on 3,000 MNIST images for 3 epochs, same seeds: the test
+    # accuracy after every epoch agrees to 1e-6 (the same images right), and so does the cost.
+    from deltaprop.io import load_mnist
+
+    data = load_mnist(mnist_dir, dtype="float64")
+    X, y = data.X_train[:3000], data.y_train[:3000]
+    validation = (data.X_test[:2000], data.y_test[:2000])
+    histories = []
+    for backend in ("numpy", "torch"):
+        net = Network([784, 30, 10], dtype="float64", seed=1, backend=backend)
+        histories.append(net.fit(X, y, epochs=3, seed=1, validation_data=validation))
+    (a, b) = histories
+    np.testing.assert_allclose(b["val_accuracy"], a["val_accuracy"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(b["val_cost"], a["val_cost"], rtol=1e-6)
+    np.testing.assert_allclose(b["train_cost"], a["train_cost"], rtol=1e-6)
+    assert a["val_accuracy"][-1] > 0.6  # it learned (measured: 72% on this small run)
