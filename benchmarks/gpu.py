@@ -58,7 +58,7 @@ def _torch(style: str, X, y, sizes, cost, m, eta, init, epochs) -> float:
     Y = np.eye(sizes[-1], dtype=np.float32)[y]
     run = torch_by_hand if style == "hand" else torch_autograd
     seconds = 0.0
-    for epoch in range(epochs):
+    for _ in range(epochs):
         order = np.random.default_rng(1).permutation(X.shape[0])
         torch.cuda.synchronize()
         t0 = time.perf_counter()

@@ -4,9 +4,9 @@ deltaprop's core is written once against the Python Array API standard; a backen
 the namespace ``xp`` it computes with:
 
 - ``"numpy"`` (the default): NumPy on the CPU; no dependency beyond NumPy.
-- ``"cupy"``: CuPy on an NVIDIA GPU (``pip install cupy-cuda12x "deltaprop[gpu]"``).
+- ``"cupy"``: CuPy on an NVIDIA GPU (``pip install cupy-cuda12x "deltaprop[backends]"``).
 - ``"torch"``: PyTorch tensors on the CPU or, with ``device="cuda"``, a GPU
-  (``pip install torch "deltaprop[gpu]"``).
+  (``pip install torch "deltaprop[backends]"``).
 - an Array API namespace object itself, e.g. ``array_api_strict``, which the test suite uses to
   prove that the core needs nothing outside the standard.
 
@@ -172,7 +172,7 @@ def _import(module: str, message: str) -> Any:
 def _compat(name: str) -> Any:
     return _import(
         f"array_api_compat.{name}",
-        f"backend {name!r} needs array-api-compat: pip install 'deltaprop[gpu]'",
+        f"backend {name!r} needs array-api-compat: pip install 'deltaprop[backends]'",
     )
 
 
