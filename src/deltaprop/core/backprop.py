@@ -140,12 +140,11 @@ def backward_with_cost(
         # gradients (∂C/∂w^l is n_l × n_{l-1}, much larger for a small mini-batch).
         delta_mean = ops.multiply(delta, inv_m, out=ws.scratch[i])
         grads_b[i] = ops.sum_rows(delta_mean, out=out_b[i])  # BP3
-        grads_w[i] = ops.matmul(
-            delta_mean.T, a_list[i], out=out_w[i]
-        )  # BP4: (n_l, m) @ (m, n_{l-1})
+        grads_w[i] = ops.matmul(delta_mean.T, a_list[i], out=out_w[i])  # BP4: (n_l, m) @ (m, ·)
         if i > 0:  # δ^1 of the input layer is never needed
-            grad_a = ops.matmul(delta, weights[i], out=ws.delta[i - 1])  # (m, n_l) @ (n_l, n_{l-1})
-            delta = activations[i - 1].backward(  # BP2: ⊙ σ'(z^l)
+            # BP2: (δ^(l+1) w^(l+1)), (m, n_l) @ (n_l, n_{l-1}), then ⊙ σ'(z^l)
+            grad_a = ops.matmul(delta, weights[i], out=ws.delta[i - 1])
+            delta = activations[i - 1].backward(
                 grad_a, zs[i - 1], a_list[i], xp, scratch=ws.scratch[i - 1]
             )
     return grads_w, grads_b, deltas, total

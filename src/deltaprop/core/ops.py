@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -61,7 +61,7 @@ def _numpy_ops() -> Ops:
     )
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: a learning-rate schedule brings a new η every epoch
 def _numpy_scalar(value: float, dtype: Any) -> Array:
     return np.asarray(value, dtype=dtype)  # 0-d and read-only by convention: never written
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..core.activations import Array
+from ..core.ops import ops_for
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class SGD(Optimizer):
         flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
         if flat_p is not None and flat_g is not None:
             params, grads = [flat_p], [flat_g]  # the same numbers, one operation for all
+        ops = ops_for(xp)
         for p, g in zip(params, grads):
-            p -= eta * g
+            p -= ops.multiply(g, ops.scalar(eta, g.dtype))  # η in the parameters' dtype
 
 
 OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (SGD(),)}
