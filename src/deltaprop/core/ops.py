@@ -42,6 +42,9 @@ class Ops:
     #: a number as the library's fastest operand of that dtype: NumPy treats Python floats
     #: through a slower promotion path (about 1 µs per call), so it gets 0-d arrays
     scalar: Callable[[float, Any], Any]
+    #: numbers per piece when a long elementwise update is done piecewise so that its
+    #: temporary stays in the CPU's cache (None: in one go, as a GPU wants it)
+    cache_block: int | None = None
 
 
 def _numpy_ops() -> Ops:
@@ -58,6 +61,7 @@ def _numpy_ops() -> Ops:
         # indices are a permutation of valid rows, so clipping never changes them.
         take_rows=partial(np.take, axis=0, mode="clip"),
         scalar=_numpy_scalar,
+        cache_block=1 << 15,
     )
 
 

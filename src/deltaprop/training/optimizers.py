@@ -43,10 +43,15 @@ class SGD(Optimizer):
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        ops = ops_for(xp)
         flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
         if flat_p is not None and flat_g is not None:
-            params, grads = [flat_p], [flat_g]  # the same numbers, one operation for all
-        ops = ops_for(xp)
+            # The same numbers, a few operations for all of them. On the CPU in pieces, so
+            # that η ∂C/∂p is still in the cache when it is subtracted (for a large network
+            # that saves writing and reading back a temporary as large as the parameters).
+            n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
+            params = [flat_p[i : i + block] for i in range(0, n, block)]
+            grads = [flat_g[i : i + block] for i in range(0, n, block)]
         for p, g in zip(params, grads):
             p -= ops.multiply(g, ops.scalar(eta, g.dtype))  # η in the parameters' dtype
 
