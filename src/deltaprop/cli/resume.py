@@ -28,8 +28,12 @@ RESUMED_OPTIONS = ("sizes", "activation", "output_activation", "cost", "init", "
 _CHANGEABLE = ("epochs", "eta")
 
 
-def _flag(dest: str) -> str:
-    return "--no-shuffle" if dest == "shuffle" else "--" + dest.replace("_", "-")
+def _conflict(dest: str, given: Any, saved: Any) -> str:
+    if dest == "shuffle":  # only --no-shuffle can be given
+        return "--no-shuffle (the checkpoint's run shuffles)"
+    if dest == "sizes":
+        given, saved = ",".join(map(str, given)), ",".join(map(str, saved))
+    return f"--{dest.replace('_', '-')} {given} (the checkpoint has {saved})"
 
 
 def prepare(args: argparse.Namespace) -> Any:
@@ -62,7 +66,7 @@ def prepare(args: argparse.Namespace) -> Any:
         if given in (default, value):
             setattr(args, dest, value)
         elif dest not in _CHANGEABLE:
-            conflicts.append(f"{_flag(dest)} {given} (the checkpoint has {value})")
+            conflicts.append(_conflict(dest, given, value))
     if conflicts:
         raise ValueError(
             f"cannot change {', '.join(conflicts)} when resuming {args.checkpoint}: a resumed "
