@@ -119,7 +119,7 @@ def test_sigkill_at_many_random_points_resumes_bitwise(tmp_path: Path, every: in
 
 
 def test_a_checkpoint_killed_mid_write_is_the_old_or_the_new_one(tmp_path: Path) -> None:
-    kills = int(os.environ.get("DELTAPROP_WRITE_KILLS", "6"))
+    kills = int(os.environ.get("DELTAPROP_WRITE_KILLS", "4"))
     _kill_writers(tmp_path, kills, seed=0)
 
 
