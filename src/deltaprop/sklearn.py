@@ -89,6 +89,23 @@ class _DeltapropEstimator(BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
+    # -- pickling ------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The Trainer holds workspaces and views of the network's parameter buffer: pickle
+        # its configuration and plain-data state instead, and rebuild it on the way back.
+        state = dict(super().__getstate__())
+        trainer = state.pop("_trainer", None)
+        if trainer is not None:
+            state["_trainer_state"] = (trainer.config, trainer.state)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = state.pop("_trainer_state", None)
+        super().__setstate__(state)
+        if saved is not None:
+            self._trainer = Trainer(self.net_, saved[0], state=saved[1])
+
     # -- building ------------------------------------------------------------------------
 
     def _seed(self) -> int:

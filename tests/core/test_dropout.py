@@ -16,7 +16,7 @@ def _net_and_masks(hidden: str, p: float = 0.5, m: int = 7):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((m, 5))
     Y = rng.dirichlet(np.ones(3), size=m)
-    masks = dropout_masks(m, net.sizes, p, np.random.default_rng(9), "float64", np)
+    masks = dropout_masks(m, net.sizes, p, np.random.default_rng(9), "float64")
     return net, X, Y, masks
 
 
@@ -82,7 +82,7 @@ def test_masks_of_ones_and_no_masks_give_the_same_numbers() -> None:
 
 
 def test_masks_are_inverted_dropout_on_hidden_layers_only() -> None:
-    masks = dropout_masks(2000, (10, 50, 30, 4), 0.3, np.random.default_rng(0), "float32", np)
+    masks = dropout_masks(2000, (10, 50, 30, 4), 0.3, np.random.default_rng(0), "float32")
     assert [r.shape for r in masks] == [(2000, 50), (2000, 30)]  # none for input or output
     for r in masks:
         assert r.dtype == np.float32

@@ -16,6 +16,9 @@ import numpy as np
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
 from .progress import EpochPrinter, ProgressBar
+from .resume import RESUMED_OPTIONS, checkpointed, prepare
+
+__all__ = ["RESUMED_OPTIONS", "CommandError", "evaluate", "gradcheck", "train"]
 
 
 class CommandError(Exception):
@@ -72,6 +75,7 @@ def _practice_summary(config: TrainConfig) -> str:
 def train(args: argparse.Namespace) -> int:
     from ..network import Network, NetworkConfig
 
+    resumed = prepare(args)  # with --resume: the network and options of the checkpoint
     # Check the network options before the (possibly slow) data loading.
     NetworkConfig(
         tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation, args.cost,
@@ -114,6 +118,8 @@ def train(args: argparse.Namespace) -> int:
         f"samples; batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs; "
         f"{_practice_summary(config)}",
     )
+    if resumed is not None:
+        _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
     callbacks: list[Any] = []
     if not args.quiet:
         callbacks.append(EpochPrinter())
@@ -121,8 +127,12 @@ def train(args: argparse.Namespace) -> int:
             callbacks.append(ProgressBar())
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
-    history = net.fit(X, y, validation_data=test, callbacks=callbacks,
-                      **dataclasses.asdict(config))  # fmt: skip
+    with checkpointed(args):
+        history = net.fit(
+            X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every, resume=args.resume,
+            **dataclasses.asdict(config),
+        )  # fmt: skip
     best = history.best("val_accuracy")
     seconds = np.mean(history["seconds"])
     last = history.rows[-1]

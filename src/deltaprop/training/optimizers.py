@@ -4,8 +4,13 @@ An optimiser is a small object with two methods, in the style of an ``(init, upd
 ``state = opt.init(params)`` builds its state as plain data (a dict of arrays and numbers, so
 a checkpoint can save it), and ``opt.update(params, grads, state, eta, xp)`` changes the
 parameter arrays in place. ``params`` and ``grads`` are matching flat lists: the weights
-w^2 … w^L followed by the biases b^2 … b^L. The optimiser's own hyper-parameters (μ, β1, β2,
-ε) are fields of the frozen object; η is passed to every update, so a schedule can change it.
+w^2 … w^L followed by the biases b^2 … b^L. In training they are
+:class:`~deltaprop.core.workspace.ArrayList` s whose ``.flat`` attribute, when not None, is the
+one 1-D buffer all their arrays are views of: an optimiser that treats every number alike may
+update that buffer in one operation instead of one per array.
+
+The optimiser's own hyper-parameters (μ, β1, β2, ε) are fields of the frozen object; η is
+passed to every update, so a schedule can change it.
 
 With θ a parameter, g = ∂C/∂θ the mini-batch gradient and η the learning rate:
 
@@ -20,14 +25,37 @@ With θ a parameter, g = ∂C/∂θ the mini-batch gradient and η the learning 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._validation import check_fraction, check_positive_float
 from ..core.activations import Array
+from ..core.ops import ops_for
 
 if TYPE_CHECKING:
     from .config import TrainConfig
+
+
+def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
+    """Matching pieces of equally shaped arrays, one from each list, to update in place.
+
+    On the CPU, 1-D views of at most ``cache_block`` numbers, so that the temporaries of an
+    update (η g, g², m/(√v + ε), …) are still in the cache when they are used: for Adam on a
+    million-parameter network that halves the time of the update. Elsewhere, or for arrays
+    that are not contiguous (whose reshape would be a copy), the arrays themselves.
+    """
+    ops = ops_for(xp)
+    block = ops.cache_block if ops.writes_into else None
+    for arrays in zip(*lists):
+        size = math.prod(arrays[0].shape)
+        if block is None or size <= block or not all(a.flags.c_contiguous for a in arrays):
+            yield arrays
+            continue
+        flats = [a.reshape(-1) for a in arrays]  # views of contiguous arrays
+        for i in range(0, size, block):
+            yield tuple(f[i : i + block] for f in flats)
 
 
 @dataclass(frozen=True)
@@ -56,8 +84,17 @@ class SGD(Optimizer):
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        ops = ops_for(xp)
+        flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
+        if flat_p is not None and flat_g is not None:
+            # The same numbers, a few operations for all of them. On the CPU in pieces, so
+            # that η ∂C/∂p is still in the cache when it is subtracted (for a large network
+            # that saves writing and reading back a temporary as large as the parameters).
+            n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
+            params = [flat_p[i : i + block] for i in range(0, n, block)]
+            grads = [flat_g[i : i + block] for i in range(0, n, block)]
         for p, g in zip(params, grads):
-            p -= eta * g
+            p -= ops.multiply(g, ops.scalar(eta, g.dtype))  # η in the parameters' dtype
 
 
 @dataclass(frozen=True)
@@ -80,7 +117,7 @@ class Momentum(Optimizer):
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
-        for p, g, v in zip(params, grads, state["velocity"]):
+        for p, g, v in _pieces(xp, params, grads, state["velocity"]):
             v *= self.momentum
             v -= eta * g  # v → μ v − η g
             p += v
@@ -96,7 +133,7 @@ class Nesterov(Momentum):
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
         mu = self.momentum
-        for p, g, v in zip(params, grads, state["velocity"]):
+        for p, g, v in _pieces(xp, params, grads, state["velocity"]):
             step = eta * g
             v *= mu
             v -= step  # v → μ v − η g
@@ -130,7 +167,7 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         state["t"] = t = int(state["t"]) + 1
         eta_t = eta * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)  # bias correction of m and v
-        for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        for p, g, m, v in _pieces(xp, params, grads, state["m"], state["v"]):
             m *= b1
             m += (1.0 - b1) * g  # m → β1 m + (1 − β1) g
             v *= b2

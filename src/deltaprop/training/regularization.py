@@ -55,12 +55,13 @@ def add_penalty_gradient(
 
 
 def dropout_masks(
-    m: int, sizes: tuple[int, ...], p: float, rng: np.random.Generator, dtype: str, xp: Any
-) -> list[Array]:
+    m: int, sizes: tuple[int, ...], p: float, rng: np.random.Generator, dtype: str
+) -> list[np.ndarray]:
     """Inverted-dropout masks r^l for the hidden layers l = 2 … L−1 of a mini-batch of m rows.
 
-    Each mask has shape (m, n_l); an entry is 0 (neuron dropped, probability ``p``) or
-    1/(1 − p) (kept). Drawn by NumPy's generator ``rng`` on the host, like the shuffling.
+    Each mask is a NumPy array of shape (m, n_l); an entry is 0 (neuron dropped, probability
+    ``p``) or 1/(1 − p) (kept). Drawn by NumPy's generator ``rng`` on the host, like the
+    shuffling, so every array library sees the same masks; the caller moves them to its own.
     """
     keep = 1.0 - p
     masks = []
@@ -68,5 +69,5 @@ def dropout_masks(
         kept = rng.random((m, n_l), dtype=np.float32) < keep  # (m, n_l): True where kept
         r = kept.astype(dtype)
         r *= 1.0 / keep
-        masks.append(xp.asarray(r))
+        masks.append(r)
     return masks
