@@ -58,6 +58,9 @@ def train(args: argparse.Namespace) -> int:
         args.init, args.dtype,
     )  # fmt: skip
     TrainConfig(args.epochs, args.batch_size, args.eta, args.shuffle)
+    from .insight import TrainExtras
+
+    extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
     data = _load_data(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:
@@ -84,11 +87,13 @@ def train(args: argparse.Namespace) -> int:
         f"{args.dataset}: {X.shape[0]} training and {data.X_test.shape[0]} test samples; "
         f"batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs",
     )
-    callbacks: list[Any] = []
+    before, after = extras.callbacks(sizes)
+    callbacks: list[Any] = list(before)
     if not args.quiet:
         callbacks.append(EpochPrinter())
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
+    callbacks += after
     history = net.fit(
         X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
         validation_data=(data.X_test, data.y_test), shuffle=args.shuffle, seed=seed,
@@ -105,6 +110,7 @@ def train(args: argparse.Namespace) -> int:
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")
+    extras.finish(net, history, data, X, y, seed)
     return 0
 
 

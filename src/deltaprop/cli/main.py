@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import commands
+from . import commands, insight
 
 
 def _sizes(text: str) -> list[int]:
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")
+    insight.add_train_options(p)
     p.set_defaults(func=commands.train)
 
     p = sub.add_parser(
@@ -133,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest relative error that passes (default: %(default)g)",
     )  # fmt: skip
     p.set_defaults(func=commands.gradcheck)
+
+    insight.add_parsers(sub, _add_network_options, _add_data_options)
     return parser
 
 
