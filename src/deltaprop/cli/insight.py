@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..training.callbacks import Callback
 from .commands import _load_data, _out, _reported
 
@@ -119,16 +117,21 @@ class TrainExtras:
             net, history, config, validation=(data.X_test, data.y_test),
             diagnosis_data=(X, y), eta=args.eta,
         )  # fmt: skip
+        from ..insight.plots import render_pngs
+
+        weights = net.to_numpy(net.weights[0])
+        confusion = run.confusion if args.plots else None  # the report shows it as a table
+        pngs = render_pngs(run.history, weights=weights, confusion=confusion)
         if args.plots:
             from ..insight.plots import save_plots
 
             directory = save_run(args.plots, run, net)
-            save_plots(directory, run.history, weights=net.weights[0], confusion=run.confusion)
+            save_plots(directory, run.history, pngs=pngs)
             _out(args, f"Wrote the run and its figures to {directory}")
         if args.report:
             from ..insight.report import write_report
 
-            write_report(args.report, run, weights=net.weights[0])
+            write_report(args.report, run, pngs=pngs)
             _out(args, f"Wrote the report to {args.report}")
 
 
@@ -262,18 +265,19 @@ def genie(args: argparse.Namespace) -> int:
 
 @_reported
 def plot(args: argparse.Namespace) -> int:
-    from ..insight.plots import require_matplotlib, save_plots
+    from ..insight.plots import render_pngs, require_matplotlib, save_plots
     from ..insight.run import load_run
 
     require_matplotlib()
     run, net = load_run(args.run)
-    weights = None if net is None else np.asarray(net.weights[0])
+    weights = None if net is None else net.to_numpy(net.weights[0])
     out = Path(args.out) if args.out else Path(args.run)
-    paths = save_plots(out, run.history, weights=weights, confusion=run.confusion)
+    pngs = render_pngs(run.history, weights=weights, confusion=run.confusion)
+    paths = save_plots(out, run.history, pngs=pngs)
     _out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
     if args.report:
         from ..insight.report import write_report
 
-        write_report(args.report, run, weights=weights)
+        write_report(args.report, run, pngs=pngs)
         _out(args, f"Wrote the report to {args.report}")
     return 0

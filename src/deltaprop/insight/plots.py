@@ -215,23 +215,36 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
+def render_pngs(
+    history: History, *, weights: Any = None, confusion: Any = None
+) -> dict[str, bytes]:
+    """:func:`figures` rendered as PNG data, by file stem (render once, write and embed)."""
+    return {
+        name: png_bytes(fig)
+        for name, fig in figures(history, weights=weights, confusion=confusion).items()
+    }
+
+
 def save_plots(
     directory: str | os.PathLike[str],
     history: History,
     *,
     weights: Any = None,
     confusion: Any = None,
+    pngs: dict[str, bytes] | None = None,
 ) -> list[Path]:
     """Write every figure of :func:`figures` as ``directory/NAME.png``; returns the paths.
 
-    The directory is created if needed; each file is written atomically.
+    The directory is created if needed; each file is written atomically. ``pngs`` passes
+    figures already rendered by :func:`render_pngs`.
     """
+    if pngs is None:
+        pngs = render_pngs(history, weights=weights, confusion=confusion)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, fig in figures(history, weights=weights, confusion=confusion).items():
+    for name, data in pngs.items():
         path = directory / f"{name}.png"
-        data = png_bytes(fig)
         with atomic_write(path) as f:
             f.write(data)
         paths.append(path)

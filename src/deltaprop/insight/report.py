@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io._atomic import atomic_write
-from .plots import figures, monitored_layers, png_bytes
+from .plots import monitored_layers, render_pngs
 from .run import Run
 
 _STYLE = """
@@ -144,7 +144,13 @@ def _diagnosis(run: Run) -> str:
     return "".join(parts)
 
 
-def render_report(run: Run, *, weights: Any = None, title: str | None = None) -> str:
+def render_report(
+    run: Run,
+    *,
+    weights: Any = None,
+    title: str | None = None,
+    pngs: dict[str, bytes] | None = None,
+) -> str:
     """The report as one HTML document (a string).
 
     Parameters
@@ -153,6 +159,9 @@ def render_report(run: Run, *, weights: Any = None, title: str | None = None) ->
     weights : array of shape (n_2, n_1), optional
         w^2, drawn as images when the input width is a square.
     title : str, optional
+    pngs : dict of str to bytes, optional
+        Figures already rendered by :func:`~deltaprop.insight.plots.render_pngs`; the
+        ``confusion`` figure among them is left out (the report shows a table).
     """
     title = title or "deltaprop training report"
     config_rows = [[k, v] for k, v in run.config.items()]
@@ -162,8 +171,12 @@ def render_report(run: Run, *, weights: Any = None, title: str | None = None) ->
         summary += f" Best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}."
     figs = []
     # The confusion matrix goes in as a table (exact counts, and faster than a figure).
-    for name, fig in figures(run.history, weights=weights).items():
-        data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    if pngs is None:
+        pngs = render_pngs(run.history, weights=weights)
+    for name, png in pngs.items():
+        if name == "confusion":
+            continue
+        data = base64.b64encode(png).decode("ascii")
         caption = html.escape(_CAPTIONS.get(name, name))
         figs.append(
             f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(name)}">'
@@ -186,10 +199,15 @@ def render_report(run: Run, *, weights: Any = None, title: str | None = None) ->
 
 
 def write_report(
-    path: str | os.PathLike[str], run: Run, *, weights: Any = None, title: str | None = None
+    path: str | os.PathLike[str],
+    run: Run,
+    *,
+    weights: Any = None,
+    title: str | None = None,
+    pngs: dict[str, bytes] | None = None,
 ) -> Path:
     """Write :func:`render_report` to ``path`` atomically; returns the path."""
-    text = render_report(run, weights=weights, title=title)
+    text = render_report(run, weights=weights, title=title, pngs=pngs)
     path = Path(path)
     with atomic_write(path) as f:
         f.write(text.encode("utf-8"))
