@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..training.callbacks import Callback, Step
-from .layerstats import active_units, saturated_fraction, vector_norm
+from .layerstats import active_units, saturated_fraction
 
 if TYPE_CHECKING:
     from ..training.loop import Trainer
@@ -83,8 +83,9 @@ class Monitor(Callback):
         self._k = 1  # sample every k-th batch in this epoch
         self._steps_before = 0  # steps of the run before this epoch
         self._n_batches = 0
-        self._rows: list[Any] = []  # per sampled step: a (L − 1, len(STATS)) array on device
+        self._values: list[Any] = []  # len(STATS) 0-d device arrays per layer per sample
         self._batches: list[int] = []
+        self._nan: Any = None
         self._snapshot: list[Any] | None = None  # w^l before the next sampled step's update
         self._active: dict[int, Any] = {}  # per ReLU layer: units active on some sampled row
 
@@ -96,8 +97,11 @@ class Monitor(Callback):
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
         self._k = self.every or max(1, n_batches // self.samples_per_epoch)
         self._n_batches = n_batches
-        self._rows, self._batches, self._active = [], [], {}
+        self._values, self._batches, self._active = [], [], {}
         self._snapshot = self._copy_weights() if self._k == 1 else None
+        if self._trainer is not None:
+            net = self._trainer.net
+            self._nan = net.xp.asarray(float("nan"), dtype=net.weights[0].dtype)
 
     def on_batch_end(self, step: Step) -> None:
         # Called on every step: two integer tests unless this step or the next is sampled.
@@ -121,48 +125,50 @@ class Monitor(Callback):
         return [xp.asarray(w, copy=True) for w in self._trainer.net.weights]
 
     def _record(self, step: Step) -> None:
-        """Reduce the step's arrays to one row of figures per layer, on the device."""
+        """Reduce the step's arrays to len(STATS) figures per layer, on the device.
+
+        Each figure stays a 0-d array in a flat list until the end of the epoch: no host
+        transfer and no stacking per step. Norms are kept squared (one ``vecdot`` each) and
+        their square roots taken on the host.
+        """
         if self._trainer is None:
             raise RuntimeError("Monitor.on_train_begin was not called; pass it to fit()")
         net = self._trainer.net
         xp = net.xp
-        nan = xp.asarray(float("nan"), dtype=step.zs[0].dtype)
-        rows = []
+        values = self._values
         for i, (z, delta) in enumerate(zip(step.zs, step.deltas)):
             a, sigma = step.activations[i + 1], net.activation_functions[i]
             inv_size = 1.0 / (z.shape[0] * z.shape[1])
+            values.append(xp.sum(xp.abs(delta)) * inv_size)  # mean |δ^l|
+            values.append(_squared_norm(step.nabla_w[i], xp))  # ‖∂C/∂w^l‖² (BP4)
+            values.append(_squared_norm(step.nabla_b[i], xp))  # ‖∂C/∂b^l‖² (BP3)
             saturated = saturated_fraction(sigma, z, a, xp)
+            values.append(self._nan if saturated is None else saturated)
+            values.append(self._nan)  # dead: from the epoch's active units, at its end
+            values.append(xp.sum(a) * inv_size)  # mean a^l
+            if self._snapshot is not None:
+                before = self._snapshot[i]
+                change = _squared_norm(net.weights[i] - before, xp)
+                values.append(change / _squared_norm(before, xp))  # (‖Δw^l‖ / ‖w^l‖)²
+            else:
+                values.append(self._nan)
             if sigma.name == "relu":  # dead units: inactive on every sampled row of the epoch
                 active = active_units(z, xp)
                 self._active[i] = active if i not in self._active else self._active[i] | active
-            ratio = nan
-            if self._snapshot is not None:
-                before = self._snapshot[i]
-                ratio = vector_norm(net.weights[i] - before, xp) / vector_norm(before, xp)
-            rows.append(
-                xp.stack(
-                    [
-                        xp.sum(xp.abs(delta)) * inv_size,  # mean |δ^l|
-                        vector_norm(step.nabla_w[i], xp),  # ‖∂C/∂w^l‖ (BP4)
-                        vector_norm(step.nabla_b[i], xp),  # ‖∂C/∂b^l‖ (BP3)
-                        nan if saturated is None else saturated,
-                        nan,  # dead: filled in at the end of the epoch
-                        xp.sum(a) * inv_size,  # mean a^l
-                        ratio,
-                    ]
-                )
-            )
-        self._rows.append(xp.stack(rows))
         self._batches.append(step.batch)
         self._snapshot = None
 
     def _finish_epoch(self) -> dict[str, float]:
-        """Bring the epoch's rows to the host, extend the trace, and average them."""
+        """Bring the epoch's figures to the host, extend the trace, and average them."""
         n_batches, self._steps_before = self._n_batches, self._steps_before + self._n_batches
-        if not self._rows or self._trainer is None:
+        if not self._batches or self._trainer is None:
             return {}
         xp = self._trainer.net.xp
-        rows = np.asarray(_to_host(xp.stack(self._rows)), dtype=np.float64)  # (s, L − 1, S)
+        n_layers = len(self._trainer.net.weights)
+        flat = np.asarray(_to_host(xp.stack(self._values)), dtype=np.float64)
+        rows = flat.reshape(len(self._batches), n_layers, len(STATS))  # (s, L − 1, S)
+        for name in ("grad_w", "grad_b", "update_ratio"):  # kept squared on the device
+            rows[:, :, STATS.index(name)] = np.sqrt(rows[:, :, STATS.index(name)])
         for i, active in self._active.items():
             rows[:, i, STATS.index("dead")] = 1.0 - np.mean(np.asarray(_to_host(active)))
         steps = self._steps_before - n_batches + np.asarray(self._batches, dtype=np.int64)
@@ -177,6 +183,12 @@ class Monitor(Callback):
                 if counts[i, s]:
                     figures[column(stat, i + 2)] = float(sums[i, s] / counts[i, s])
         return figures
+
+
+def _squared_norm(x: Any, xp: Any) -> Any:
+    """Σ x², over all entries, as a 0-d array."""
+    flat = xp.reshape(x, (-1,))
+    return xp.vecdot(flat, flat)
 
 
 def _positive_int(name: str, value: Any) -> int:
