@@ -82,6 +82,7 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
         (["train", *DIGITS, "--report", "/nonexistent/dir/r.html"], 1, "does not exist"),
         (["plot", "/nonexistent/run"], 1, "deltaprop train --plots"),
         (["diagnose", "/nonexistent/model.npz"], 1, "model.npz"),
+        (["diagnose", "m.npz", "--sizes", "64,5,10"], 1, "give one or the other"),
     ],
 )  # fmt: skip
 def test_bad_arguments_give_one_line(argv, status, message, capsys) -> None:

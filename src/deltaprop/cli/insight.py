@@ -224,6 +224,10 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     if args.samples <= 0:
         raise ValueError(f"--samples must be positive, got {args.samples}")
     net = None
+    if args.model and args.sizes:
+        raise ValueError(
+            "--sizes describes a fresh network, but MODEL has its own sizes; give one or the other"
+        )
     if args.model:
         from ..io.model import load
 
