@@ -135,3 +135,19 @@ def test_monitoring_does_not_change_training() -> None:
 def test_bad_arguments(kwargs) -> None:
     with pytest.raises(ValueError, match="must be a positive integer"):
         Monitor(**kwargs)
+
+
+def test_monitor_with_a_checkpointed_and_resumed_run(tmp_path) -> None:
+    X, y = _data()
+    path = tmp_path / "run.ckpt.npz"
+    net = deltaprop.Network([6, 5, 3], seed=4)
+    net.fit(X, y, epochs=2, batch_size=8, seed=1, callbacks=[Monitor()], checkpoint=path)
+    again = deltaprop.Network([6, 5, 3], seed=4)
+    history = again.fit(
+        X, y, epochs=4, batch_size=8, seed=1, callbacks=[Monitor()], checkpoint=path, resume=True
+    )
+    assert history["epoch"] == [1, 2, 3, 4]
+    # Epoch 1's figures reached the checkpoint (it is saved after every epoch, and the row
+    # is the History's own); the resumed monitor adds epochs 3 and 4.
+    assert history["grad_b_l2"][0] is not None
+    assert all(v is not None and v > 0 for v in history["grad_b_l2"][2:])

@@ -108,8 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")
+    g = p.add_argument_group("checkpoints")
+    g.add_argument(
+        "--checkpoint", metavar="FILE",
+        help="save the full training state to FILE (.npz) after every epoch, atomically; "
+        "Ctrl-C saves the last completed epoch and prints how to resume",
+    )  # fmt: skip
+    g.add_argument(
+        "--checkpoint-every", type=int, default=1, metavar="N",
+        help="save every N epochs instead (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--resume", action="store_true",
+        help="continue the run saved in --checkpoint FILE with its network and options "
+        "(--epochs and --eta may change them); a missing FILE starts a new run",
+    )  # fmt: skip
     insight.add_train_options(p)
     p.set_defaults(func=commands.train)
+    p.set_defaults(option_defaults={d: p.get_default(d) for d in commands.RESUMED_OPTIONS})
 
     p = sub.add_parser(
         "evaluate",

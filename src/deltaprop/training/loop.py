@@ -91,12 +91,13 @@ class Trainer:
                 scores = self.net._evaluate(*validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
+            self.state.history.append(logs)
+            logs = self.state.history.rows[-1]  # the History's row: figures callbacks add stay
             self.state.epoch = epoch
             self.state.rng_state = dict(self.rng.bit_generator.state)
             stop = False
             for cb in self.callbacks:
                 stop = bool(cb.on_epoch_end(epoch, logs)) or stop
-            self.state.history.append(logs)  # after the callbacks: figures they add are kept
             if stop:
                 break
         for cb in self.callbacks:
