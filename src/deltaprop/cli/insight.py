@@ -263,7 +263,8 @@ def genie(args: argparse.Namespace) -> int:
 
     net, X, y = _network_and_samples(args)
     result = run_genie(net, X, y, neurons=args.neurons, dz=args.dz, top=args.top)
-    _out(args, f"{net!r}, {args.split} samples 0 … {X.shape[0] - 1}\n{result}")
+    rows = "sample 0" if X.shape[0] == 1 else f"samples 0 … {X.shape[0] - 1}"
+    _out(args, f"{net!r}, {args.split} {rows}\n{result}")
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -97,20 +98,23 @@ class GenieResult:
                 f"{n.predicted:11.3e} {n.relative_error:15.1e} {sp:>10}"
             )
         far = ", ".join(f"layer {lay} neuron {j} (δ = {d:.3g})" for lay, j, d in self.far)
-        lines += ["", f"Far from optimal (largest |δ|): {far}."]
+        notes = [f"Far from optimal (largest |δ|): {far}."]
         if self.stuck:
             eg = ", ".join(
                 f"layer {lay} neuron {j} (δ = {d:.1e}, σ′ = {sp:.1e})"
                 for lay, j, d, sp in self.stuck[:3]
             )
-            lines.append(
+            notes.append(
                 f"The genie cannot help (δ ≈ 0 because σ'(z) ≈ 0: saturated): "
                 f"{len(self.stuck)} of {self.n_neurons} neurons, e.g. {eg}."
             )
         else:
-            lines.append("No neuron is both saturated and at δ ≈ 0: the genie can move them all.")
+            notes.append("No neuron is both saturated and at δ ≈ 0: the genie can move them all.")
         if self.near_optimal:
-            lines.append(f"Near optimal (δ ≈ 0, not saturated): {self.near_optimal} neurons.")
+            n = self.near_optimal
+            notes.append(f"Near optimal (δ ≈ 0, not saturated): {n} neuron{'s' * (n != 1)}.")
+        lines.append("")
+        lines += [textwrap.fill(note, 100, subsequent_indent="  ") for note in notes]
         return "\n".join(lines)
 
 
