@@ -111,8 +111,10 @@ class GenieResult:
         else:
             notes.append("No neuron is both saturated and at δ ≈ 0: the genie can move them all.")
         if self.near_optimal:
-            n = self.near_optimal
-            notes.append(f"Near optimal (δ ≈ 0, not saturated): {n} neuron{'s' * (n != 1)}.")
+            count = self.near_optimal
+            notes.append(
+                f"Near optimal (δ ≈ 0, not saturated): {count} neuron{'s' * (count != 1)}."
+            )
         lines.append("")
         lines += [textwrap.fill(note, 100, subsequent_indent="  ") for note in notes]
         return "\n".join(lines)

@@ -44,8 +44,11 @@ def saturated_fraction(activation: Activation, z: Array, a: Array, xp: Any) -> A
     threshold = saturation_threshold(activation)
     if threshold is None:
         return None
-    sp = sigma_prime(activation, z, a, xp)
-    return xp.mean(xp.astype(sp < threshold, z.dtype))
+    saturated = sigma_prime(activation, z, a, xp) < threshold
+    count_nonzero = getattr(xp, "count_nonzero", None)  # in the standard since 2023.12
+    if count_nonzero is None:
+        return xp.mean(xp.astype(saturated, z.dtype))
+    return xp.astype(count_nonzero(saturated), z.dtype) * (1.0 / (z.shape[0] * z.shape[1]))
 
 
 def saturated_wrong(activation: Activation, z: Array, a: Array, y: Array, xp: Any) -> Array:
