@@ -108,7 +108,7 @@ def _per_layer(history: History, stat: str, ax: Any, *, scale: float = 1.0, **kw
 
 def learning_speed_figure(history: History) -> Figure:
     """‖∂C/∂b^l‖ per layer over the epochs (BP3: the mean δ^l), on a log scale."""
-    fig = _figure(left=0.14)
+    fig = _figure(left=0.16)
     ax = fig.subplots()
     if _per_layer(history, "grad_b", ax):
         ax.set_yscale("log")
@@ -117,8 +117,8 @@ def learning_speed_figure(history: History) -> Figure:
         ax.text(0.5, 0.5, "not monitored", ha="center", transform=ax.transAxes)
     ax.set(
         xlabel="epoch",
-        ylabel="‖∂C/∂b$^l$‖ (mean over sampled mini-batches)",
-        title="Learning speed of each layer",
+        ylabel="‖∂C/∂b$^l$‖",
+        title="Learning speed of each layer (mean over the sampled mini-batches)",
     )
     ax.grid(alpha=0.3)
     _epoch_axis(ax)
