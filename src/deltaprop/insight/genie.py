@@ -161,7 +161,7 @@ def genie(
     cost = _mean_cost(net64, zs, a_list, Y)
 
     # δ^l_j of the batch: the mean of the samples' δ, which is ∂C/∂b^l_j (BP3).
-    deltas = [np.asarray(g, dtype=np.float64) for g in nabla_b]
+    deltas = [np.asarray(net64.to_numpy(g), dtype=np.float64) for g in nabla_b]
     flat = [(i + 2, j, float(d[j])) for i, d in enumerate(deltas) for j in range(d.shape[0])]
     largest = max(abs(d) for _, _, d in flat)
     by_size = sorted(flat, key=lambda t: -abs(t[2]))
@@ -174,7 +174,8 @@ def genie(
         if saturation_threshold(sigma) is None:
             mean_sp.append(None)
         else:
-            mean_sp.append(np.mean(sigma_prime(sigma, zs[i], a_list[i + 1], xp), axis=0))
+            sp = xp.mean(sigma_prime(sigma, zs[i], a_list[i + 1], xp), axis=0)
+            mean_sp.append(np.asarray(net64.to_numpy(sp), dtype=np.float64))
 
     results = []
     for lay, j in chosen:

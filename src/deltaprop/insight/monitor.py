@@ -163,14 +163,14 @@ class Monitor(Callback):
         n_batches, self._steps_before = self._n_batches, self._steps_before + self._n_batches
         if not self._batches or self._trainer is None:
             return {}
-        xp = self._trainer.net.xp
-        n_layers = len(self._trainer.net.weights)
-        flat = np.asarray(_to_host(xp.stack(self._values)), dtype=np.float64)
+        net = self._trainer.net
+        n_layers = len(net.weights)
+        flat = np.asarray(net.to_numpy(net.xp.stack(self._values)), dtype=np.float64)
         rows = flat.reshape(len(self._batches), n_layers, len(STATS))  # (s, L − 1, S)
         for name in ("grad_w", "grad_b", "update_ratio"):  # kept squared on the device
             rows[:, :, STATS.index(name)] = np.sqrt(rows[:, :, STATS.index(name)])
         for i, active in self._active.items():
-            rows[:, i, STATS.index("dead")] = 1.0 - np.mean(np.asarray(_to_host(active)))
+            rows[:, i, STATS.index("dead")] = 1.0 - np.mean(net.to_numpy(active))
         steps = self._steps_before - n_batches + np.asarray(self._batches, dtype=np.int64)
         self.trace = rows if self.trace.size == 0 else np.concatenate([self.trace, rows])
         self.trace_steps = np.concatenate([self.trace_steps, steps])
@@ -195,9 +195,3 @@ def _positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return value
-
-
-def _to_host(array: Any) -> Any:
-    """A device array as something ``np.asarray`` accepts (CuPy-style ``.get()`` if needed)."""
-    get = getattr(array, "get", None)
-    return get() if callable(get) and not isinstance(array, np.ndarray) else array
