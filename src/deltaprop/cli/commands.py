@@ -88,6 +88,9 @@ def train(args: argparse.Namespace) -> int:
             "N to hold out the last N training samples (MNIST's classic split: --validation "
             "10000), so that the test set stays unseen"
         )
+    from .insight import TrainExtras
+
+    extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
     data = _load_data(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:
@@ -120,11 +123,13 @@ def train(args: argparse.Namespace) -> int:
     )
     if resumed is not None:
         _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
-    callbacks: list[Any] = []
+    before, after = extras.callbacks(sizes)
+    callbacks: list[Any] = list(before)
     if not args.quiet:
         callbacks.append(EpochPrinter())
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
+    callbacks += after
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
     with checkpointed(args):
@@ -155,6 +160,7 @@ def train(args: argparse.Namespace) -> int:
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")
+    extras.finish(net, history, data, X, y, seed)
     return 0
 
 

@@ -169,6 +169,7 @@ class Trainer:
             if reason:
                 logs["stopped"] = reason
             self.state.history.append(logs)
+            logs = self.state.history.rows[-1]  # the History's row: figures callbacks add stay
             self.state.epoch = epoch
             self.state.rng_state = dict(self.rng.bit_generator.state)
             stop = bool(reason)
