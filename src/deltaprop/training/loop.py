@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +88,7 @@ class Trainer:
             logs = self.run_epoch(epoch, X, Y)
             if validation is not None:
                 t0 = time.perf_counter()
-                scores = self.net._evaluate(*validation)
+                scores = self._validate(*validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
             self.state.history.append(logs)
@@ -97,7 +97,7 @@ class Trainer:
             stop = False
             for cb in self.callbacks:
                 stop = bool(cb.on_epoch_end(epoch, logs)) or stop
-            if stop:
+            if self._decide_stop(stop):
                 break
         for cb in self.callbacks:
             cb.on_train_end(self.state.history)
@@ -118,12 +118,7 @@ class Trainer:
         # A diverging run overflows before its cost turns inf or NaN; the check below reports
         # it once, clearly, instead of NumPy warning on every operation on the way there.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for batch, start in enumerate(range(0, n, m), start=1):
-                if order is None:
-                    x, y = X[start : start + m], Y[start : start + m]
-                else:
-                    idx = order[start : start + m]
-                    x, y = X[idx], Y[idx]
+            for batch, (x, y) in enumerate(self._batches(X, Y, order), start=1):
                 step = self.step(x, y)
                 if not math.isfinite(step.cost):
                     self._diverged(start_params, epoch, batch, step.cost)
@@ -152,10 +147,38 @@ class Trainer:
         )
         last = len(zs) - 1
         cost = float(xp.mean(net.cost_function.value(zs[last], a_list[last + 1], y, xp)))
+        cost = self._combine(nabla_w, nabla_b, cost, x.shape[0])
         self.optimizer.update(
             self.params, [*nabla_w, *nabla_b], self.state.optimizer_state, self.config.eta, xp
         )
         return Step(0, 0, 0, x, y, zs, a_list, deltas, nabla_w, nabla_b, cost)
+
+    # -- where data-parallel training (deltaprop.scale) differs: one process does it all --
+
+    def _batches(self, X: Any, Y: Any, order: Any) -> Iterator[tuple[Any, Any]]:
+        """The rows (x, y) of each mini-batch of the epoch that this process computes:
+        rows ``order[start : start + m]`` (rows ``start : start + m`` when not shuffling)."""
+        m = self.config.batch_size
+        for start in range(0, X.shape[0], m):
+            if order is None:
+                yield X[start : start + m], Y[start : start + m]
+            else:
+                idx = order[start : start + m]
+                yield X[idx], Y[idx]
+
+    def _combine(self, nabla_w: list[Any], nabla_b: list[Any], cost: float, rows: int) -> float:
+        """Between BP1–BP4 and the update: turn this process's gradient of the mean cost of
+        its ``rows`` rows into the gradient of the whole mini-batch, replacing the entries of
+        ``nabla_w`` and ``nabla_b``; return the mini-batch's mean cost."""
+        return cost
+
+    def _validate(self, X: Any, Y: Any) -> dict[str, Any]:
+        """The validation figures after an epoch (see ``Network.evaluate``)."""
+        return self.net._evaluate(X, Y)
+
+    def _decide_stop(self, stop: bool) -> bool:
+        """Whether to stop after this epoch, given whether a callback asked to."""
+        return stop
 
     def _diverged(self, start_params: list[Any], epoch: int, batch: int, cost: float) -> None:
         for p, saved in zip(self.params, start_params):
