@@ -71,6 +71,44 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds ≥ 0, got {text!r}")
+    return value
+
+
+def _add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "distributed training", "run as: mpiexec -n N deltaprop train --distributed ..."
+    )
+    g.add_argument(
+        "--distributed", action="store_true",
+        help="train one network on every process of the MPI job, each computing its part of "
+        "every mini-batch (needs the mpi extra: pip install 'deltaprop[mpi]')",
+    )  # fmt: skip
+    g.add_argument(
+        "--timeout", type=_seconds, default=300.0, metavar="SECONDS",
+        help="how long a process waits for the others before ending the job with an error; "
+        "0 waits forever (default: %(default)g)",
+    )  # fmt: skip
+    g.add_argument(
+        "--checkpoint", metavar="FILE",
+        help="with --distributed: rank 0 saves the training state to FILE after epochs",
+    )  # fmt: skip
+    g.add_argument(
+        "--checkpoint-every", type=int, default=1, metavar="N",
+        help="epochs between checkpoints (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--resume", action="store_true",
+        help="continue the run saved in --checkpoint FILE, on any number of processes",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deltaprop",
@@ -108,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")
+    _add_distributed_options(p)
     p.set_defaults(func=commands.train)
 
     p = sub.add_parser(
@@ -140,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "checkpoint", None) and not args.distributed:
+        parser.error("--checkpoint is for --distributed runs")
+    if getattr(args, "resume", False) and not getattr(args, "checkpoint", None):
+        parser.error("--resume needs --checkpoint FILE, the file to resume from")
     try:
         return int(args.func(args) or 0)
     except commands.CommandError as exc:
