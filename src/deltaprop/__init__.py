@@ -7,7 +7,7 @@ with mini-batch stochastic gradient descent over epochs.
 >>> net = deltaprop.Network([784, 30, 10], seed=1)
 """
 
-from .errors import DivergenceError, FormatError
+from .errors import DistributedError, DivergenceError, FormatError
 from .insight.gradcheck import GradcheckResult, gradcheck
 from .io.model import load
 from .network import Network, NetworkConfig
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Callback",
+    "DistributedError",
     "DivergenceError",
     "FormatError",
     "GradcheckResult",
