@@ -16,6 +16,7 @@ messages, a training state) are pickled into byte buffers first.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -26,8 +27,13 @@ import numpy as np
 from ..errors import DistributedError, DivergenceError, FormatError
 
 DEFAULT_TIMEOUT = 300.0  # seconds one process may wait for the others in one collective
-_SPIN = 0.0002  # poll without pausing for this long: most waits end sooner
-_MAX_PAUSE = 0.0005  # then pause between polls, at most this long (the added latency)
+# How a wait polls: for the first _SPIN seconds, test and yield the CPU at once (measured on
+# 2 processes: as fast as MPI's blocking call, while sleeping between tests doubled the time
+# of a 7 MB all-reduce); after that the wait is long anyway, so pause between tests, growing
+# to _MAX_PAUSE, to leave the CPU to the processes still computing.
+_SPIN = 0.01
+_MAX_PAUSE = 0.001
+_yield = getattr(os, "sched_yield", lambda: time.sleep(0))
 
 
 # the errors re-raised by name on the processes where they did not happen
@@ -228,6 +234,9 @@ class Communicator:
         pause = 5e-5
         while not request.Test():
             now = time.monotonic()
+            if now - start < _SPIN:
+                _yield()
+                continue
             if self.timeout is not None and now - start > self.timeout:
                 raise DistributedError(
                     f"process {self.rank} of {self.size}: no answer from the other processes "
@@ -235,6 +244,5 @@ class Communicator:
                     "probably died or hung (look for its error above). If a process is only "
                     "slow, raise the limit (timeout=..., --timeout)."
                 )
-            if now - start > _SPIN:  # a long wait: stop competing for the CPU
-                time.sleep(pause)
-                pause = min(2 * pause, _MAX_PAUSE)
+            time.sleep(pause)
+            pause = min(2 * pause, _MAX_PAUSE)
