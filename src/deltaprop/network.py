@@ -7,6 +7,7 @@ holds the weights and biases, checks what users pass in, and delegates.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -288,6 +289,9 @@ class Network:
         shuffle: bool = True,
         seed: int | None = None,
         callbacks: Sequence[Callback] = (),
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
 
@@ -302,6 +306,19 @@ class Network:
             Measured after every epoch (cost, and accuracy for classification).
         callbacks : sequence of Callback
             Hooks called during training (progress, diagnostics, early stopping).
+        checkpoint : str or os.PathLike, optional
+            Save the full training state (parameters, optimiser state, epoch, shuffling
+            state, history) to this file every ``checkpoint_every`` epochs and at the end,
+            atomically. If it exists, ``resume=True`` is needed: training then continues
+            from it (and ends with the same weights, bit for bit, as an uninterrupted run);
+            otherwise it is refused rather than overwritten.
+        checkpoint_every : int, default 1
+            Epochs between checkpoints. An interrupted or diverged run also saves its last
+            good epoch.
+        resume : bool, default False
+            Continue from ``checkpoint`` if it exists (a missing file starts a new run). The
+            network and the options must match the checkpoint's; only ``epochs`` and ``eta``
+            may change.
 
         Returns
         -------
@@ -312,7 +329,11 @@ class Network:
         ------
         DivergenceError
             When the cost becomes NaN or inf; the network keeps the weights it had at the
-            start of that epoch.
+            start of that epoch (and ``checkpoint`` the last good epoch).
+        ValueError
+            For bad options, or a ``checkpoint`` made for another network, data or options.
+        FileExistsError
+            If ``checkpoint`` exists and ``resume`` is False.
         """
         from .training.loop import train
 
@@ -321,6 +342,15 @@ class Network:
         validation = None
         if validation_data is not None:
             validation = self._check_validation(validation_data)
+        if checkpoint is not None:
+            from .training.checkpoint import train_with_checkpoint
+
+            return train_with_checkpoint(
+                self, X, Y, config, checkpoint, every=checkpoint_every, resume=resume,
+                validation=validation, callbacks=list(callbacks),
+            )  # fmt: skip
+        if resume:
+            raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
         return train(self, X, Y, config, validation=validation, callbacks=list(callbacks))
 
     def _check_validation(self, data: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import deltaprop.training.checkpoint as checkpoint_module
 from conftest import blobs, max_abs_diff
 from deltaprop import Callback, Network
 from deltaprop.scale import Communicator, fit_distributed
@@ -69,13 +70,31 @@ def test_an_existing_checkpoint_is_not_overwritten(comm: Any, shared_dir: Path):
     assert path.read_bytes() == before
 
 
-def test_a_failed_write_on_rank_zero_stops_every_process(comm: Any, shared_dir: Path):
+def test_a_failed_write_on_rank_zero_stops_every_process(
+    comm: Any, shared_dir: Path, monkeypatch: Any
+):
+    def disk_full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint_module, "write_npz", disk_full)
     X, y = blobs(30)
-    path = shared_dir / "missing-directory" / "run.npz"
-    with pytest.raises(OSError, match="could not write the checkpoint") as caught:
+    path = shared_dir / "run.npz"
+    with pytest.raises(OSError, match=r"could not write the checkpoint .*No space left") as caught:
         fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=3, checkpoint=path, comm=comm)
     assert raised_everywhere(caught.value)
     assert not path.exists()
+
+
+def test_network_fit_resumes_a_distributed_checkpoint(
+    comm: Any, shared_dir: Path, reference: Network
+):
+    X, y = blobs(80)
+    path = shared_dir / "run.npz"
+    fit_distributed(Network([6, 5, 3], dtype="float64", seed=3), X, y, epochs=2,
+                    checkpoint=path, comm=comm, **OPTIONS)  # fmt: skip
+    single = Network([6, 5, 3], dtype="float64", seed=3)
+    single.fit(X, y, epochs=3, checkpoint=path, resume=True, **OPTIONS)
+    assert max_abs_diff(single, reference) <= 1e-10
 
 
 class Interrupt(Callback):

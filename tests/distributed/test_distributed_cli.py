@@ -58,24 +58,12 @@ def test_checkpoint_and_resume_from_the_command_line(
     assert main([*options, "--epochs", "1"]) == 0
     assert main([*options, "--epochs", "3"]) == 1  # the file exists and --resume is missing
     err = capsys.readouterr().err
-    assert err.count("already exists: pass --resume") == (1 if comm.rank == 0 else 0)
+    assert err.count("already exists") == (1 if comm.rank == 0 else 0)
     assert main([*options, "--epochs", "3", "--resume", "--save", str(final)]) == 0
     if comm.rank == 0:
         assert main([*TRAIN, "--epochs", "3", "--save", str(single)]) == 0
     comm.allgather_object(None, "test: saved")
     assert max_abs_diff(deltaprop.load(final), deltaprop.load(single)) <= 1e-10
-
-
-def test_checkpoint_options_need_distributed(capsys: Any):
-    with pytest.raises(SystemExit) as exit_:
-        main(["train", "--checkpoint", "x.npz"])
-    assert (
-        exit_.value.code == 2
-        and "--checkpoint is for --distributed runs" in capsys.readouterr().err
-    )
-    with pytest.raises(SystemExit):
-        main(["train", "--distributed", "--resume"])
-    assert "--resume needs --checkpoint FILE" in capsys.readouterr().err
 
 
 def test_shared_arrays_are_written_by_rank_zero_and_mapped_everywhere(comm: Any, shared_dir: Path):

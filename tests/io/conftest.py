@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +115,11 @@ class Route:
     status: int = 200
     declared_length: int | None = None  # a Content-Length larger than the body: cut off
     wait: threading.Event | None = None  # block until set (to test timeouts)
+    ranges: bool = False  # honour "Range: bytes=N-" with 206 Partial Content
+    cut_after: int | None = None  # send at most this many body bytes, then close
+    stall_after: int | None = None  # send this many body bytes, then block until wait is set
+    cuts: int = 1 << 30  # responses that are cut off or stall; later ones are whole
+    delay: float = 0.0  # seconds to sleep before answering (slow, but within a timeout)
 
 
 @dataclass
@@ -120,6 +127,7 @@ class LocalServer:
     url: str
     routes: dict[str, Route]
     requests: list[str]  # the paths asked for, in order
+    ranges: list[str | None] = field(default_factory=list)  # the Range header of each request
 
     def serve(self, path: str, body: bytes = b"", **route: object) -> str:
         """Answer GET ``path`` with ``body`` (options: see :class:`Route`); return its URL."""
@@ -127,26 +135,50 @@ class LocalServer:
         return self.url + path
 
 
+_RANGE = re.compile(r"bytes=(\d+)-")
+
+
 @pytest.fixture
 def http_server() -> Iterator[LocalServer]:
     """An HTTP server on 127.0.0.1 (ephemeral port) answering from ``routes``; 404 otherwise."""
     routes: dict[str, Route] = {}
     requests: list[str] = []
+    ranges: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             requests.append(self.path)
+            ranges.append(self.headers.get("Range"))
             route = routes.get(self.path)
             if route is None:
                 self.send_error(404)
                 return
-            if route.wait is not None:
+            if route.delay:
+                time.sleep(route.delay)
+            if route.wait is not None and route.stall_after is None:
                 route.wait.wait(10)
-            self.send_response(route.status)
-            length = len(route.body) if route.declared_length is None else route.declared_length
+            body, status = route.body, route.status
+            match = _RANGE.fullmatch(self.headers.get("Range") or "")
+            if route.ranges and match and int(match[1]) < len(body):
+                start = int(match[1])
+                body, status = body[start:], 206
+            self.send_response(status)
+            if status == 206:
+                end = len(route.body) - 1
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(route.body)}")
+            length = len(body) if route.declared_length is None else route.declared_length
             self.send_header("Content-Length", str(length))
             self.end_headers()
-            self.wfile.write(route.body)
+            faulty = route.cuts > 0
+            route.cuts -= faulty
+            if faulty and route.cut_after is not None:
+                body = body[: route.cut_after]
+            if faulty and route.stall_after is not None and route.wait is not None:
+                self.wfile.write(body[: route.stall_after])
+                self.wfile.flush()
+                route.wait.wait(10)
+                return  # the client gave up long ago
+            self.wfile.write(body)
             self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
@@ -162,7 +194,7 @@ def http_server() -> Iterator[LocalServer]:
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
-        yield LocalServer(f"http://127.0.0.1:{server.server_port}", routes, requests)
+        yield LocalServer(f"http://127.0.0.1:{server.server_port}", routes, requests, ranges)
     finally:
         for route in routes.values():
             if route.wait is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +185,69 @@ def test_corrupt_cache_file_without_download(cache, http_server):
     (cache / "t10k-images-idx3-ubyte.gz").write_bytes(b"rotten")
     with pytest.raises(FileNotFoundError, match=r"does not match its MD5 and download=False"):
         load_mnist(download=False)
+
+
+# interrupted, slow and stalled transfers
+
+LONG = bytes(range(256)) * 11  # 2816 bytes
+LONG_MD5 = hashlib.md5(LONG).hexdigest()
+
+
+def test_cut_off_transfer_resumes_with_range_requests(http_server, tmp_path):
+    url = http_server.serve("/f", LONG, ranges=True, cut_after=1000)  # every response cut
+    fetch(url, tmp_path / "f", LONG_MD5, timeout=5)
+    assert (tmp_path / "f").read_bytes() == LONG
+    assert http_server.ranges == [None, "bytes=1000-", "bytes=2000-"]
+    assert leftovers(tmp_path) == []
+
+
+def test_server_ignoring_range_restarts_cleanly(http_server, tmp_path):
+    # the first response is cut; the server answers the Range request with the whole file
+    url = http_server.serve("/f", LONG, cut_after=1000, cuts=1)
+    fetch(url, tmp_path / "f", LONG_MD5, timeout=5)
+    assert (tmp_path / "f").read_bytes() == LONG  # not the first 1000 bytes twice
+    assert http_server.ranges == [None, "bytes=1000-"]
+
+
+def test_too_many_cut_offs_fail_then_the_next_mirror_serves(http_server, tmp_path):
+    http_server.serve("/flaky/f", LONG, ranges=True, cut_after=10)
+    http_server.serve("/good/f", LONG)
+    with pytest.raises(DownloadError, match=r"truncated: got 30 of 2816 bytes .*2 resume\(s\)"):
+        fetch(http_server.url + "/flaky/f", tmp_path / "f", LONG_MD5, timeout=5, resumes=2)
+    assert not (tmp_path / "f").exists() and leftovers(tmp_path) == []
+    mirrors = [http_server.url + "/flaky", http_server.url + "/good"]
+    used = fetch_from_mirrors(mirrors, "f", tmp_path / "f", LONG_MD5, timeout=5, resumes=2)
+    assert used.endswith("/good/f") and (tmp_path / "f").read_bytes() == LONG
+
+
+def test_stalled_transfer_times_out_and_resumes(http_server, tmp_path):
+    url = http_server.serve(
+        "/f", LONG, ranges=True, stall_after=700, cuts=1, wait=threading.Event()
+    )
+    fetch(url, tmp_path / "f", LONG_MD5, timeout=0.3)
+    assert (tmp_path / "f").read_bytes() == LONG
+    assert http_server.ranges == [None, "bytes=700-"]
+
+
+def test_slow_server_within_the_timeout_is_fine(http_server, tmp_path):
+    url = http_server.serve("/f", LONG, delay=0.3)
+    fetch(url, tmp_path / "f", LONG_MD5, timeout=5)
+    assert (tmp_path / "f").read_bytes() == LONG
+
+
+def test_unresponsive_mirror_times_out_and_the_next_serves(http_server, tmp_path):
+    http_server.serve("/slow/f", LONG, wait=threading.Event())  # never answers
+    http_server.serve("/good/f", LONG)
+    mirrors = [http_server.url + "/slow", http_server.url + "/good"]
+    start = time.perf_counter()
+    used = fetch_from_mirrors(mirrors, "f", tmp_path / "f", LONG_MD5, timeout=0.3)
+    assert used.endswith("/good/f") and (tmp_path / "f").read_bytes() == LONG
+    assert time.perf_counter() - start < 3
+
+
+def test_load_mnist_survives_cut_off_downloads(cache, fake_mnist, http_server, monkeypatch):
+    for name, body in fake_mnist.gz.items():
+        http_server.serve("/cut/" + name, body, ranges=True, cut_after=len(body) // 2 + 1)
+    monkeypatch.setattr(mnist, "MIRRORS", [http_server.url + "/cut/"])
+    assert_matches(load_mnist(), fake_mnist)
+    assert sum(r is not None for r in http_server.ranges) == 4  # one resume per file

@@ -146,7 +146,9 @@ def test_huge_declared_dimensions_fail_fast_without_allocating(tmp_path, make_id
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        with pytest.raises(FormatError, match=r"data truncated: the header declares \d+ bytes"):
+        with pytest.raises(
+            FormatError, match=r"declares \d+ bytes of data, (found|more than the limit)"
+        ):
             read_idx(path)
         elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]

@@ -15,6 +15,9 @@ import numpy as np
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
 from .progress import EpochPrinter, ProgressBar
+from .resume import RESUMED_OPTIONS, checkpointed, prepare
+
+__all__ = ["RESUMED_OPTIONS", "CommandError", "evaluate", "gradcheck", "train"]
 
 
 class CommandError(Exception):
@@ -56,6 +59,7 @@ def train(args: argparse.Namespace) -> int:
         return train_distributed(args)
     from ..network import Network, NetworkConfig
 
+    resumed = prepare(args)  # with --resume: the network and options of the checkpoint
     # Check the network options before the (possibly slow) data loading.
     NetworkConfig(
         tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation, args.cost,
@@ -88,16 +92,20 @@ def train(args: argparse.Namespace) -> int:
         f"{args.dataset}: {X.shape[0]} training and {data.X_test.shape[0]} test samples; "
         f"batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs",
     )
+    if resumed is not None:
+        _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
     callbacks: list[Any] = []
     if not args.quiet:
         callbacks.append(EpochPrinter())
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
-    history = net.fit(
-        X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
-        validation_data=(data.X_test, data.y_test), shuffle=args.shuffle, seed=seed,
-        callbacks=callbacks,
-    )  # fmt: skip
+    with checkpointed(args):
+        history = net.fit(
+            X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
+            validation_data=(data.X_test, data.y_test), shuffle=args.shuffle, seed=seed,
+            callbacks=callbacks, checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every, resume=args.resume,
+        )  # fmt: skip
     best = history.best("val_accuracy")
     seconds = np.mean(history["seconds"])
     if best is not None:

@@ -10,6 +10,7 @@ the process that saw it, which then aborts the job so that no process is left wa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 import sys
 import traceback
@@ -19,6 +20,7 @@ from ..errors import DistributedError, DivergenceError
 from ..training.callbacks import Callback
 from ..training.config import TrainConfig
 from .progress import EpochPrinter, ProgressBar
+from .resume import RESUMED_OPTIONS, checkpointed, prepare
 
 _REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
 
@@ -77,6 +79,9 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
         if args.train_samples is not None and args.train_samples <= 0:
             raise ValueError(f"--train-samples must be positive, got {args.train_samples}")
 
+    # With --resume the network and options come from the checkpoint: rank 0 reads it.
+    resumed, options = comm.on_root("reading the checkpoint", _prepare, args)
+    vars(args).update(options)
     comm.together("checking the options", check_options)
     data = _load(args, comm)
     X, y = data["X_train"], data["y_train"]
@@ -105,18 +110,21 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
         f"distributed over {comm.size} processes: each takes about {m / comm.size:.3g} rows "
         "of every mini-batch"
     )
+    if resumed is not None:
+        out(f"Resuming from {args.checkpoint}: {resumed} epochs done")
     clock = _Clock()
     callbacks: list[Any] = [clock]
     if comm.rank == 0 and not args.quiet:
         callbacks.append(EpochPrinter())
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
-    history = fit_distributed(
-        net, X, y, epochs=args.epochs, batch_size=m, eta=args.eta,
-        validation_data=(data["X_test"], data["y_test"]), shuffle=args.shuffle, seed=seed,
-        callbacks=callbacks, comm=comm, checkpoint=args.checkpoint,
-        checkpoint_every=args.checkpoint_every, resume=args.resume,
-    )  # fmt: skip
+    with checkpointed(args) if comm.rank == 0 else contextlib.nullcontext():
+        history = fit_distributed(
+            net, X, y, epochs=args.epochs, batch_size=m, eta=args.eta,
+            validation_data=(data["X_test"], data["y_test"]), shuffle=args.shuffle, seed=seed,
+            callbacks=callbacks, comm=comm, checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every, resume=args.resume,
+        )  # fmt: skip
     best = history.best("val_accuracy")
     if best is not None:
         out(
@@ -134,6 +142,14 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
         comm.on_root("saving the network", net.save, args.save)
         out(f"Saved the network to {args.save}")
     return 0
+
+
+def _prepare(args: argparse.Namespace) -> tuple[int | None, dict[str, Any]]:
+    """Check the checkpoint options (see ``resume.prepare``); return the epochs the
+    checkpoint holds (None for a new run) and the options it sets."""
+    resumed = prepare(args)
+    epoch = None if resumed is None else int(resumed.state.epoch)
+    return epoch, {dest: getattr(args, dest) for dest in RESUMED_OPTIONS}
 
 
 class _Clock(Callback):

@@ -95,18 +95,6 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
         help="how long a process waits for the others before ending the job with an error; "
         "0 waits forever (default: %(default)g)",
     )  # fmt: skip
-    g.add_argument(
-        "--checkpoint", metavar="FILE",
-        help="with --distributed: rank 0 saves the training state to FILE after epochs",
-    )  # fmt: skip
-    g.add_argument(
-        "--checkpoint-every", type=int, default=1, metavar="N",
-        help="epochs between checkpoints (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--resume", action="store_true",
-        help="continue the run saved in --checkpoint FILE, on any number of processes",
-    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,8 +134,24 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")
+    g = p.add_argument_group("checkpoints")
+    g.add_argument(
+        "--checkpoint", metavar="FILE",
+        help="save the full training state to FILE (.npz) after every epoch, atomically; "
+        "Ctrl-C saves the last completed epoch and prints how to resume",
+    )  # fmt: skip
+    g.add_argument(
+        "--checkpoint-every", type=int, default=1, metavar="N",
+        help="save every N epochs instead (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--resume", action="store_true",
+        help="continue the run saved in --checkpoint FILE with its network and options "
+        "(--epochs and --eta may change them); a missing FILE starts a new run",
+    )  # fmt: skip
     _add_distributed_options(p)
     p.set_defaults(func=commands.train)
+    p.set_defaults(option_defaults={d: p.get_default(d) for d in commands.RESUMED_OPTIONS})
 
     p = sub.add_parser(
         "evaluate",
@@ -179,10 +183,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "checkpoint", None) and not args.distributed:
-        parser.error("--checkpoint is for --distributed runs")
-    if getattr(args, "resume", False) and not getattr(args, "checkpoint", None):
-        parser.error("--resume needs --checkpoint FILE, the file to resume from")
     try:
         return int(args.func(args) or 0)
     except commands.CommandError as exc:

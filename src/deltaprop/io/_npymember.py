@@ -80,12 +80,28 @@ def read_member(
     shape: tuple[int, ...] | None,
     dtypes: Collection[str],
     max_bytes: int | None = None,
+    archive_size: int | None = None,
 ) -> np.ndarray:
-    """Read one member as an array of ``shape`` (None: any 1-d) with a dtype in ``dtypes``."""
+    """Read one member as an array of ``shape`` (None: any 1-d) with a dtype in ``dtypes``.
+
+    ``archive_size`` (the zip file's size in bytes) bounds what the member's entry may claim:
+    zipfile sizes its read buffers by the entry's declared sizes.
+    """
     if info.flag_bits & 0x1:
         raise FormatError(f"{label}: member is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise FormatError(f"{label}: unsupported zip compression method {info.compress_type}")
+    if archive_size is not None and info.header_offset + info.compress_size > archive_size:
+        raise FormatError(
+            f"{label}: the zip entry claims {info.compress_size} bytes at offset "
+            f"{info.header_offset}, beyond the end of the {archive_size}-byte file "
+            "(truncated or corrupt)"
+        )
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        raise FormatError(
+            f"{label}: stored (uncompressed) entry with {info.compress_size} bytes of data "
+            f"claims a size of {info.file_size} bytes (corrupt)"
+        )
     if max_bytes is not None and info.file_size > max_bytes + _HEADER_MAX + 64:
         raise FormatError(f"{label}: {info.file_size} bytes, more than the {max_bytes} allowed")
     with invalid_as_format_error(label), archive.open(info) as member:

@@ -2,7 +2,10 @@
 
 Only the standard library is used (``urllib``). A download goes to a temporary file beside
 the destination and is moved over the final name only once it is complete and its MD5
-matches, so a killed or failed download never leaves a torn file under the final name.
+matches, so a killed or failed download never leaves a torn file under the final name. A
+transfer cut off part-way is resumed with an HTTP ``Range`` request (or, if the server
+ignores it, started over); a mirror that fails, times out or serves the wrong bytes is
+skipped for the next.
 """
 
 from __future__ import annotations
@@ -10,20 +13,31 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from deltaprop.io._atomic import atomic_write
 
-__all__ = ["DEFAULT_TIMEOUT", "MAX_BYTES", "DownloadError", "fetch", "fetch_from_mirrors"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_BYTES",
+    "RESUMES",
+    "DownloadError",
+    "fetch",
+    "fetch_from_mirrors",
+]
 
 #: seconds to wait for the connection and for each read
 DEFAULT_TIMEOUT = 30.0
 #: largest download accepted, in bytes (MNIST's largest file is 9.9 MB)
 MAX_BYTES = 64 * 1024 * 1024
+#: times a transfer cut off part-way is resumed (HTTP Range) before the URL counts as failed
+RESUMES = 3
 _CHUNK = 1 << 16
 _USER_AGENT = "deltaprop (https://pypi.org/project/deltaprop/)"
 # what a network failure can raise; HTTPError is a URLError, socket timeouts are OSErrors
@@ -59,9 +73,70 @@ def file_md5(path: str | os.PathLike[str]) -> str:
 
 def _content_length(value: str | None) -> int | None:
     try:
-        return int(value) if value is not None else None
+        length = int(value) if value is not None else None
     except ValueError:
         return None
+    return length if length is None or length >= 0 else None
+
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+def _resumed_from(response: http.client.HTTPResponse, size: int, total: int | None) -> bool:
+    """Whether ``response`` continues a transfer at byte ``size`` (a 206 with a matching
+    Content-Range); otherwise the server sent something else and the download starts over."""
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+    if response.status != 206 or match is None or int(match[1]) != size:
+        return False
+    return total is None or match[3] in ("*", str(total))
+
+
+class _CutOff(Exception):
+    """The transfer stopped before the end (connection closed or read timed out)."""
+
+
+class _Transfer:
+    """One download into ``out``, resumed with HTTP Range requests when it is cut off."""
+
+    def __init__(self, url: str, out: BinaryIO, timeout: float, max_bytes: int) -> None:
+        self.url, self.out, self.timeout, self.max_bytes = url, out, timeout, max_bytes
+        self.digest = _md5()
+        self.size = 0  # bytes written so far
+        self.total: int | None = None  # the file's size, when the server says
+
+    def attempt(self) -> None:
+        """One request: for the whole file, or for the rest of it (``Range: bytes=N-``)."""
+        headers = {"User-Agent": _USER_AGENT}
+        if self.size:
+            headers["Range"] = f"bytes={self.size}-"
+        request = urllib.request.Request(self.url, headers=headers)
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            length = _content_length(response.headers.get("Content-Length"))
+            if self.size and not _resumed_from(response, self.size, self.total):
+                self.out.seek(0)  # the server ignored the Range: start over
+                self.out.truncate()
+                self.digest, self.size = _md5(), 0
+            if self.size == 0:
+                self.total = length
+            if self.total is not None and self.total > self.max_bytes:
+                raise DownloadError(
+                    f"{self.url}: {self.total} bytes, more than the {self.max_bytes} bytes allowed"
+                )
+            try:
+                while chunk := response.read1(_CHUNK):  # what has arrived, so a stall keeps it
+                    self.size += len(chunk)
+                    if self.size > self.max_bytes:
+                        raise DownloadError(
+                            f"{self.url}: more than the {self.max_bytes} bytes allowed"
+                        )
+                    self.digest.update(chunk)
+                    self.out.write(chunk)
+            except (http.client.IncompleteRead, TimeoutError, ConnectionError) as exc:
+                raise _CutOff(f"{type(exc).__name__}: {exc}") from exc
+        if self.total is not None and self.size < self.total:  # the connection closed early
+            raise _CutOff("connection closed")
+        if self.total is not None and self.size > self.total:
+            raise DownloadError(f"{self.url}: got {self.size} bytes, expected {self.total}")
 
 
 def fetch(
@@ -71,8 +146,13 @@ def fetch(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_BYTES,
+    resumes: int = RESUMES,
 ) -> None:
     """Download ``url`` to ``dest`` atomically, checking its MD5.
+
+    A transfer cut off part-way (the connection drops, or a read times out) is resumed where
+    it stopped with an HTTP ``Range`` request; a server that does not honour it sends the
+    whole file again, and the download starts over cleanly.
 
     Parameters
     ----------
@@ -87,41 +167,37 @@ def fetch(
         Seconds to wait for the connection and for each read (not for the whole download).
     max_bytes : int, optional
         Refuse a download larger than this many bytes.
+    resumes : int, optional
+        How many times a cut-off transfer is resumed before the download fails.
 
     Raises
     ------
     DownloadError
-        On any network or HTTP error, a checksum mismatch or an oversized response. The
-        message names the URL and the reason.
+        On any network or HTTP error, a checksum mismatch, an oversized response or a transfer
+        cut off more than ``resumes`` times. The message names the URL and the reason.
     """
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise DownloadError(f"{url}: only http:// and https:// URLs can be downloaded")
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    digest = _md5()
     try:
-        with (
-            urllib.request.urlopen(request, timeout=timeout) as response,
-            atomic_write(dest) as out,
-        ):
-            length = _content_length(response.headers.get("Content-Length"))
-            if length is not None and length > max_bytes:
+        with atomic_write(dest) as out:
+            transfer = _Transfer(url, out, timeout, max_bytes)
+            for attempt in range(resumes + 1):
+                try:
+                    transfer.attempt()
+                    break
+                except _CutOff as exc:
+                    if attempt == resumes:
+                        got = f"{transfer.size} of {transfer.total or '?'} bytes"
+                        raise DownloadError(
+                            f"{url}: download truncated: got {got} ({exc}), "
+                            f"{resumes} resume(s) tried"
+                        ) from exc
+            digest = transfer.digest.hexdigest()
+            if md5 is not None and digest != md5.lower():
                 raise DownloadError(
-                    f"{url}: {length} bytes, more than the {max_bytes} bytes allowed"
-                )
-            size = 0
-            while chunk := response.read(_CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise DownloadError(f"{url}: more than the {max_bytes} bytes allowed")
-                digest.update(chunk)
-                out.write(chunk)
-            if length is not None and size != length:  # the connection closed early
-                raise DownloadError(f"{url}: download truncated: got {size} of {length} bytes")
-            if md5 is not None and digest.hexdigest() != md5.lower():
-                raise DownloadError(
-                    f"{url}: MD5 mismatch: expected {md5.lower()}, got {digest.hexdigest()} "
-                    f"({size} bytes)"
+                    f"{url}: MD5 mismatch: expected {md5.lower()}, got {digest} "
+                    f"({transfer.size} bytes)"
                 )
     except urllib.error.HTTPError as exc:
         exc.close()  # it holds the response body open
@@ -141,6 +217,7 @@ def fetch_from_mirrors(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_BYTES,
+    resumes: int = RESUMES,
 ) -> str:
     """Download ``filename`` from the first mirror that serves it with the right MD5.
 
@@ -151,7 +228,7 @@ def fetch_from_mirrors(
         base that lacks one).
     filename : str
         The file's name on the mirrors.
-    dest, md5, timeout, max_bytes
+    dest, md5, timeout, max_bytes, resumes
         As for :func:`fetch`.
 
     Returns
@@ -170,7 +247,7 @@ def fetch_from_mirrors(
         url = base if base.endswith("/") else base + "/"
         url += filename
         try:
-            fetch(url, dest, md5, timeout=timeout, max_bytes=max_bytes)
+            fetch(url, dest, md5, timeout=timeout, max_bytes=max_bytes, resumes=resumes)
         except DownloadError as exc:
             attempts.append((url, str(exc)))
         else:

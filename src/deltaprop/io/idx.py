@@ -34,6 +34,7 @@ from deltaprop.errors import FormatError
 __all__ = [
     "IMAGES_MAGIC",
     "LABELS_MAGIC",
+    "MAX_BYTES",
     "MAX_NDIM",
     "read_idx",
     "read_idx_images",
@@ -51,6 +52,9 @@ TYPE_CODES: dict[int, str] = {
 }
 #: the most dimensions accepted (MNIST-like files have 1 or 3; 4 allows N x H x W x C)
 MAX_NDIM = 4
+#: most bytes of data accepted from a gzip'd file by default (MNIST's largest holds 47 MB): gzip
+#: can expand a thousandfold, so this bounds what a small file can make the reader hold
+MAX_BYTES = 1 << 31
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 _CHUNK = 1 << 20  # bytes read at a time from a gzip stream
@@ -159,7 +163,17 @@ def _read_data(stream: _Reader, name: str, expected: int, known_size: int | None
     return data
 
 
-def _read(path: str | os.PathLike[str], expect_magic: int | None) -> np.ndarray:
+def _check_limit(name: str, expected: int, max_bytes: int) -> None:
+    if expected > max_bytes:
+        raise FormatError(
+            f"{name}: the header declares {expected} bytes of data, more than the limit of "
+            f"{max_bytes}; pass max_bytes= to read a file this large"
+        )
+
+
+def _read(
+    path: str | os.PathLike[str], expect_magic: int | None, max_bytes: int = MAX_BYTES
+) -> np.ndarray:
     name = os.fspath(path)
     with open(path, "rb") as raw:
         is_gzip = raw.read(2) == b"\x1f\x8b"
@@ -173,6 +187,7 @@ def _read(path: str | os.PathLike[str], expect_magic: int | None) -> np.ndarray:
                 with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                     dtype, dims = _parse_header(stream, name, expect_magic)
                     expected = math.prod(dims) * dtype.itemsize
+                    _check_limit(name, expected, max_bytes)
                     data = _read_data(stream, name, expected, None)
             except _GZIP_ERRORS as exc:
                 raise FormatError(f"{name}: corrupt or truncated gzip stream ({exc})") from exc
@@ -181,13 +196,16 @@ def _read(path: str | os.PathLike[str], expect_magic: int | None) -> np.ndarray:
     return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.ndarray:
     """Read an IDX file, raw or gzip-compressed.
 
     Parameters
     ----------
     path : str or os.PathLike
         The file. Gzip compression is detected from the content, not the name.
+    max_bytes : int, optional
+        Refuse a gzip'd file whose header declares more bytes of data than this (default
+        :data:`MAX_BYTES`, 2 GiB). A raw file is bounded by its own size.
 
     Returns
     -------
@@ -204,7 +222,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         0 or more than :data:`MAX_NDIM` dimensions, less or more data than the header
         declares, or a corrupt gzip stream. The message names the file.
     """
-    return _read(path, None)
+    return _read(path, None, max_bytes)
 
 
 def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:

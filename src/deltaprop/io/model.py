@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 FORMAT = "deltaprop-model"
 VERSION = 1
 _DTYPES = ("float32", "float64")
+CHECKPOINT_FORMAT = "deltaprop-checkpoint"  # a checkpoint also holds a network
+
+
+class _Checkpoint(FormatError):
+    """Raised by ``expected_arrays`` for a checkpoint file, which ``load`` reads another way."""
 
 
 def save(net: Network, path: str | os.PathLike[str]) -> None:
@@ -51,6 +56,8 @@ def expected_arrays(meta: Mapping[str, Any]) -> Expected:
     deltaprop model's.
     """
     fmt = meta.get("format")
+    if fmt == CHECKPOINT_FORMAT:
+        raise _Checkpoint("a checkpoint")
     if fmt != FORMAT:
         raise FormatError(f"not a deltaprop model file (its format field is {fmt!r})")
     version = require(meta, "version", int)
@@ -71,7 +78,7 @@ def expected_arrays(meta: Mapping[str, Any]) -> Expected:
 
 
 def load(path: str | os.PathLike[str]) -> Network:
-    """Read a network written by :meth:`Network.save`.
+    """Read a network written by :meth:`Network.save` (or the network in a checkpoint).
 
     Raises
     ------
@@ -84,7 +91,14 @@ def load(path: str | os.PathLike[str]) -> Network:
     from ..network import Network, NetworkConfig
 
     where = os.fspath(path)
-    meta, arrays = read_npz(path, expected_arrays)
+    try:
+        meta, arrays = read_npz(path, expected_arrays)
+    except FormatError as exc:
+        if not isinstance(exc.__cause__, _Checkpoint):
+            raise
+        from ..training.checkpoint import load_checkpoint
+
+        return load_checkpoint(path).network
     try:
         config = NetworkConfig(
             tuple(meta["sizes"]),

@@ -209,14 +209,18 @@ def read_npz(
     """
     name = os.fspath(path)
     with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
         with invalid_as_format_error(name, "not a valid .npz (zip) file, or truncated"):
             archive = zipfile.ZipFile(file)
         with archive:
-            return _read_archive(archive, name, expect)
+            return _read_archive(archive, name, expect, size)
 
 
 def _read_archive(
-    archive: zipfile.ZipFile, name: str, expect: Callable[[dict[str, Any]], Expected]
+    archive: zipfile.ZipFile,
+    name: str,
+    expect: Callable[[dict[str, Any]], Expected],
+    size: int,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
@@ -228,7 +232,7 @@ def _read_archive(
     if _META not in members:
         raise FormatError(f"{name}: no {_META}.npy member; this is not a deltaprop file")
     label = f"{name}: {_META}.npy"
-    raw = read_member(archive, members.pop(_META), label, None, ("uint8",), META_MAX_BYTES)
+    raw = read_member(archive, members.pop(_META), label, None, ("uint8",), META_MAX_BYTES, size)
     meta = _parse_meta(raw.tobytes(), label)
     try:
         expected = expect(meta)
@@ -243,7 +247,7 @@ def _read_archive(
     arrays: dict[str, np.ndarray] = {}
     for key, (shape, dtypes) in expected.items():
         label = f"{name}: array {key!r}"
-        array = read_member(archive, members[key], label, tuple(shape), dtypes)
+        array = read_member(archive, members[key], label, tuple(shape), dtypes, None, size)
         if array.dtype.kind in "fc" and not np.isfinite(array).all():
             bad = int(array.size - np.isfinite(array).sum())
             raise FormatError(f"{label} holds {bad} non-finite value(s) (NaN or inf)")

@@ -1,6 +1,8 @@
-"""Training: the hyper-parameters, optimisers, the loop, callbacks and the history it keeps."""
+"""Training: the hyper-parameters, optimisers, the loop, callbacks, the history it keeps and
+checkpoints to resume it."""
 
 from .callbacks import Callback, Step
+from .checkpoint import Checkpoint, CheckpointData, load_checkpoint, restore, save_checkpoint
 from .config import TrainConfig
 from .history import History
 from .loop import Trainer, TrainState, train
@@ -10,6 +12,8 @@ __all__ = [
     "OPTIMIZERS",
     "SGD",
     "Callback",
+    "Checkpoint",
+    "CheckpointData",
     "History",
     "Optimizer",
     "Step",
@@ -17,5 +21,8 @@ __all__ = [
     "TrainState",
     "Trainer",
     "get_optimizer",
+    "load_checkpoint",
+    "restore",
+    "save_checkpoint",
     "train",
 ]

@@ -1,0 +1,89 @@
+"""``deltaprop train --checkpoint/--resume``, called as ``main([...])``."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.training.checkpoint import load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Four small IDX files in MNIST's layout."""
+    directory = tmp_path_factory.mktemp("mnist")
+    rng = np.random.default_rng(0)
+    for stem, n in (("train", 200), ("t10k", 50)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 256, (n, 28, 28)).astype(np.uint8)
+        for kind, array, magic in (("images", images, 3), ("labels", labels, 1)):
+            header = bytes([0, 0, 8, magic]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+            name = f"{stem}-{kind}-idx{magic}-ubyte.gz"
+            (directory / name).write_bytes(gzip.compress(header + array.tobytes(), mtime=0))
+    return str(directory)
+
+
+def train(data_dir: str, *args: str) -> int:
+    return main(["train", "--data-dir", data_dir, "--sizes", "784,8,10", *args])
+
+
+def test_resume_takes_the_checkpoint_options(data_dir: str, tmp_path: Path, capsys) -> None:
+    ckpt = str(tmp_path / "c.npz")
+    assert train(data_dir, "--epochs", "2", "--eta", "0.5", "--batch-size", "20",
+                 "--no-shuffle", "--seed", "3", "--checkpoint", ckpt) == 0  # fmt: skip
+    capsys.readouterr()
+    # no --sizes, --eta, --batch-size, --no-shuffle or --seed: they come from the checkpoint
+    assert main(["train", "--data-dir", data_dir, "--checkpoint", ckpt, "--resume",
+                 "--epochs", "3"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "[784, 8, 10]" in out and "seed 3" in out
+    assert "batch 20, eta 0.5, 3 epochs" in out
+    assert f"Resuming from {ckpt}: 2 epochs done" in out
+    assert [line[:7] for line in out.splitlines() if line.startswith("Epoch")] == ["Epoch 3"]
+    ck = load_checkpoint(ckpt)
+    assert ck.state.epoch == 3 and ck.config.shuffle is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--resume"], "--resume needs --checkpoint FILE"),
+        (["--checkpoint", "{c}"], "already exists: add --resume"),
+        (["--checkpoint", "{c}", "--resume", "--sizes", "784,9,10"],
+         r"cannot change --sizes 784,9,10 \(the checkpoint has 784,8,10\) when resuming"),
+        (["--checkpoint", "{c}", "--resume", "--activation", "tanh", "--no-shuffle"],
+         r"--activation tanh \(the checkpoint has sigmoid\), --no-shuffle \(the checkpoint"),
+        (["--checkpoint", "{c}", "--checkpoint-every", "0"], "--checkpoint-every must be"),
+    ],
+)  # fmt: skip
+def test_checkpoint_usage_errors(data_dir, tmp_path, capsys, args, message) -> None:
+    ckpt = str(tmp_path / "c.npz")
+    assert train(data_dir, "--epochs", "1", "--seed", "0", "--checkpoint", ckpt, "--quiet") == 0
+    before = Path(ckpt).read_bytes()
+    capsys.readouterr()
+    status = main(["train", "--data-dir", data_dir, *[a.format(c=ckpt) for a in args]])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert re.search(message, err), err
+    assert err.count("\n") == 1  # one line
+    assert Path(ckpt).read_bytes() == before
+
+
+def test_divergence_says_how_to_resume_gently(data_dir: str, tmp_path: Path, capsys) -> None:
+    ckpt = str(tmp_path / "c.npz")
+    common = ["--activation", "relu", "--output-activation", "identity", "--quiet"]
+    assert train(data_dir, "--epochs", "1", "--eta", "0.001", "--checkpoint", ckpt,
+                 *common) == 0  # fmt: skip
+    capsys.readouterr()
+    status = train(data_dir, "--epochs", "3", "--eta", "1e12", "--checkpoint", ckpt,
+                   "--resume", *common)  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "training diverged" in err and f"The checkpoint {ckpt} keeps epoch 1" in err
+    assert f"deltaprop train --checkpoint {ckpt} --resume" in err and "--eta 1e+11" in err
+    assert load_checkpoint(ckpt).state.epoch == 1
