@@ -9,7 +9,9 @@ process(es), all in this run:
 
 - ``plain``: ``Network.fit`` in one process, no MPI, BLAS with 1 thread and with one thread
   per core (the peers a distributed run must beat);
-- ``mpi N``: ``fit_distributed`` under ``mpiexec -n N``, BLAS with 1 thread per process.
+- ``mpi N``: ``fit_distributed`` under ``mpiexec -n N``, BLAS with 1 thread per process;
+- ``plain, m/N rows``: one process on mini-batches of m/N rows, the compute each process of
+  an N-process run has to do, measured alone (its speed-up column is not a speed-up).
 
 Each does one warm-up epoch of ``steps`` mini-batches, then a timed one. It prints the time
 per step; the part of it spent in the gradient all-reduce, measured inside the run (so it
@@ -65,8 +67,9 @@ def worker(args: argparse.Namespace) -> None:
     from deltaprop import Callback, Network
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    X = np.load(Path(args.data) / "X.npy", mmap_mode="r")  # each process reads its rows
-    y = np.load(Path(args.data) / "y.npy", mmap_mode="r")
+    n = args.steps * args.batch  # rows for `steps` mini-batches an epoch
+    X = np.load(Path(args.data) / "X.npy", mmap_mode="r")[:n]  # each process reads its rows
+    y = np.load(Path(args.data) / "y.npy", mmap_mode="r")[:n]
     net = Network(sizes, activation="relu", output_activation="softmax",
                   cost="cross-entropy", init="scaled", seed=0)  # fmt: skip
     options = dict(epochs=2, batch_size=args.batch, eta=0.1, seed=0)
@@ -163,6 +166,11 @@ def _runs(me: list[str], procs: str, cores: int, mpiexec: str | None) -> list[An
         for n in (int(p) for p in procs.split(",")):
             name = f"mpi, {n} processes x 1 thread"
             runs.append((name, n, _run([mpiexec, "-n", str(n), *me], 1)))
+    for n in (int(p) for p in procs.split(",")):
+        if n > 1:  # the compute a process of an n-process run would need, measured alone
+            batch = me.index("--batch") + 1
+            part = [*me[:batch], str(int(me[batch]) // n), *me[batch + 1 :], "--plain"]
+            runs.append((f"plain, 1 thread, m/{n} rows", 1, _run(part, 1)))
     return runs
 
 
