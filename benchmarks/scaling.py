@@ -118,6 +118,31 @@ def worker(args: argparse.Namespace) -> None:
         print("RESULT " + json.dumps(result), flush=True)
 
 
+_MATMUL = """
+import time, numpy as np
+a, w = np.ones((128, 1024), np.float32), np.ones((1024, 1024), np.float32)
+for _ in range(20): a @ w
+t = time.perf_counter()
+for _ in range(300): a @ w
+print((time.perf_counter() - t) / 300)
+"""
+
+
+def _capacity(cores: int) -> float:
+    """How many cores' worth of arithmetic this machine gives now: ``cores`` single-thread
+    matrix-product loops run at once, against one alone (other users' work lowers it)."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+    def start() -> subprocess.Popen[str]:
+        command = [sys.executable, "-c", _MATMUL]
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+
+    alone = float(start().communicate()[0])
+    jobs = [start() for _ in range(cores)]
+    together = [float(job.communicate()[0]) for job in jobs]
+    return sum(alone / t for t in together)
+
+
 def _run(command: list[str], threads: int) -> dict[str, Any]:
     env = dict(os.environ)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -151,10 +176,16 @@ def main() -> None:
     me = [sys.executable, __file__, "--worker", "--sizes", args.sizes, "--data", str(directory),
           "--batch", str(args.batch), "--steps", str(args.steps)]  # fmt: skip
     try:
+        before = _capacity(cores)
         runs = _runs(me, args.procs, cores, mpiexec)
+        after = _capacity(cores)
     finally:
         shutil.rmtree(directory)
     _report(runs, args, source, cores)
+    print(
+        f"{cores} single-thread matrix-product loops at once did the work of {before:.2f} "
+        f"cores before these runs and {after:.2f} after (other work on the machine lowers it)"
+    )
 
 
 def _runs(me: list[str], procs: str, cores: int, mpiexec: str | None) -> list[Any]:
