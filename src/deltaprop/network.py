@@ -2,11 +2,13 @@
 
 A thin object around the functional core: the forward pass and BP1–BP4 live in
 ``deltaprop.core.backprop``, the training loop in ``deltaprop.training.loop``. ``Network``
-holds the weights and biases, checks what users pass in, and delegates.
+holds the weights and biases, checks what users pass in, and delegates. Its arrays belong to
+a backend (``deltaprop.backends``): NumPy by default, or CuPy or PyTorch, on the CPU or a GPU.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,11 +17,13 @@ from typing import Any
 import numpy as np
 
 from . import _validation as v
+from .backends import Backend, get_backend
 from .core.activations import Activation, get_activation
 from .core.backprop import backprop as _backprop
 from .core.backprop import forward
 from .core.costs import Cost, get_cost
 from .core.init import INITS, init_parameters
+from .core.workspace import ArrayList, flat_arrays
 from .training.callbacks import Callback
 from .training.config import TrainConfig
 from .training.history import History
@@ -83,15 +87,23 @@ class Network:
         "float32" or "float64".
     seed : int, optional
         Seeds the initial parameters.
+    backend : {"numpy", "cupy", "torch"} or an Array API namespace, default "numpy"
+        The array library that holds the parameters and computes (see ``deltaprop.backends``).
+    device : str, optional
+        Where the arrays live: "cpu" or "cuda" / "cuda:N" for backend "torch"; the GPU
+        number or "cuda:N" for "cupy". None: the backend's default.
 
     Attributes
     ----------
     sizes : tuple of int
     weights : list of arrays
-        w^l for l = 2 … L, shape (n_l, n_{l-1}): ``weights[0]`` is w^2.
+        w^l for l = 2 … L, shape (n_l, n_{l-1}): ``weights[0]`` is w^2. Training updates
+        these arrays in place (they are views of one flat buffer, where the backend allows).
     biases : list of arrays
         b^l for l = 2 … L, shape (n_l,).
     config : NetworkConfig
+    backend : Backend
+        The array library and device; ``xp`` is its namespace.
 
     Examples
     --------
@@ -109,7 +121,10 @@ class Network:
         init: str = "normal",
         dtype: str = "float32",
         seed: int | None = None,
+        backend: Any = "numpy",
+        device: Any = None,
     ) -> None:
+        resolved = get_backend(backend, device)
         config = NetworkConfig(
             v.check_sizes(sizes),
             activation,
@@ -120,31 +135,60 @@ class Network:
             seed,
         )
         weights, biases = init_parameters(config.sizes, config.init, np.random.default_rng(seed))
-        self._setup(config, weights, biases)
+        self._setup(config, weights, biases, resolved)
 
-    def _setup(self, config: NetworkConfig, weights: list[Any], biases: list[Any]) -> None:
+    def _setup(
+        self, config: NetworkConfig, weights: list[Any], biases: list[Any], backend: Backend
+    ) -> None:
         self.config = config
         self.sizes = config.sizes
-        self.xp: Any = np  # the array namespace the core computes with
+        self.backend = backend
+        self.xp: Any = backend.xp  # the array namespace the core computes with
         self.activation_functions, self.cost_function = config.resolve()
-        self.weights = [np.ascontiguousarray(w, dtype=config.dtype) for w in weights]
-        self.biases = [np.ascontiguousarray(b, dtype=config.dtype) for b in biases]
+        shapes = [tuple(w.shape) for w in weights] + [tuple(b.shape) for b in biases]
+        params = flat_arrays(shapes, self.xp, backend.dtype(config.dtype), backend.device)
+        for p, value in zip(params, [*weights, *biases]):
+            p[...] = backend.asarray(value, config.dtype)
+        self._params = params
+        n = len(weights)
+        self.weights = list(params[:n])
+        self.biases = list(params[n:])
+
+    def _parameters(self) -> ArrayList:
+        """[w^2 … w^L, b^2 … b^L]: the arrays training updates in place, as views of one
+        flat buffer where the backend allows. Arrays a user put into ``weights`` or
+        ``biases`` in place of the originals are copied into a fresh buffer first."""
+        current = [*self.weights, *self.biases]
+        if len(current) != len(self._params) or any(
+            p is not q for p, q in zip(current, self._params)
+        ):
+            self._setup(self.config, self.weights, self.biases, self.backend)
+        return self._params
 
     @classmethod
     def from_parameters(
-        cls, config: NetworkConfig, weights: list[Any], biases: list[Any]
+        cls,
+        config: NetworkConfig,
+        weights: list[Any],
+        biases: list[Any],
+        backend: Any = "numpy",
+        device: Any = None,
     ) -> Network:
-        """A network with the given configuration and parameters (copied, cast to its dtype)."""
+        """A network with the given configuration and parameters (copied, cast to its dtype),
+        on ``backend`` and ``device``; the parameters may be NumPy arrays or the backend's."""
+        resolved = get_backend(backend, device)
+        weights = [w if hasattr(w, "shape") else np.asarray(w) for w in weights]
+        biases = [b if hasattr(b, "shape") else np.asarray(b) for b in biases]
         expected = list(zip(config.sizes[1:], config.sizes[:-1]))
-        if [tuple(np.shape(w)) for w in weights] != expected or [
-            tuple(np.shape(b)) for b in biases
-        ] != [(n,) for n, _ in expected]:
+        if [tuple(w.shape) for w in weights] != expected or [tuple(b.shape) for b in biases] != [
+            (n,) for n, _ in expected
+        ]:
             raise ValueError(
                 f"parameters do not match sizes {list(config.sizes)}: weights must have shapes "
                 f"{expected} and biases {[(n,) for n, _ in expected]}"
             )
         net = cls.__new__(cls)
-        net._setup(config, [np.array(w) for w in weights], [np.array(b) for b in biases])
+        net._setup(config, list(weights), list(biases), resolved)
         return net
 
     # -- inspection ----------------------------------------------------------------------
@@ -158,19 +202,25 @@ class Network:
 
     def to_numpy(self, array: Any) -> np.ndarray:
         """``array`` (a parameter or result of this network) as a NumPy array."""
-        return np.asarray(array)
+        return self.backend.to_numpy(array)
 
     @property
     def n_parameters(self) -> int:
         """Number of weights and biases."""
-        return sum(int(w.size) + int(b.size) for w, b in zip(self.weights, self.biases))
+        return sum(math.prod(p.shape) for p in [*self.weights, *self.biases])
 
     def copy(self, dtype: str | None = None) -> Network:
-        """An independent copy, optionally in another dtype."""
+        """An independent copy on the same backend, optionally in another dtype."""
         config = self.config
         if dtype is not None:
             config = NetworkConfig(**{**config.__dict__, "dtype": dtype})
-        return Network.from_parameters(config, self.weights, self.biases)
+        return Network.from_parameters(config, self.weights, self.biases, self.backend)
+
+    def to(self, backend: Any, device: Any = None) -> Network:
+        """An independent copy on another backend or device, e.g. ``net.to("torch", "cuda")``."""
+        weights = [self.to_numpy(w) for w in self.weights]
+        biases = [self.to_numpy(b) for b in self.biases]
+        return Network.from_parameters(self.config, weights, biases, backend, device)
 
     # -- the forward pass ----------------------------------------------------------------
 
@@ -180,38 +230,45 @@ class Network:
         for start in range(0, n, rows):
             yield slice(start, min(n, start + rows))
 
-    def feedforward(self, X: Any) -> np.ndarray:
+    def feedforward(self, X: Any) -> Any:
         """a^L for every row of X (eq. 25 layer by layer).
 
         Parameters
         ----------
         X : array of shape (n_samples, sizes[0])
+            NumPy or the backend's array.
 
         Returns
         -------
-        array of shape (n_samples, sizes[-1])
+        array of shape (n_samples, sizes[-1]), of the network's backend
         """
-        X = v.check_inputs(X, self.sizes[0], self.config.dtype)
-        return np.concatenate([self._output(X[s])[1] for s in self._blocks(X.shape[0])])
+        X = self.backend.inputs(X, self.sizes[0], self.config.dtype)
+        blocks = [self._output(X[s, :])[1] for s in self._blocks(X.shape[0])]
+        return blocks[0] if len(blocks) == 1 else self.xp.concat(blocks)
 
     def _output(self, x: Any) -> tuple[Any, Any]:
         zs, a_list = forward(self.weights, self.biases, self.activation_functions, x, self.xp)
         return zs[len(zs) - 1], a_list[len(zs)]
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any) -> Any:
         """The predicted class of every row: the index of the largest output neuron
-        (for a single output neuron, 1 where a^L > 0.5). Shape (n_samples,), int64."""
-        a = self.feedforward(X)
+        (for a single output neuron, 1 where a^L > 0.5). Shape (n_samples,), int64, of the
+        network's backend."""
+        a, xp = self.feedforward(X), self.xp
         if a.shape[1] == 1:
-            return (a[:, 0] > 0.5).astype(np.int64)
-        return np.argmax(a, axis=1).astype(np.int64)
+            return xp.astype(a[:, 0] > 0.5, xp.int64)
+        return xp.astype(xp.argmax(a, axis=1), xp.int64)
 
     # -- cost and gradient ---------------------------------------------------------------
 
-    def _check_xy(self, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
-        X = v.check_inputs(X, self.sizes[0], self.config.dtype)
+    def _check_xy(self, X: Any, Y: Any, prefix: str = "") -> tuple[Any, Any]:
+        """X and the targets checked, converted to the network's dtype and moved (once) to
+        its backend and device; class labels one-hot encoded."""
+        X = self.backend.inputs(X, self.sizes[0], self.config.dtype, name=f"{prefix}X")
         softmax = self.activation_functions[-1].name == "softmax"
-        Y = v.check_targets(Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax)
+        Y = self.backend.targets(
+            Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax, name=f"{prefix}y"
+        )
         return X, Y
 
     def cost(self, X: Any, Y: Any) -> float:
@@ -219,17 +276,9 @@ class Network:
 
         Y holds the targets, shape (n_samples, sizes[-1]), or 1-D class labels.
         """
-        X, Y = self._check_xy(X, Y)
-        return self._cost_sum(X, Y) / X.shape[0]
+        return float(self._evaluate(*self._check_xy(X, Y))["cost"])
 
-    def _cost_sum(self, X: np.ndarray, Y: np.ndarray) -> float:
-        total = 0.0
-        for s in self._blocks(X.shape[0]):
-            z, a = self._output(X[s])
-            total += float(self.xp.sum(self.cost_function.value(z, a, Y[s], self.xp)))
-        return total
-
-    def backprop(self, X: Any, Y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def backprop(self, X: Any, Y: Any) -> tuple[list[Any], list[Any]]:
         """The gradient of the mean cost over the rows of X, by BP1–BP4.
 
         Returns
@@ -257,16 +306,22 @@ class Network:
         """
         return self._evaluate(*self._check_xy(X, y))
 
-    def _evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Any]:
-        """``evaluate`` on arrays already checked and converted by ``_check_xy``."""
-        out: dict[str, Any] = {"cost": self._cost_sum(X, Y) / X.shape[0], "n": X.shape[0]}
-        if self.sizes[-1] > 1:
-            correct = 0
-            for s in self._blocks(X.shape[0]):
-                _, a = self._output(X[s])
-                correct += int(np.sum(np.argmax(a, axis=1) == np.argmax(Y[s], axis=1)))
+    def _evaluate(self, X: Any, Y: Any) -> dict[str, Any]:
+        """``evaluate`` on arrays already checked and converted by ``_check_xy``: one forward
+        pass over blocks of rows gives both the cost and the correct count."""
+        xp, n = self.xp, X.shape[0]
+        classes = self.sizes[-1] > 1
+        total, correct = 0.0, 0
+        for s in self._blocks(n):
+            z, a = self._output(X[s, :])
+            total += float(xp.sum(self.cost_function.value(z, a, Y[s, :], xp)))
+            if classes:
+                hits = xp.argmax(a, axis=1) == xp.argmax(Y[s, :], axis=1)
+                correct += int(xp.sum(xp.astype(hits, xp.int64)))
+        out: dict[str, Any] = {"cost": total / n, "n": n}
+        if classes:
             out["correct"] = correct
-            out["accuracy"] = correct / X.shape[0]
+            out["accuracy"] = correct / n
         return out
 
     def accuracy(self, X: Any, y: Any) -> float:
@@ -298,6 +353,7 @@ class Network:
         Parameters
         ----------
         X : array of shape (n_samples, sizes[0])
+            NumPy or the backend's array; moved to the backend's device once, not per batch.
         y : array of shape (n_samples,) or (n_samples, sizes[-1])
             Integer class labels (one-hot encoded for the output layer) or target rows.
         epochs, batch_size, eta, shuffle, seed
@@ -353,20 +409,14 @@ class Network:
             raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
         return train(self, X, Y, config, validation=validation, callbacks=list(callbacks))
 
-    def _check_validation(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _check_validation(self, data: Any) -> tuple[Any, Any]:
         try:
             X_val, y_val = data
         except (TypeError, ValueError):
             raise ValueError(
                 "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
             ) from None
-        Xv = v.check_inputs(X_val, self.sizes[0], self.config.dtype, name="validation X")
-        softmax = self.activation_functions[-1].name == "softmax"
-        Yv = v.check_targets(
-            y_val, Xv.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax,
-            name="validation y",
-        )  # fmt: skip
-        return Xv, Yv
+        return self._check_xy(X_val, y_val, prefix="validation ")
 
     # -- files ---------------------------------------------------------------------------
 

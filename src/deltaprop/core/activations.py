@@ -10,12 +10,17 @@ Each activation is a small frozen object in a name-keyed registry:
   with the exact Jacobian-vector product and may only be used on the output layer.
 
 ``xp`` is the array namespace (NumPy, or any library following the Array API standard).
+The training loop passes preallocated arrays: ``out=`` for the result of ``act(z, xp, out=)``
+and ``act.prime``, and ``scratch=`` to ``backward``, which may then overwrite ``grad_a``
+(see ``deltaprop.core.ops``). Always use the returned array.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from .ops import ops_for
 
 Array = Any  # an array of the namespace ``xp``
 
@@ -30,15 +35,23 @@ class Activation:
     #: the open interval the outputs lie in; the cross-entropy cost needs (0, 1)
     output_range: ClassVar[tuple[float, float]] = (float("-inf"), float("inf"))
 
-    def __call__(self, z: Array, xp: Any) -> Array:
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
         raise NotImplementedError
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         raise NotImplementedError
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any) -> Array:
-        """grad_a ⊙ σ'(z): turns ∂C/∂a into δ = ∂C/∂z."""
-        return grad_a * self.prime(z, a, xp)
+    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
+        """grad_a ⊙ σ'(z): turns ∂C/∂a into δ = ∂C/∂z.
+
+        With ``scratch`` (an array shaped like z that the caller owns), σ'(z) is computed into
+        it and the product overwrites ``grad_a``.
+        """
+        sigma_prime = self.prime(z, a, xp, out=scratch)
+        if scratch is None:
+            return grad_a * sigma_prime
+        grad_a *= sigma_prime
+        return grad_a
 
 
 @dataclass(frozen=True)
@@ -48,13 +61,19 @@ class Sigmoid(Activation):
     name: ClassVar[str] = "sigmoid"
     output_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
-    def __call__(self, z: Array, xp: Any) -> Array:
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
         # The same function written as ½(1 + tanh(z/2)): tanh never overflows, so large |z|
         # gives 0 or 1 without the overflow that e^(−z) hits below z ≈ −88 in float32.
-        return 0.5 * (1.0 + xp.tanh(0.5 * z))
+        ops = ops_for(xp)
+        half = ops.scalar(0.5, z.dtype)
+        a = ops.tanh(ops.multiply(z, half, out=out), out=out)
+        a *= half
+        a += half
+        return a
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
-        return a * (1.0 - a)
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
+        ops = ops_for(xp)
+        return ops.subtract(a, ops.multiply(a, a, out=out), out=out)  # a − a² = a(1 − a)
 
 
 @dataclass(frozen=True)
@@ -64,11 +83,14 @@ class Tanh(Activation):
     name: ClassVar[str] = "tanh"
     output_range: ClassVar[tuple[float, float]] = (-1.0, 1.0)
 
-    def __call__(self, z: Array, xp: Any) -> Array:
-        return xp.tanh(z)
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
+        return ops_for(xp).tanh(z, out=out)
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
-        return 1.0 - a * a
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
+        sigma_prime = ops_for(xp).multiply(a, a, out=out)
+        sigma_prime *= -1.0
+        sigma_prime += 1.0  # 1 − a²
+        return sigma_prime
 
 
 @dataclass(frozen=True)
@@ -78,13 +100,13 @@ class ReLU(Activation):
     name: ClassVar[str] = "relu"
     output_range: ClassVar[tuple[float, float]] = (0.0, float("inf"))
 
-    def __call__(self, z: Array, xp: Any) -> Array:
-        return xp.maximum(z, 0.0)
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
+        return xp.maximum(z, 0.0)  # allocates: relu is not on the benchmarked path
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         return xp.astype(z > 0.0, z.dtype)
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any) -> Array:
+    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
         return xp.where(z > 0.0, grad_a, 0.0)
 
 
@@ -94,13 +116,13 @@ class Identity(Activation):
 
     name: ClassVar[str] = "identity"
 
-    def __call__(self, z: Array, xp: Any) -> Array:
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
         return z
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         return xp.ones_like(z)
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any) -> Array:
+    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
         return grad_a
 
 
@@ -116,17 +138,17 @@ class Softmax(Activation):
     elementwise: ClassVar[bool] = False
     output_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
-    def __call__(self, z: Array, xp: Any) -> Array:
+    def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # shifted: e ≤ 1, never overflows
         return e / xp.sum(e, axis=1, keepdims=True)
 
-    def prime(self, z: Array, a: Array, xp: Any) -> Array:
+    def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         raise ValueError(
             "softmax has no elementwise derivative σ'(z); it can only be the output layer's "
             "activation (use output_activation='softmax')"
         )
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any) -> Array:
+    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
         return a * (grad_a - xp.sum(grad_a * a, axis=1, keepdims=True))
 
 

@@ -16,7 +16,10 @@ where C is the mean of the per-sample costs over the m rows. Row x of δ^l is th
 sample x exactly as SPEC.md defines it; the 1/m of the mean enters only in BP3 and BP4.
 
 Every function takes the array namespace ``xp`` and uses only Array API operations, so the
-same code runs on NumPy and on any library that follows the standard.
+same code runs on NumPy, CuPy, PyTorch and any library that follows the standard. The training
+loop also passes a :class:`~deltaprop.core.workspace.Workspace` and gradient arrays for the
+results to be written into (``deltaprop.core.ops`` is that one escape hatch); without them,
+every function returns new arrays.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 
 from .activations import Activation, Array
 from .costs import Cost
+from .ops import ops_for
+from .workspace import UNBUFFERED, Workspace
 
 
 def feedforward(
@@ -38,7 +43,12 @@ def feedforward(
 
 
 def forward(
-    weights: list[Array], biases: list[Array], activations: list[Activation], x: Array, xp: Any
+    weights: list[Array],
+    biases: list[Array],
+    activations: list[Activation],
+    x: Array,
+    xp: Any,
+    workspace: Workspace | None = None,
 ) -> tuple[list[Array], list[Array]]:
     """The forward pass, keeping what the backward pass needs.
 
@@ -49,12 +59,15 @@ def forward(
     activations_out : list of arrays
         a^l for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
     """
+    ws = workspace or UNBUFFERED
+    matmul = (workspace.ops if workspace is not None else ops_for(xp)).matmul
     zs: list[Array] = []
     a_list: list[Array] = [x]
     a = x
-    for w, b, sigma in zip(weights, biases, activations):
-        z = a @ w.T + b  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) + (n_l,)
-        a = sigma(z, xp)
+    for i, (w, b, sigma) in enumerate(zip(weights, biases, activations)):
+        z = matmul(a, w.T, out=ws.z[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
+        z += b  # … + b^l, broadcast over the rows
+        a = sigma(z, xp, out=ws.a[i])
         zs.append(z)
         a_list.append(a)
     return zs, a_list
@@ -68,10 +81,14 @@ def backward(
     a_list: list[Array],
     y: Array,
     xp: Any,
+    workspace: Workspace | None = None,
+    nabla_w: list[Array] | None = None,
+    nabla_b: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array], list[Array]]:
     """BP1–BP4 over a mini-batch: the gradient of the mean cost of its m rows.
 
     ``zs`` and ``a_list`` come from :func:`forward`; ``y`` holds the targets, shape (m, n_L).
+    ``nabla_w`` and ``nabla_b``, when given, are arrays the gradients are written into.
 
     Returns
     -------
@@ -80,23 +97,57 @@ def backward(
     deltas : list of arrays
         δ^l for l = 2 … L, shape (m, n_l): row x is sample x's error δ^(x,l).
     """
+    grads_w, grads_b, deltas, _ = backward_with_cost(
+        weights, activations, cost, zs, a_list, y, xp, workspace, nabla_w, nabla_b
+    )
+    return grads_w, grads_b, deltas
+
+
+def backward_with_cost(
+    weights: list[Array],
+    activations: list[Activation],
+    cost: Cost,
+    zs: list[Array],
+    a_list: list[Array],
+    y: Array,
+    xp: Any,
+    workspace: Workspace | None = None,
+    nabla_w: list[Array] | None = None,
+    nabla_b: list[Array] | None = None,
+) -> tuple[list[Array], list[Array], list[Array], Array]:
+    """:func:`backward`, also returning Σ_x C_x over the m rows (a 0-d array), which BP1
+    computes on the way for the quadratic cost."""
+    ops = workspace.ops if workspace is not None else ops_for(xp)
+    ws = workspace or UNBUFFERED
     n_layers = len(weights)  # L − 1 layers of weights
     m = y.shape[0]
-    inv_m = 1.0 / m
-    nabla_w: list[Array] = [None] * n_layers
-    nabla_b: list[Array] = [None] * n_layers
+    inv_m = workspace.inv_m if workspace is not None else 1.0 / m
+    out_w = nabla_w if nabla_w is not None else UNBUFFERED.z
+    out_b = nabla_b if nabla_b is not None else UNBUFFERED.z
+    grads_w: list[Array] = [None] * n_layers
+    grads_b: list[Array] = [None] * n_layers
     deltas: list[Array] = [None] * n_layers
 
     # BP1: the output error δ^L, written by the cost (cross-entropy cancels σ'(z^L)).
-    delta = cost.delta(zs[n_layers - 1], a_list[n_layers], y, activations[n_layers - 1], xp)
+    last = n_layers - 1
+    delta, total = cost.delta_and_total(
+        zs[last], a_list[n_layers], y, activations[last], xp,
+        out=ws.delta[last], scratch=ws.scratch[last],
+    )  # fmt: skip
     for i in range(n_layers - 1, -1, -1):  # layer l = i + 2, from L down to 2
         deltas[i] = delta
-        nabla_b[i] = xp.sum(delta, axis=0) * inv_m  # BP3
-        nabla_w[i] = (delta.T @ a_list[i]) * inv_m  # BP4: (n_l, m) @ (m, n_{l-1})
+        # The 1/m of the mean, applied once to the (m, n_l) array δ^l rather than to both
+        # gradients (∂C/∂w^l is n_l × n_{l-1}, much larger for a small mini-batch).
+        delta_mean = ops.multiply(delta, inv_m, out=ws.scratch[i])
+        grads_b[i] = ops.sum_rows(delta_mean, out=out_b[i])  # BP3
+        grads_w[i] = ops.matmul(delta_mean.T, a_list[i], out=out_w[i])  # BP4: (n_l, m) @ (m, ·)
         if i > 0:  # δ^1 of the input layer is never needed
-            sigma_prime = activations[i - 1].prime(zs[i - 1], a_list[i], xp)
-            delta = (delta @ weights[i]) * sigma_prime  # BP2: (m, n_l) @ (n_l, n_{l-1})
-    return nabla_w, nabla_b, deltas
+            # BP2: (δ^(l+1) w^(l+1)), (m, n_l) @ (n_l, n_{l-1}), then ⊙ σ'(z^l)
+            grad_a = ops.matmul(delta, weights[i], out=ws.delta[i - 1])
+            delta = activations[i - 1].backward(
+                grad_a, zs[i - 1], a_list[i], xp, scratch=ws.scratch[i - 1]
+            )
+    return grads_w, grads_b, deltas, total
 
 
 def backprop(

@@ -6,9 +6,12 @@ Each cost is a small frozen object in a name-keyed registry:
   of a batch is the mean of these (SPEC.md's first assumption);
 - ``cost.delta(z, a, y, activation, xp)`` *is* BP1: δ^L = ∇_a C ⊙ σ'(z^L), written for each
   cost so that the cross-entropy cost can cancel σ'(z^L);
+- ``cost.delta_and_total(...)`` is BP1 together with Σ_x C_x over the rows (a 0-d array), the
+  training loop's way in: the quadratic cost shares a^L − y between the two;
 - ``cost.check(activation)`` rejects output activations the cost is not defined for.
 
-z = z^L, a = a^L = σ(z^L) and y (the targets) have shape (n, n_L).
+z = z^L, a = a^L = σ(z^L) and y (the targets) have shape (n, n_L). The training loop passes
+workspace arrays as ``out`` (for δ^L) and ``scratch`` (see ``deltaprop.core.ops``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .activations import Activation, Array
+from .ops import ops_for
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,31 @@ class Cost:
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
         raise NotImplementedError
 
-    def delta(self, z: Array, a: Array, y: Array, activation: Activation, xp: Any) -> Array:
+    def delta(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> Array:
         raise NotImplementedError
+
+    def delta_and_total(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> tuple[Array, Array]:
+        """δ^L by BP1, and Σ_x C_x over the rows as a 0-d array."""
+        total = xp.sum(self.value(z, a, y, xp))
+        return self.delta(z, a, y, activation, xp, out=out, scratch=scratch), total
 
     def check(self, activation: Activation) -> None:
         """Raise ValueError if this cost is not defined for ``activation`` on the output."""
@@ -45,8 +72,32 @@ class Quadratic(Cost):
         diff = a - y
         return 0.5 * xp.sum(diff * diff, axis=1)
 
-    def delta(self, z: Array, a: Array, y: Array, activation: Activation, xp: Any) -> Array:
-        return activation.backward(a - y, z, a, xp)  # BP1: ∇_a C = a − y, times σ'(z^L)
+    def delta(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> Array:
+        return self.delta_and_total(z, a, y, activation, xp, out, scratch)[0]
+
+    def delta_and_total(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> tuple[Array, Array]:
+        ops = ops_for(xp)
+        grad_a = ops.subtract(a, y, out=out)  # ∇_a C = a − y
+        total = 0.5 * ops.sum_squares(grad_a)  # Σ_x C_x = ½ Σ_x ‖a − y‖²
+        return activation.backward(grad_a, z, a, xp, scratch=scratch), total  # BP1
 
 
 def _softplus(z: Array, xp: Any) -> Array:
@@ -75,8 +126,18 @@ class CrossEntropy(Cost):
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
         return xp.sum(_softplus(z, xp) - y * z, axis=1)
 
-    def delta(self, z: Array, a: Array, y: Array, activation: Activation, xp: Any) -> Array:
-        return a - y  # BP1: ∇_a C ⊙ σ'(z^L) simplifies to a − y; σ'(z^L) cancels
+    def delta(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> Array:
+        # BP1: ∇_a C ⊙ σ'(z^L) simplifies to a − y; σ'(z^L) cancels
+        return ops_for(xp).subtract(a, y, out=out)
 
     def check(self, activation: Activation) -> None:
         if activation.name != "sigmoid":
@@ -101,8 +162,18 @@ class LogLikelihood(Cost):
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
         return xp.sum(y * (_logsumexp(z, xp) - z), axis=1)
 
-    def delta(self, z: Array, a: Array, y: Array, activation: Activation, xp: Any) -> Array:
-        return a - y  # BP1: the softmax Jacobian times ∇_a C collapses to a − y
+    def delta(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> Array:
+        # BP1: the softmax Jacobian times ∇_a C collapses to a − y
+        return ops_for(xp).subtract(a, y, out=out)
 
     def check(self, activation: Activation) -> None:
         if activation.name != "softmax":

@@ -6,6 +6,7 @@ For each parameter p, (C(p + ε) − C(p − ε)) / 2ε approximates ∂C/∂p w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,16 +106,18 @@ def gradcheck(
     nabla_w, nabla_b = backprop(net64.weights, net64.biases, acts, cost, X64, Y64, xp)
     rng = np.random.default_rng(seed)
 
-    def numeric(p: np.ndarray, flat_idx: np.ndarray) -> np.ndarray:
-        flat = p.reshape(-1)  # a view: perturbing it perturbs the network
+    def numeric(p: Any, flat_idx: np.ndarray) -> np.ndarray:
         out = np.empty(flat_idx.size)
         for k, i in enumerate(flat_idx):
-            saved = flat[i]
-            flat[i] = saved + eps
+            # A tuple of ints indexes any backend's array (Array API), and writing through it
+            # perturbs the network's own parameter.
+            at = tuple(int(j) for j in np.unravel_index(int(i), tuple(p.shape)))
+            saved = float(p[at])
+            p[at] = saved + eps
             c_plus = float(mean_cost(net64.weights, net64.biases, acts, cost, X64, Y64, xp))
-            flat[i] = saved - eps
+            p[at] = saved - eps
             c_minus = float(mean_cost(net64.weights, net64.biases, acts, cost, X64, Y64, xp))
-            flat[i] = saved
+            p[at] = saved
             out[k] = (c_plus - c_minus) / (2 * eps)
         return out
 
@@ -125,8 +128,8 @@ def gradcheck(
 
     layers = []
     for i, (w, b) in enumerate(zip(net64.weights, net64.biases)):
-        iw, ib = pick(w.size), pick(b.size)
-        err_w = _relative_error(nabla_w[i].reshape(-1)[iw], numeric(w, iw))
-        err_b = _relative_error(nabla_b[i].reshape(-1)[ib], numeric(b, ib))
+        iw, ib = pick(math.prod(w.shape)), pick(math.prod(b.shape))
+        err_w = _relative_error(net64.to_numpy(nabla_w[i]).reshape(-1)[iw], numeric(w, iw))
+        err_b = _relative_error(net64.to_numpy(nabla_b[i]).reshape(-1)[ib], numeric(b, ib))
         layers.append(LayerCheck(i + 2, err_w, err_b, int(iw.size + ib.size)))
     return GradcheckResult(layers, eps)

@@ -24,15 +24,18 @@ needs falls as 1/N.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import math
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import _validation as v
 from ..core.backprop import forward
+from ..core.workspace import ArrayList
 from ..errors import DistributedError
-from ..training.callbacks import Callback, Step
+from ..training.callbacks import Callback, Step, overrides
 from ..training.config import TrainConfig
 from ..training.loop import Trainer, TrainState
 from ..training.optimizers import Optimizer
@@ -114,79 +117,94 @@ class DistributedTrainer(Trainer):
         callbacks: Sequence[Callback] = (),
         state: TrainState | None = None,
     ) -> None:
+        params = net._parameters()
+        if net.backend.name != "numpy" or params.flat is None:
+            raise ValueError(
+                f"distributed training runs on the NumPy backend, this network is on "
+                f"{net.backend.name!r}; move it with net.to('numpy')"
+            )
         self.comm = comm
-        params = [*net.weights, *net.biases]
-        n_params = sum(int(p.size) for p in params)
-        # One flat buffer for every layer's gradient, then m_r·C_r and m_r: a single
-        # all-reduce per step, however many layers.
-        self._flat = np.zeros(n_params + 2, dtype=net.config.dtype)
-        self._views: list[np.ndarray] = []
-        offset = 0
-        for p in params:
-            self._views.append(self._flat[offset : offset + p.size].reshape(p.shape))
-            offset += p.size
-        self._n_params = n_params
-        self._flat[:n_params] = np.concatenate([p.ravel() for p in params])
-        comm.bcast_array(self._flat, "broadcasting rank 0's initial parameters")
-        for p, view in zip(params, self._views):
-            p[...] = view
+        comm.bcast_array(params.flat, "broadcasting rank 0's initial parameters")
         super().__init__(net, config, optimizer=optimizer, callbacks=callbacks, state=state)
+        n = params.flat.shape[0]
+        # One buffer for the whole step: every layer's m_r ∇C_r, then m_r C_r and m_r.
+        self._buffer = np.zeros(n + 2, dtype=params.flat.dtype)
+        self._n_params = n
+        self._rows = 0  # rows of the latest mini-batch, over all processes
         self._epoch = self._batch = 0
-        self._cost_sum = 0.0  # Σ over the epoch's mini-batches of m · (mean cost)
         self._deferred: Exception | None = None
         comm.where = lambda: f" in epoch {self._epoch}, mini-batch {self._batch}"
 
-    # -- the hooks of the training loop ----------------------------------------------------
+    # -- one step --------------------------------------------------------------------------
 
-    def _batches(self, X: Any, Y: Any, order: Any) -> Iterator[tuple[Any, Any]]:
-        if order is None:
-            order = np.arange(X.shape[0])
-        comm = self.comm
-        rows, bounds = local_rows(order, self.config.batch_size, comm.size, comm.rank)
+    def reduce_gradients(self, grads: ArrayList, total: Any, rows: int) -> Any:
+        """The all-reduce: ∇C = (1/m) Σ_r m_r ∇C_r into ``grads``; returns Σ_x C_x over
+        the whole mini-batch."""
+        buffer, n = self._buffer, self._n_params
+        np.multiply(grads.flat, rows, out=buffer[:n])  # m_r ∇C_r: Σ of per-sample gradients
+        buffer[n] = total
+        buffer[n + 1] = rows
+        self.comm.allreduce_sum(buffer, "combining the gradients")
+        self._rows = int(buffer[n + 1])  # m
+        np.divide(buffer[:n], buffer[n + 1], out=grads.flat)
+        return buffer[n]
+
+    def _idle_step(self, x: Any, y: Any) -> tuple[Any, ...]:
+        """A mini-batch with no rows for this process (fewer rows than processes): it adds
+        nothing to the sums but still takes part in the all-reduce and the update."""
+        net = self.net
+        zs, a_list = forward(net.weights, net.biases, net.activation_functions, x, net.xp)
+        self.grads.flat[...] = 0
+        total = self.reduce_gradients(self.grads, 0.0, 0)
+        self.optimizer.update(
+            self.params, self.grads, self.state.optimizer_state, self.config.eta, net.xp
+        )
+        return zs, a_list, list(zs), total, self.nabla_w, self.nabla_b
+
+    def step(self, x: Any, y: Any) -> Step:
+        parts = self._step(x, y) if x.shape[0] else self._idle_step(x, y)
+        zs, a_list, deltas, total, nabla_w, nabla_b = parts
+        cost = float(total) / self._rows
+        return Step(0, 0, 0, x, y, zs, a_list, deltas, nabla_w, nabla_b, cost)
+
+    # -- one epoch -------------------------------------------------------------------------
+
+    def run_epoch(self, epoch: int, X: Any, Y: Any) -> dict[str, Any]:
+        """One pass over the shuffled training data: the same mini-batches as one process,
+        this process computing its part of each."""
+        n, m, comm = X.shape[0], self.config.batch_size, self.comm
+        n_batches = -(-n // m)
+        batch_hooks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, n_batches)
+        self._epoch, self._batch = epoch, 0
+        start_params = self._snapshot()  # kept for divergence
+        order = self.rng.permutation(n) if self.config.shuffle else np.arange(n)
+        rows, bounds = local_rows(order, m, comm.size, comm.rank)
         x_all, y_all = comm.together(
             "reading the training data", read_rows, self.net, X, Y, rows, "training"
         )
-        for b in range(bounds.shape[0] - 1):
-            self._batch = b + 1
-            yield x_all[bounds[b] : bounds[b + 1]], y_all[bounds[b] : bounds[b + 1]]
-
-    def _combine(self, nabla_w: list[Any], nabla_b: list[Any], cost: float, rows: int) -> float:
-        flat, n = self._flat, self._n_params
-        for grad, view in zip([*nabla_w, *nabla_b], self._views):
-            np.multiply(grad, rows, out=view)  # m_r ∇C_r: the sum of the per-sample gradients
-        flat[n] = cost * rows
-        flat[n + 1] = rows
-        self.comm.allreduce_sum(flat, "combining the gradients")
-        m = flat[n + 1]  # the rows of the whole mini-batch
-        cost_sum = float(flat[n])
-        np.divide(flat[:n], m, out=flat[:n])  # ∇C = (1/m) Σ_r m_r ∇C_r
-        layers = len(nabla_w)
-        nabla_w[:] = self._views[:layers]
-        nabla_b[:] = self._views[layers:]
-        self._cost_sum += cost_sum
-        return cost_sum / float(m)
-
-    def step(self, x: Any, y: Any) -> Step:
-        if x.shape[0]:
-            return super().step(x, y)
-        # No rows for this process in this mini-batch (fewer rows than processes): it adds
-        # nothing to the sums but still takes part in the all-reduce and the update.
-        net = self.net
-        zs, a_list = forward(net.weights, net.biases, net.activation_functions, x, net.xp)
-        nabla_w = [np.zeros_like(w) for w in net.weights]
-        nabla_b = [np.zeros_like(b) for b in net.biases]
-        cost = self._combine(nabla_w, nabla_b, 0.0, 0)
-        self.optimizer.update(
-            self.params, [*nabla_w, *nabla_b], self.state.optimizer_state, self.config.eta, net.xp
-        )
-        return Step(0, 0, 0, x, y, zs, a_list, list(zs), nabla_w, nabla_b, cost)
-
-    def run_epoch(self, epoch: int, X: Any, Y: Any) -> dict[str, Any]:
-        self._epoch, self._batch, self._cost_sum = epoch, 0, 0.0
-        logs = super().run_epoch(epoch, X, Y)
-        logs["train_cost"] = self._cost_sum / X.shape[0]  # over all processes' rows
+        cost_sum = 0.0
+        t0 = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for b in range(n_batches):
+                self._batch = b + 1
+                x, y = x_all[bounds[b] : bounds[b + 1]], y_all[bounds[b] : bounds[b + 1]]
+                parts = self._step(x, y) if x.shape[0] else self._idle_step(x, y)
+                zs, a_list, deltas, total, nabla_w, nabla_b = parts
+                cost = float(total) / self._rows  # the mini-batch's, the same everywhere
+                if not math.isfinite(cost):  # so every process stops here together
+                    self._diverged(start_params, epoch, b + 1, cost)
+                cost_sum += float(total)
+                if batch_hooks:
+                    step = Step(epoch, b + 1, n_batches, x, y, zs, a_list, deltas,
+                                nabla_w, nabla_b, cost)  # fmt: skip
+                    for cb in batch_hooks:
+                        cb.on_batch_end(step)
+        seconds = time.perf_counter() - t0
         self._check_parameters()
-        return logs
+        return {"epoch": epoch, "train_cost": cost_sum / n, "seconds": seconds,
+                "eta": self.config.eta}  # fmt: skip
 
     def _validate(self, X: Any, Y: Any) -> dict[str, Any]:
         """Each process measures its block of the validation data (already read: see
@@ -220,15 +238,11 @@ class DistributedTrainer(Trainer):
 
     def _check_parameters(self) -> None:
         """Every process must hold the same parameters, bit for bit."""
-        digest = hashlib.blake2b(digest_size=16)
-        for p in self.params:
-            digest.update(np.ascontiguousarray(p).data)
-        digests = self.comm.allgather_object(digest.hexdigest(), "comparing the parameters")
+        digest = hashlib.blake2b(self.params.flat.data, digest_size=16).hexdigest()
+        digests = self.comm.allgather_object(digest, "comparing the parameters")
         if len(set(digests)) > 1:
-            raise everywhere(
-                DistributedError(
-                    f"after epoch {self._epoch} the processes hold different parameters "
-                    f"(digests {digests}); every process should apply the same update. Is the "
-                    "MPI library's sum the same on every process?"
-                )
-            )
+            raise everywhere(DistributedError(
+                f"after epoch {self._epoch} the processes hold different parameters "
+                f"(digests {digests}); every process should apply the same update. Is the "
+                "MPI library's sum the same on every process?"
+            ))  # fmt: skip

@@ -1,0 +1,164 @@
+"""The contenders ``compare.py`` times beside deltaprop, each doing the same SGD epoch.
+
+Each function takes the data (X of shape (n, n_1), Y one-hot of shape (n, n_L), in the dtype
+being measured), the initial weights and biases (NumPy, shapes as in SPEC.md), the batch order,
+the batch size m, the learning rate η and the cost, trains in place for the given mini-batches
+and returns the trained (weights, biases) as NumPy arrays. Sigmoid neurons throughout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
+    """SPEC.md's algorithm as the classic implementation writes it: one sample at a time as a
+    column vector, gradients summed over the mini-batch, then w → w − (η/m) Σ."""
+    weights = [w.copy() for w in weights]
+    biases = [b.reshape(-1, 1).copy() for b in biases]
+    for k in range(n_batches):
+        batch = order[k * m : (k + 1) * m]
+        nabla_w = [np.zeros_like(w) for w in weights]
+        nabla_b = [np.zeros_like(b) for b in biases]
+        for i in batch:
+            activation = X[i].reshape(-1, 1)
+            activations, zs = [activation], []
+            for w, b in zip(weights, biases):
+                z = w @ activation + b
+                zs.append(z)
+                activation = _sigmoid(z)
+                activations.append(activation)
+            delta = activations[-1] - Y[i].reshape(-1, 1)  # BP1
+            if cost == "quadratic":
+                delta = delta * activations[-1] * (1 - activations[-1])
+            for j in range(len(weights) - 1, -1, -1):
+                nabla_b[j] += delta  # BP3
+                nabla_w[j] += delta @ activations[j].T  # BP4
+                if j > 0:
+                    a = activations[j]
+                    delta = (weights[j].T @ delta) * a * (1 - a)  # BP2
+        for w, b, gw, gb in zip(weights, biases, nabla_w, nabla_b):
+            w -= (eta / len(batch)) * gw
+            b -= (eta / len(batch)) * gb
+    return weights, [b[:, 0] for b in biases]
+
+
+def torch_by_hand(X, Y, weights, biases, order, m, eta, cost, n_batches, device="cpu"):
+    """PyTorch tensors, BP1–BP4 written by hand, updates in place: the fast way to write it.
+    The data moves to ``device`` once, before the epoch."""
+    import torch
+
+    with torch.no_grad():
+        Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
+        idx = torch.as_tensor(order, device=device)
+        W = [torch.tensor(w, device=device) for w in weights]
+        B = [torch.tensor(b, device=device) for b in biases]
+        for k in range(n_batches):
+            batch = idx[k * m : (k + 1) * m]
+            x, y = Xt[batch], Yt[batch]
+            acts = [x]
+            for w, b in zip(W, B):
+                acts.append(torch.sigmoid(torch.addmm(b, acts[-1], w.T)))
+            a = acts[-1]
+            delta = a - y
+            if cost == "quadratic":
+                delta *= a * (1 - a)
+            scale = eta / x.shape[0]
+            for j in range(len(W) - 1, -1, -1):
+                grad_w = delta.T @ acts[j]
+                grad_b = delta.sum(0)
+                if j > 0:
+                    a = acts[j]
+                    delta = (delta @ W[j]) * a * (1 - a)
+                W[j].sub_(grad_w, alpha=scale)
+                B[j].sub_(grad_b, alpha=scale)
+    return [w.cpu().numpy() for w in W], [b.cpu().numpy() for b in B]
+
+
+def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches, device="cpu"):
+    """The idiomatic PyTorch: ``nn.Linear`` layers, autograd and ``optim.SGD``."""
+    import torch
+    from torch import nn
+
+    layers = []
+    for w, b in zip(weights, biases):
+        dtype = torch.from_numpy(w).dtype
+        linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, device=device)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(w))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, nn.Sigmoid()]
+    model = nn.Sequential(*layers[:-1])  # the last sigmoid is applied in the loss below
+    optimizer = torch.optim.SGD(model.parameters(), lr=eta)
+    Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
+    idx = torch.as_tensor(order, device=device)
+    for k in range(n_batches):
+        batch = idx[k * m : (k + 1) * m]
+        x, y = Xt[batch], Yt[batch]
+        z = model(x)
+        if cost == "quadratic":
+            loss = 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(1).mean()
+        else:
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            loss = bce(z, y, reduction="sum") / x.shape[0]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+    return (
+        [layer.weight.detach().cpu().numpy() for layer in linears],
+        [layer.bias.detach().cpu().numpy() for layer in linears],
+    )
+
+
+def sklearn_mlp(X, Y, weights, biases, order, m, eta, cost, n_batches):
+    """scikit-learn's MLPClassifier with plain SGD (no momentum, no L2), from the same weights.
+
+    Its output layer is always softmax with the log-loss, and it shuffles with its own
+    generator: the same architecture and work per step, not the same numbers.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    labels = np.argmax(Y, axis=1)
+    rows = order[: n_batches * m]
+    clf = MLPClassifier(
+        hidden_layer_sizes=tuple(w.shape[0] for w in weights[:-1]),
+        activation="logistic", solver="sgd", alpha=0.0, momentum=0.0,
+        nesterovs_momentum=False, learning_rate="constant", learning_rate_init=eta,
+        batch_size=m, max_iter=1, shuffle=True, random_state=0, tol=0.0, early_stopping=False,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(X[:m], labels[:m], classes=np.arange(Y.shape[1]))  # builds the layers
+        clf.set_params(warm_start=True)  # then fit continues from the weights set here
+        clf.coefs_ = [w.T.copy() for w in weights]
+        clf.intercepts_ = [b.copy() for b in biases]
+        clf.fit(X[rows], labels[rows])  # one epoch over the same rows
+    return [c.T for c in clf.coefs_], list(clf.intercepts_)
+
+
+def bare_products(X, Y, weights, biases, order, m, eta, cost, n_batches):
+    """Only the matrix products of the steps, in deltaprop's layouts, into preallocated arrays:
+    a @ wᵀ per layer (eq. 25), δᵀ a per layer (BP4) and δ w per layer but the first (BP2)."""
+    rng = np.random.default_rng(0)
+    dtype = X.dtype
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    acts = [rng.random((m, n)).astype(dtype) for n in sizes]
+    deltas = [rng.random((m, n)).astype(dtype) for n in sizes]
+    grads = [np.empty_like(w) for w in weights]
+    for k in range(n_batches):
+        acts[0] = X[k * m : (k + 1) * m] if (k + 1) * m <= X.shape[0] else acts[0]
+        for j, w in enumerate(weights):
+            np.matmul(acts[j], w.T, out=acts[j + 1])
+        for j in range(len(weights) - 1, -1, -1):
+            np.matmul(deltas[j + 1].T, acts[j], out=grads[j])
+            if j > 0:
+                np.matmul(deltas[j + 1], weights[j], out=deltas[j])
+    return weights, biases

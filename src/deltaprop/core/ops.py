@@ -1,0 +1,143 @@
+"""The core's one escape hatch from the Array API standard: writing results into given arrays.
+
+The standard has in-place operators (``a += b``, ``a *= b``) but no ``out=`` argument, so
+``xp.tanh(z)`` or ``a @ w.T`` always allocates a new array. NumPy, CuPy and PyTorch do accept
+``out=``, and on a mini-batch of 10 rows the allocations and the Python scalar conversions cost
+as much as the arithmetic. ``ops_for(xp)`` returns the handful of operations the training loop
+needs, each taking ``out`` (an array or None) and returning the result:
+
+- for NumPy, CuPy and PyTorch, written into ``out`` when it is given;
+- for any other namespace (``array_api_strict``, say), a new array, ``out`` being ignored.
+
+Callers always use the returned array, so the same line of the core is correct either way.
+Everything else in ``deltaprop.core`` is plain Array API code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Any
+
+import numpy as np
+
+Array = Any
+
+
+@dataclass(frozen=True)
+class Ops:
+    """Operations with an optional ``out`` array, for one array namespace."""
+
+    #: whether ``out`` is honoured (and the library's slices and reshapes are views that can
+    #: be written through, so parameters may live in one flat buffer)
+    writes_into: bool
+    matmul: Callable[..., Array]  # (a, b, out=None) → a @ b
+    multiply: Callable[..., Array]  # (x, y, out=None) → x * y, y an array or a number
+    subtract: Callable[..., Array]  # (x, y, out=None) → x − y, both arrays
+    tanh: Callable[..., Array]  # (x, out=None)
+    sum_rows: Callable[..., Array]  # (x, out=None) → Σ over the rows, shape (n,)
+    sum_squares: Callable[[Array], Array]  # x → Σ x², 0-d
+    take_rows: Callable[..., Array]  # (X, idx, out=None) → X[idx] for integer row indices
+    #: a number as the library's fastest operand of that dtype: NumPy treats Python floats
+    #: through a slower promotion path (about 1 µs per call), so it gets 0-d arrays
+    scalar: Callable[[float, Any], Any]
+    #: numbers per piece when a long elementwise update is done piecewise so that its
+    #: temporary stays in the CPU's cache (None: in one go, as a GPU wants it)
+    cache_block: int | None = None
+
+
+def _numpy_ops() -> Ops:
+    # ``partial`` objects call straight into NumPy's C functions: no Python frame per call.
+    return Ops(
+        writes_into=True,
+        matmul=np.matmul,
+        multiply=np.multiply,
+        subtract=np.subtract,
+        tanh=np.tanh,
+        sum_rows=partial(np.add.reduce, axis=0),
+        sum_squares=lambda x: np.vdot(x, x),
+        # mode="clip" lets NumPy write straight into ``out`` (the default buffers it); the
+        # indices are a permutation of valid rows, so clipping never changes them.
+        take_rows=partial(np.take, axis=0, mode="clip"),
+        scalar=_numpy_scalar,
+        cache_block=1 << 15,
+    )
+
+
+@lru_cache(maxsize=256)  # bounded: a learning-rate schedule brings a new η every epoch
+def _numpy_scalar(value: float, dtype: Any) -> Array:
+    return np.asarray(value, dtype=dtype)  # 0-d and read-only by convention: never written
+
+
+def _cupy_ops() -> Ops:
+    import cupy
+
+    return Ops(
+        writes_into=True,
+        matmul=cupy.matmul,
+        multiply=cupy.multiply,
+        subtract=cupy.subtract,
+        tanh=cupy.tanh,
+        sum_rows=lambda x, out=None: cupy.sum(x, axis=0, out=out),
+        sum_squares=lambda x: cupy.vdot(x, x),
+        take_rows=lambda X, idx, out=None: cupy.take(X, idx, axis=0, out=out),
+        scalar=lambda value, dtype: value,
+    )
+
+
+def _torch_ops() -> Ops:
+    import torch
+
+    def sum_squares(x: Array) -> Array:
+        flat = x.reshape(-1)
+        return torch.dot(flat, flat)
+
+    return Ops(
+        writes_into=True,
+        matmul=torch.matmul,
+        multiply=torch.mul,
+        subtract=torch.sub,
+        tanh=torch.tanh,
+        sum_rows=lambda x, out=None: torch.sum(x, dim=0, out=out),
+        sum_squares=sum_squares,
+        take_rows=lambda X, idx, out=None: torch.index_select(X, 0, idx, out=out),
+        scalar=lambda value, dtype: value,
+    )
+
+
+def _standard_ops(xp: Any) -> Ops:
+    """Plain Array API operations: ``out`` is ignored and every call returns a new array."""
+    return Ops(
+        writes_into=False,
+        matmul=lambda a, b, out=None: a @ b,
+        multiply=lambda x, y, out=None: x * y,
+        subtract=lambda x, y, out=None: x - y,
+        tanh=lambda x, out=None: xp.tanh(x),
+        sum_rows=lambda x, out=None: xp.sum(x, axis=0),
+        sum_squares=lambda x: xp.sum(x * x),
+        take_rows=lambda X, idx, out=None: xp.take(X, idx, axis=0),
+        scalar=lambda value, dtype: value,
+    )
+
+
+_FACTORIES = {
+    "numpy": _numpy_ops,
+    "array_api_compat.numpy": _numpy_ops,
+    "cupy": _cupy_ops,
+    "array_api_compat.cupy": _cupy_ops,
+    "torch": _torch_ops,
+    "array_api_compat.torch": _torch_ops,
+}
+_CACHE: dict[int, tuple[Any, Ops]] = {}
+
+
+def ops_for(xp: Any) -> Ops:
+    """The :class:`Ops` of the array namespace ``xp`` (cached)."""
+    hit = _CACHE.get(id(xp))
+    if hit is not None and hit[0] is xp:
+        return hit[1]
+    factory = _FACTORIES.get(getattr(xp, "__name__", ""))
+    ops = factory() if factory is not None else _standard_ops(xp)
+    _CACHE[id(xp)] = (xp, ops)
+    return ops
