@@ -8,7 +8,10 @@ with mini-batch stochastic gradient descent over epochs.
 """
 
 from .errors import DistributedError, DivergenceError, FormatError
+from .insight.diagnose import Diagnosis, diagnose
+from .insight.genie import GenieResult, genie
 from .insight.gradcheck import GradcheckResult, gradcheck
+from .insight.monitor import Monitor
 from .io.model import load
 from .network import Network, NetworkConfig
 from .training.callbacks import Callback, Step
@@ -19,16 +22,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Callback",
+    "Diagnosis",
     "DistributedError",
     "DivergenceError",
     "FormatError",
+    "GenieResult",
     "GradcheckResult",
     "History",
+    "Monitor",
     "Network",
     "NetworkConfig",
     "Step",
     "TrainConfig",
     "__version__",
+    "diagnose",
+    "genie",
     "gradcheck",
     "load",
 ]

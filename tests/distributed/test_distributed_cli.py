@@ -104,3 +104,10 @@ def test_real_mnist_from_the_command_line(
         assert main([*options, "--save", str(single)]) == 0
     comm.allgather_object(None, "test: saved")
     assert max_abs_diff(deltaprop.load(ours), deltaprop.load(single)) <= 1e-10
+
+
+def test_per_process_insight_options_are_refused(comm: Any, data: Data, capsys: Any):
+    assert main([*TRAIN, "--distributed", "--monitor"]) == 1
+    err = capsys.readouterr().err
+    expected = "--monitor cannot be used with --distributed" if comm.rank == 0 else None
+    assert (expected in err) if expected else err == ""

@@ -66,6 +66,9 @@ def train(args: argparse.Namespace) -> int:
         args.init, args.dtype,
     )  # fmt: skip
     TrainConfig(args.epochs, args.batch_size, args.eta, args.shuffle)
+    from .insight import TrainExtras
+
+    extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
     data = _load_data(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:
@@ -94,11 +97,13 @@ def train(args: argparse.Namespace) -> int:
     )
     if resumed is not None:
         _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
-    callbacks: list[Any] = []
+    before, after = extras.callbacks(sizes)
+    callbacks: list[Any] = list(before)
     if not args.quiet:
         callbacks.append(EpochPrinter())
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
+    callbacks += after
     with checkpointed(args):
         history = net.fit(
             X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
@@ -117,6 +122,7 @@ def train(args: argparse.Namespace) -> int:
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")
+    extras.finish(net, history, data, X, y, seed)
     return 0
 
 

@@ -78,6 +78,16 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
         TrainConfig(args.epochs, args.batch_size, args.eta, args.shuffle)
         if args.train_samples is not None and args.train_samples <= 0:
             raise ValueError(f"--train-samples must be positive, got {args.train_samples}")
+        # Their figures come from the rows one process sees: not offered for a split batch.
+        given = [
+            f"--{name}" for name in ("monitor", "plots", "report") if getattr(args, name, None)
+        ]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} cannot be used with --distributed; train with --save and "
+                "look at the saved network with 'deltaprop diagnose', or run without "
+                "--distributed"
+            )
 
     # With --resume the network and options come from the checkpoint: rank 0 reads it.
     resumed, options = comm.on_root("reading the checkpoint", _prepare, args)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import commands
+from . import commands, insight
 
 
 def _sizes(text: str) -> list[int]:
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the run saved in --checkpoint FILE with its network and options "
         "(--epochs and --eta may change them); a missing FILE starts a new run",
     )  # fmt: skip
+    insight.add_train_options(p)
     _add_distributed_options(p)
     p.set_defaults(func=commands.train)
     p.set_defaults(option_defaults={d: p.get_default(d) for d in commands.RESUMED_OPTIONS})
@@ -176,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest relative error that passes (default: %(default)g)",
     )  # fmt: skip
     p.set_defaults(func=commands.gradcheck)
+
+    insight.add_parsers(sub, _add_network_options, _add_data_options)
     return parser
 
 

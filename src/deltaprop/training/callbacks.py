@@ -50,6 +50,7 @@ class Callback:
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> bool | None:
         """Called after each epoch with its figures (see :class:`History`).
 
+        Figures a callback adds to ``logs`` go into the epoch's row of the History.
         Return True to stop training after this epoch.
         """
         return None

@@ -125,6 +125,7 @@ class Trainer:
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
             self.state.history.append(logs)
+            logs = self.state.history.rows[-1]  # the History's row: figures callbacks add stay
             self.state.epoch = epoch
             self.state.rng_state = dict(self.rng.bit_generator.state)
             stop = False

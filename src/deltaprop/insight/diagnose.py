@@ -1,0 +1,221 @@
+"""``diagnose(net, X, Y)``: how each layer of a network is placed to learn on some data.
+
+One forward pass and one backward pass (BP1–BP4) over the samples give, per layer, the
+figures of :class:`LayerDiagnostics`; the rules of :mod:`.findings` read them and say, in
+plain language tied to the equations, what slows learning down.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .._validation import check_positive_float, check_positive_int
+from ..core.backprop import backward, forward
+from .findings import Context, Finding, find
+from .layerstats import (
+    LOW_ACTIVATION,
+    active_units,
+    saturated_fraction,
+    saturated_wrong,
+    saturation_threshold,
+    vector_norm,
+)
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+
+@dataclass(frozen=True)
+class LayerDiagnostics:
+    """The figures of one layer l on the diagnosed samples (C is their mean cost).
+
+    ``speed`` is ‖∂C/∂b^l‖ / √n_l, the root-mean-square of the bias gradient (BP3): the
+    per-neuron learning speed, comparable between layers of different widths.
+    """
+
+    layer: int  # l, 2 … L
+    neurons: int  # n_l
+    activation: str  # σ's name
+    delta: float  # mean |δ^l| over samples and neurons (BP1, BP2)
+    grad_w: float  # ‖∂C/∂w^l‖ (BP4)
+    grad_b: float  # ‖∂C/∂b^l‖ (BP3)
+    speed: float  # ‖∂C/∂b^l‖ / √n_l
+    saturated: float | None  # fraction of (sample, neuron) entries with σ'(z) < threshold
+    saturation_threshold: float | None
+    saturated_wrong: float | None  # output layer: saturated while |a − y| > 1/2 (BP1 stalls)
+    dead: float | None  # ReLU: fraction of units with z ≤ 0 on every sample
+    activation_mean: float  # mean a^l
+    low_activation: float  # fraction of |a^l| < 0.01
+    weight_norm: float  # ‖w^l‖
+    update_ratio: float | None  # η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`diagnose` found: ``str(diagnosis)`` is the table and the findings.
+
+    Attributes
+    ----------
+    layers : list of LayerDiagnostics
+        ``layers[i]`` is layer l = i + 2.
+    findings : list of Finding
+        What the rules of :mod:`deltaprop.insight.findings` say, possibly nothing.
+    """
+
+    network: str  # the network's repr
+    cost_name: str
+    n_samples: int
+    cost: float  # the mean cost C on the samples
+    eta: float | None
+    layers: list[LayerDiagnostics] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def table(self) -> str:
+        """The per-layer figures as a text table."""
+        head = (
+            f"{'layer':>5} {'neurons':>7}  {'σ':<8} {'mean |δ|':>9} {'‖∂C/∂w‖':>9} "
+            f"{'‖∂C/∂b‖':>9} {'saturated':>9} {'dead':>6} {'mean a':>7} {'update/w':>9}"
+        )
+        lines = [head]
+        for d in self.layers:
+            sat = "-" if d.saturated is None else f"{d.saturated:.1%}"
+            dead = "-" if d.dead is None else f"{d.dead:.0%}"
+            ratio = "-" if d.update_ratio is None else f"{d.update_ratio:.2e}"
+            lines.append(
+                f"{d.layer:>5} {d.neurons:>7}  {d.activation:<8} {d.delta:9.2e} "
+                f"{d.grad_w:9.2e} {d.grad_b:9.2e} {sat:>9} {dead:>6} "
+                f"{d.activation_mean:7.3f} {ratio:>9}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        eta = "" if self.eta is None else f", eta {self.eta:g}"
+        lines = [
+            f"diagnosis of {self.network} on {self.n_samples} samples: "
+            f"mean {self.cost_name} cost {self.cost:.4g}{eta}",
+            self.table(),
+            "",
+        ]
+        if not self.findings:
+            lines.append(
+                "No findings: no layer is saturated, dead, or learning at a very different "
+                "speed from the others."
+            )
+        else:
+            lines.append(f"Findings ({len(self.findings)}):")
+            for f in self.findings:
+                lines.append(
+                    textwrap.fill(str(f), 100, initial_indent="- ", subsequent_indent="  ")
+                )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        """The inverse of :meth:`to_dict`."""
+        try:
+            layers = [LayerDiagnostics(**d) for d in data["layers"]]
+            findings = [Finding(**f) for f in data["findings"]]
+            rest = {k: data[k] for k in ("network", "cost_name", "n_samples", "cost", "eta")}
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a diagnosis: {exc}") from None
+        return cls(**rest, layers=layers, findings=findings)
+
+
+def diagnose(
+    net: Network,
+    X: Any,
+    Y: Any,
+    *,
+    eta: float | None = None,
+    max_samples: int | None = 10_000,
+) -> Diagnosis:
+    """Per-layer figures and plain-language findings for ``net`` on data (X, Y).
+
+    Parameters
+    ----------
+    net : Network
+        Left unchanged.
+    X : array of shape (n_samples, sizes[0])
+    Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+    eta : float, optional
+        The learning rate; when given, each layer's update ratio η ‖∂C/∂w^l‖ / ‖w^l‖ is
+        computed and judged.
+    max_samples : int or None, default 10000
+        Use at most the first this many rows (one forward and one backward pass over them);
+        None uses all.
+
+    Returns
+    -------
+    Diagnosis
+        ``str(result)`` is the table and findings; ``result.layers`` and
+        ``result.findings`` the same as data.
+
+    Examples
+    --------
+    >>> report = deltaprop.diagnose(net, X_test, y_test)   # doctest: +SKIP
+    >>> print(report)                                      # doctest: +SKIP
+    """
+    if eta is not None:
+        eta = check_positive_float("eta", eta)
+    X, Y = net._check_xy(X, Y)
+    if max_samples is not None:
+        n = check_positive_int("max_samples", max_samples)
+        X, Y = X[:n], Y[:n]
+    xp, acts, cost_fn = net.xp, net.activation_functions, net.cost_function
+    zs, a_list = forward(net.weights, net.biases, acts, X, xp)
+    nabla_w, nabla_b, deltas = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
+    last = len(zs) - 1
+    cost = float(xp.mean(cost_fn.value(zs[last], a_list[last + 1], Y, xp)))
+
+    layers = []
+    for i, (z, delta) in enumerate(zip(zs, deltas)):
+        sigma, a = acts[i], a_list[i + 1]
+        saturated = saturated_fraction(sigma, z, a, xp)
+        wrong = None
+        if i == last and saturation_threshold(sigma) is not None:
+            wrong = float(saturated_wrong(sigma, z, a, Y, xp))
+        dead = None
+        if sigma.name == "relu":
+            dead = 1.0 - float(xp.mean(xp.astype(active_units(z, xp), z.dtype)))
+        grad_w = float(vector_norm(nabla_w[i], xp))
+        grad_b = float(vector_norm(nabla_b[i], xp))
+        weight_norm = float(vector_norm(net.weights[i], xp))
+        ratio = None
+        if eta is not None:
+            ratio = eta * grad_w / weight_norm if weight_norm > 0 else math.inf
+        layers.append(
+            LayerDiagnostics(
+                layer=i + 2,
+                neurons=int(z.shape[1]),
+                activation=sigma.name,
+                delta=float(xp.mean(xp.abs(delta))),
+                grad_w=grad_w,
+                grad_b=grad_b,
+                speed=grad_b / math.sqrt(z.shape[1]),
+                saturated=None if saturated is None else float(saturated),
+                saturation_threshold=saturation_threshold(sigma),
+                saturated_wrong=wrong,
+                dead=dead,
+                activation_mean=float(xp.mean(a)),
+                low_activation=float(xp.mean(xp.astype(xp.abs(a) < LOW_ACTIVATION, a.dtype))),
+                weight_norm=weight_norm,
+                update_ratio=ratio,
+            )
+        )
+    ctx = Context(cost=cost_fn.name, eta=eta, n_samples=int(X.shape[0]))
+    return Diagnosis(
+        network=repr(net),
+        cost_name=cost_fn.name,
+        n_samples=int(X.shape[0]),
+        cost=cost,
+        eta=eta,
+        layers=layers,
+        findings=find(layers, ctx),
+    )

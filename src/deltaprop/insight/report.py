@@ -1,0 +1,214 @@
+"""The training report: one self-contained HTML file.
+
+The page holds the run's configuration, the per-epoch table (with each layer's learning speed
+and saturation when the run was monitored), the figures of :mod:`.plots` embedded as PNG data
+URIs, and the diagnosis with its findings. It loads nothing: no scripts, fonts, style sheets
+or images from elsewhere, so it opens offline and can be mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ..io._atomic import atomic_write
+from .plots import monitored_layers, render_pngs
+from .run import Run
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222;
+       padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; }
+th, td { border: 1px solid #ddd; padding: 0.2em 0.55em; text-align: right; }
+th { background: #f3f3f3; } td.key { text-align: left; font-weight: 600; }
+.scroll { overflow-x: auto; } figure { margin: 1em 0; } img { max-width: 100%; height: auto; }
+figcaption { font-size: 0.85em; color: #555; } pre { background: #f7f7f7; padding: 0.8em;
+overflow-x: auto; font-size: 0.8em; } li { margin-bottom: 0.4em; }
+.eq { font-weight: 600; color: #7a2e8e; }
+"""
+
+_CAPTIONS = {
+    "training": "Mean cost per epoch (training: over the epoch's mini-batches, each before its "
+    "update; validation: after the epoch) and validation accuracy.",
+    "learning_speed": "Learning speed of each layer: ‖∂C/∂b^l‖, the length of the mean δ^l "
+    "(BP3), averaged over the sampled mini-batches of each epoch. Layers far below the others "
+    "learn slowly (BP2).",
+    "saturation": "Fraction of (sample, neuron) entries whose σ'(z) is below the saturation "
+    "threshold (BP1, BP2 multiply δ by σ'(z)), and dead ReLU units.",
+    "weights": "The weights into the first hidden layer, one image per neuron.",
+    "confusion": "Confusion matrix on the validation data: rows are true classes, columns "
+    "predicted classes.",
+}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]], *, keyed: bool = False) -> str:
+    """An HTML table; ``keyed``: the first column holds names, left-aligned."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    first = '<td class="key">' if keyed else "<td>"
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"{first if i == 0 else '<td>'}{html.escape(_fmt(v))}</td>" for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def _epoch_table(run: Run) -> str:
+    h = run.history
+    columns = [
+        ("epoch", "epoch", None),
+        ("train_cost", "train cost", None),
+        ("val_cost", "val cost", None),
+        ("val_accuracy", "val accuracy", "pct"),
+        ("seconds", "seconds", None),
+    ]
+    for layer in monitored_layers(h):
+        columns.append((f"grad_b_l{layer}", f"‖∂C/∂b^{layer}‖", None))
+    for layer in monitored_layers(h, "saturated"):
+        columns.append((f"saturated_l{layer}", f"saturated l{layer}", "pct"))
+    for layer in monitored_layers(h, "dead"):
+        columns.append((f"dead_l{layer}", f"dead l{layer}", "pct"))
+    columns = [c for c in columns if c[0] in h]
+    rows = []
+    for row in h:
+        cells: list[Any] = []
+        for key, _, kind in columns:
+            v = row.get(key)
+            cells.append(f"{v:.2%}" if kind == "pct" and isinstance(v, float) else v)
+        rows.append(cells)
+    return _table([c[1] for c in columns], rows)
+
+
+def _confusion(run: Run) -> str:
+    c = run.confusion
+    if c is None:
+        return ""
+    top = max(int(c.max()), 1)
+    rows = []
+    for i, row in enumerate(c):
+        cells = "".join(
+            f'<td style="background: rgba(40, 100, 200, {0.85 * int(v) / top:.2f})">{int(v)}</td>'
+            for v in row
+        )
+        rows.append(f"<tr><th>{i}</th>{cells}</tr>")
+    head = "".join(f"<th>{j}</th>" for j in range(c.shape[1]))
+    return (
+        f'<figure><div class="scroll"><table><tr><th>true \\ predicted</th>{head}</tr>'
+        f"{''.join(rows)}</table></div><figcaption>{html.escape(_CAPTIONS['confusion'])}"
+        "</figcaption></figure>"
+    )
+
+
+def _diagnosis(run: Run) -> str:
+    d = run.diagnosis
+    if d is None:
+        return "<p>No diagnosis was recorded for this run.</p>"
+    parts = [
+        f"<p>{html.escape(d.network)} on {d.n_samples} training samples: mean "
+        f"{html.escape(d.cost_name)} cost {d.cost:.4g}.</p>",
+        f"<pre>{html.escape(d.table())}</pre>",
+    ]
+    if d.findings:
+        items = "".join(
+            f'<li><span class="eq">{html.escape(f.equation)}</span> {html.escape(f.message)}</li>'
+            for f in d.findings
+        )
+        parts.append(f"<ul>{items}</ul>")
+    else:
+        parts.append(
+            "<p>No findings: no layer is saturated, dead, or learning at a very different speed "
+            "from the others.</p>"
+        )
+    return "".join(parts)
+
+
+def render_report(
+    run: Run,
+    *,
+    weights: Any = None,
+    title: str | None = None,
+    pngs: dict[str, bytes] | None = None,
+) -> str:
+    """The report as one HTML document (a string).
+
+    Parameters
+    ----------
+    run : Run
+    weights : array of shape (n_2, n_1), optional
+        w^2, drawn as images when the input width is a square.
+    title : str, optional
+    pngs : dict of str to bytes, optional
+        Figures already rendered by :func:`~deltaprop.insight.plots.render_pngs`; the
+        ``confusion`` figure among them is left out (the report shows a table).
+    """
+    title = title or "deltaprop training report"
+    config_rows = [[k, v] for k, v in run.config.items()]
+    best = run.history.best("val_accuracy") if "val_accuracy" in run.history else None
+    summary = f"{len(run.history)} epochs."
+    if best is not None:
+        summary += f" Best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}."
+    figs = []
+    # The confusion matrix goes in as a table (exact counts, and faster than a figure).
+    if pngs is None:
+        pngs = render_pngs(run.history, weights=weights)
+    for name, png in pngs.items():
+        if name == "confusion":
+            continue
+        data = base64.b64encode(png).decode("ascii")
+        caption = html.escape(_CAPTIONS.get(name, name))
+        figs.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(name)}">'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
+    config_table = _table(["setting", "value"], config_rows, keyed=True)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p>"
+        f"<h2>Configuration</h2>{config_table}"
+        f"<h2>Per epoch</h2>{_epoch_table(run)}"
+        f"<h2>Figures</h2>{''.join(figs)}{_confusion(run)}"
+        f"<h2>Diagnosis</h2>{_diagnosis(run)}"
+        "</body></html>\n"
+    )
+
+
+def write_report(
+    path: str | os.PathLike[str],
+    run: Run,
+    *,
+    weights: Any = None,
+    title: str | None = None,
+    pngs: dict[str, bytes] | None = None,
+) -> Path:
+    """Write :func:`render_report` to ``path`` atomically; returns the path."""
+    text = render_report(run, weights=weights, title=title, pngs=pngs)
+    path = Path(path)
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
+    return path

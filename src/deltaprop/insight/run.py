@@ -1,0 +1,161 @@
+"""A training run on disk: what the plots and the report are drawn from.
+
+A run directory holds ``run.json`` (the configuration, the per-epoch history with the
+monitor's columns, the confusion matrix and the diagnosis) and ``network.npz`` (the trained
+network, for the first layer's weights). ``deltaprop train --plots DIR`` writes one;
+``deltaprop plot DIR`` redraws its figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import FormatError
+from ..io._atomic import atomic_write
+from ..training.history import History
+from .diagnose import Diagnosis, diagnose
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+RUN_FILE = "run.json"
+NETWORK_FILE = "network.npz"
+FORMAT = "deltaprop-run"
+VERSION = 1
+
+
+@dataclass
+class Run:
+    """A finished training run.
+
+    Attributes
+    ----------
+    config : dict
+        The network, training and data settings, verbatim (JSON-ready).
+    history : History
+        One row per epoch, with the monitor's per-layer columns when it was on.
+    confusion : ndarray of shape (n_classes, n_classes), optional
+        Counts of (true class, predicted class) on the validation data.
+    diagnosis : Diagnosis, optional
+        :func:`~deltaprop.insight.diagnose` of the trained network.
+    """
+
+    config: dict[str, Any]
+    history: History
+    confusion: np.ndarray | None = None
+    diagnosis: Diagnosis | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "config": self.config,
+            "history": self.history.to_dict(),
+            "confusion": None if self.confusion is None else self.confusion.tolist(),
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Run:
+        """The inverse of :meth:`to_dict`; raises ValueError for anything else."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError("not a deltaprop run record (no 'format': 'deltaprop-run')")
+        if data.get("version") != VERSION:
+            raise ValueError(f"run record version {data.get('version')!r} is not supported")
+        config, columns = data.get("config"), data.get("history")
+        if not isinstance(config, dict) or not isinstance(columns, dict):
+            raise ValueError("a run record needs 'config' and 'history' objects")
+        if (
+            not all(isinstance(v, list) for v in columns.values())
+            or len({len(v) for v in columns.values()}) > 1
+        ):
+            raise ValueError("the run record's history must be columns of equal length")
+        confusion = data.get("confusion")
+        if confusion is not None:
+            confusion = np.asarray(confusion)
+            if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+                raise ValueError("the run record's confusion matrix must be square")
+        diagnosis = data.get("diagnosis")
+        return cls(
+            config=config,
+            history=History.from_dict(columns),
+            confusion=confusion,
+            diagnosis=None if diagnosis is None else Diagnosis.from_dict(diagnosis),
+        )
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) counts: entry [i, j] is the samples of class i predicted as j."""
+    counts = np.bincount(
+        np.asarray(y_true, dtype=np.int64) * n_classes + np.asarray(y_pred, dtype=np.int64),
+        minlength=n_classes * n_classes,
+    )
+    return counts.reshape(n_classes, n_classes)
+
+
+def record_run(
+    net: Network,
+    history: History,
+    config: dict[str, Any],
+    *,
+    validation: tuple[Any, Any] | None = None,
+    diagnosis_data: tuple[Any, Any] | None = None,
+    eta: float | None = None,
+) -> Run:
+    """A :class:`Run` for a network ``history`` came from: with the confusion matrix on
+    ``validation`` (inputs, labels) and the diagnosis on ``diagnosis_data``, when given."""
+    confusion = None
+    if validation is not None and net.sizes[-1] > 1:
+        X_val, y_val = validation
+        y_val = np.asarray(y_val)
+        labels = np.argmax(y_val, axis=1) if y_val.ndim == 2 else y_val
+        confusion = confusion_matrix(labels, net.predict(X_val), net.sizes[-1])
+    diagnosis = None
+    if diagnosis_data is not None:
+        diagnosis = diagnose(net, *diagnosis_data, eta=eta)
+    return Run(dict(config), history, confusion, diagnosis)
+
+
+def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = None) -> Path:
+    """Write ``run.json`` (and ``network.npz`` when ``net`` is given) into ``directory``,
+    creating it if needed; each file atomically. Returns the directory."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(run.to_dict(), indent=1)
+    with atomic_write(directory / RUN_FILE) as f:
+        f.write(text.encode("utf-8"))
+    if net is not None:
+        net.save(directory / NETWORK_FILE)
+    return directory
+
+
+def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
+    """Read a run directory written by :func:`save_run`: the run, and its network if saved.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``directory/run.json`` does not exist.
+    FormatError
+        If it is not a valid run record.
+    """
+    from ..io.model import load
+
+    directory = Path(directory)
+    path = directory / RUN_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found: give a directory written by 'deltaprop train --plots DIR'"
+        )
+    try:
+        run = Run.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
+        raise FormatError(f"{path}: {exc}") from None
+    net_path = directory / NETWORK_FILE
+    return run, (load(net_path) if net_path.is_file() else None)
