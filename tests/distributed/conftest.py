@@ -9,6 +9,8 @@ not collected.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,20 @@ try:
     import mpi4py  # noqa: F401
 except ImportError:  # the mpi extra is not installed
     collect_ignore_glob = ["test_*.py"]
+
+# The rank as MPICH / Intel MPI, Open MPI or PMIx launchers tell it, without starting MPI.
+_RANK = next((os.environ[v] for v in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
+              if v in os.environ), None)  # fmt: skip
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``mpiexec -n N python -m pytest tests/distributed``, give each process its own
+    base temporary directory: pytest's numbered directories, shared, would race (one process
+    pruning old ones while another lists them)."""
+    if _RANK is not None and config.option.basetemp is None:
+        job = os.getppid()  # the launcher's process, the same for the job's local processes
+        config.option.basetemp = Path(tempfile.gettempdir()) / f"deltaprop-mpi-{job}-{_RANK}"
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ any number of processes with the result of an uninterrupted single-process run."
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,9 @@ def test_an_existing_checkpoint_is_not_overwritten(comm: Any, shared_dir: Path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize(("epochs", "every"), [(3, 1), (1, 5)])  # after an epoch; at the end
 def test_a_failed_write_on_rank_zero_stops_every_process(
-    comm: Any, shared_dir: Path, monkeypatch: Any
+    comm: Any, shared_dir: Path, monkeypatch: Any, epochs: int, every: int
 ):
     def disk_full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
@@ -80,20 +82,24 @@ def test_a_failed_write_on_rank_zero_stops_every_process(
     X, y = blobs(30)
     path = shared_dir / "run.npz"
     with pytest.raises(OSError, match=r"could not write the checkpoint .*No space left") as caught:
-        fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=3, checkpoint=path, comm=comm)
+        fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=epochs, checkpoint=path,
+                        checkpoint_every=every, comm=comm)  # fmt: skip
     assert raised_everywhere(caught.value)
     assert not path.exists()
 
 
 def test_network_fit_resumes_a_distributed_checkpoint(
-    comm: Any, shared_dir: Path, reference: Network
+    comm: Any, shared_dir: Path, tmp_path: Path, reference: Network
 ):
     X, y = blobs(80)
     path = shared_dir / "run.npz"
     fit_distributed(Network([6, 5, 3], dtype="float64", seed=3), X, y, epochs=2,
                     checkpoint=path, comm=comm, **OPTIONS)  # fmt: skip
+    mine = tmp_path / "mine.npz"  # each process resumes alone, from its own copy
+    shutil.copy(path, mine)
+    comm.allgather_object(None, "test: copied")
     single = Network([6, 5, 3], dtype="float64", seed=3)
-    single.fit(X, y, epochs=3, checkpoint=path, resume=True, **OPTIONS)
+    single.fit(X, y, epochs=3, checkpoint=mine, resume=True, **OPTIONS)
     assert max_abs_diff(single, reference) <= 1e-10
 
 

@@ -37,6 +37,7 @@ from ..core.workspace import ArrayList
 from ..errors import DistributedError
 from ..training.callbacks import Callback, Step, overrides
 from ..training.config import TrainConfig
+from ..training.history import History
 from ..training.loop import Trainer, TrainState
 from ..training.optimizers import Optimizer
 from .comm import Communicator, everywhere
@@ -135,6 +136,18 @@ class DistributedTrainer(Trainer):
         self._deferred: Exception | None = None
         comm.where = lambda: f" in epoch {self._epoch}, mini-batch {self._batch}"
 
+    def run(self, X: Any, Y: Any, validation: tuple[Any, Any] | None = None) -> History:
+        history = super().run(X, Y, validation)
+        # Callbacks ran at the end of training (rank 0 writing the last checkpoint): no
+        # process returns before they are done, and an error there is raised everywhere.
+        self.comm.together("finishing the run", self._raise_deferred)
+        return history
+
+    def _raise_deferred(self) -> None:
+        error, self._deferred = self._deferred, None
+        if error is not None:
+            raise error
+
     # -- one step --------------------------------------------------------------------------
 
     def reduce_gradients(self, grads: ArrayList, total: Any, rows: int) -> Any:
@@ -228,12 +241,7 @@ class DistributedTrainer(Trainer):
     def _decide_stop(self, stop: bool) -> bool:
         """Stop when a callback on any process asked to: all processes stop together."""
 
-        def check() -> None:
-            error, self._deferred = self._deferred, None
-            if error is not None:
-                raise error
-
-        self.comm.together("ending the epoch", check)
+        self.comm.together("ending the epoch", self._raise_deferred)
         return any(self.comm.allgather_object(bool(stop), "deciding whether to stop"))
 
     def _check_parameters(self) -> None:
