@@ -73,6 +73,10 @@ def _practice_summary(config: TrainConfig) -> str:
 
 @_reported
 def train(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False):
+        from .distributed import train as train_distributed
+
+        return train_distributed(args)
     from ..network import Network, NetworkConfig
 
     resumed = prepare(args)  # with --resume: the network and options of the checkpoint
