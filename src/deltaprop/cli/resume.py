@@ -22,11 +22,13 @@ from typing import Any
 
 from ..errors import DivergenceError, FormatError
 
+#: the options of the optimiser, regularisation, schedule, validation and early stopping
+PRACTICE_OPTIONS = ("optimizer", "momentum", "beta1", "beta2", "epsilon", "l2", "l1",
+                    "dropout", "schedule", "plateau_patience", "validation_split",
+                    "patience")  # fmt: skip
 #: options a resumed run takes from the checkpoint (command-line dest names)
-_PRACTICE = ("optimizer", "momentum", "beta1", "beta2", "epsilon", "l2", "l1", "dropout",
-             "schedule", "plateau_patience", "validation_split", "patience")  # fmt: skip
 RESUMED_OPTIONS = ("sizes", "activation", "output_activation", "cost", "init", "dtype", "seed",
-                   "batch_size", "shuffle", "epochs", "eta", *_PRACTICE)  # fmt: skip
+                   "batch_size", "shuffle", "epochs", "eta", *PRACTICE_OPTIONS)  # fmt: skip
 _CHANGEABLE = ("epochs", "eta")
 
 
@@ -63,7 +65,7 @@ def prepare(args: argparse.Namespace) -> Any:
              "output_activation": net.output_activation, "cost": net.cost, "init": net.init,
              "dtype": net.dtype, "seed": run.seed, "batch_size": run.batch_size,
              "shuffle": run.shuffle, "epochs": run.epochs, "eta": run.eta,
-             **{dest: getattr(run, dest) for dest in _PRACTICE}}  # fmt: skip
+             **{dest: getattr(run, dest) for dest in PRACTICE_OPTIONS}}  # fmt: skip
     conflicts = []
     for dest, value in saved.items():
         given, default = getattr(args, dest), args.option_defaults[dest]
