@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 try:
@@ -49,17 +48,3 @@ def comm() -> Any:
 def shared_dir(comm: Any, tmp_path: Path) -> Path:
     """A directory every process sees: rank 0's ``tmp_path``."""
     return Path(comm.bcast_object(str(tmp_path), "sharing a directory"))
-
-
-def blobs(n: int, n_in: int = 6, n_classes: int = 3, seed: int = 0) -> tuple[Any, Any]:
-    """Gaussian blobs, one per class, with integer labels."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, n_classes, n)
-    centres = 2.0 * rng.standard_normal((n_classes, n_in))
-    return centres[y] + 0.5 * rng.standard_normal((n, n_in)), y
-
-
-def max_abs_diff(a: Any, b: Any) -> float:
-    """The largest difference between the parameters of networks a and b."""
-    pairs = zip([*a.weights, *a.biases], [*b.weights, *b.biases])
-    return max(float(np.max(np.abs(p - q))) for p, q in pairs)

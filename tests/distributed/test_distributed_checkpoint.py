@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mpi_data import blobs, max_abs_diff
 
 import deltaprop.training.checkpoint as checkpoint_module
-from conftest import blobs, max_abs_diff
 from deltaprop import Callback, Network
 from deltaprop.scale import Communicator, fit_distributed
 from deltaprop.scale.comm import raised_everywhere

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from mpi_data import blobs, max_abs_diff
 
 import deltaprop
 import deltaprop.cli.commands as commands
 import deltaprop.cli.distributed as cli_distributed
-from conftest import blobs, max_abs_diff
 from deltaprop.cli.main import main
 from deltaprop.scale.data import shared_arrays
 

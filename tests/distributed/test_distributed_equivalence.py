@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from mpi_data import blobs, max_abs_diff
 
-from conftest import blobs, max_abs_diff
 from deltaprop import Network
 from deltaprop.io.mnist import load_mnist
 from deltaprop.scale import fit_distributed

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from mpi_data import blobs
 
-from conftest import blobs
 from deltaprop import Callback, DivergenceError, Network
 from deltaprop.errors import DistributedError
 from deltaprop.scale import Communicator, fit_distributed

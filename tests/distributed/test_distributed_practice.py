@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mpi_data import blobs
 
 import deltaprop.cli.distributed as cli_distributed
-from conftest import blobs
 from deltaprop.cli.main import main
 
 pytestmark = pytest.mark.mpi

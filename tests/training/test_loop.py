@@ -152,6 +152,18 @@ def test_divergence_stops_with_a_clear_error_and_keeps_last_good_weights() -> No
     assert all(np.isfinite(p).all() for p in net.weights + net.biases)
 
 
+def test_an_update_that_overflows_the_weights_is_caught_at_the_end_of_the_epoch() -> None:
+    # One mini-batch per epoch: its cost is finite (computed before the update), the update
+    # overflows float32, and no later cost would show it.
+    X, y = _blobs(20)
+    X *= 1e3
+    net = Network([4, 3], "identity", "identity", "quadratic", dtype="float32", seed=0)
+    before = [p.copy() for p in net.weights + net.biases]
+    with pytest.raises(DivergenceError, match=r"update of mini-batch 1 of epoch 1 made the weig"):
+        net.fit(X, y, epochs=1, batch_size=20, eta=1e38)
+    assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, before))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -244,6 +244,10 @@ class Trainer:
                     bad = int(xp.argmax(xp.astype(~xp.isfinite(chunk), xp.int8)))
                     self._diverged(start_params, epoch, first + bad + 1, float(chunk[bad]))
                 cost_sum += float(xp.sum(chunk))
+            # Each cost above was computed before its mini-batch's update, so the last
+            # update of the epoch is checked here, once: it may itself have overflowed.
+            if not self._parameters_finite():
+                self._diverged(start_params, epoch, n_batches, None)
         return {
             "epoch": epoch,
             "train_cost": cost_sum / n,
@@ -335,13 +339,27 @@ class Trainer:
             return [xp.asarray(self.params.flat, copy=True)]
         return [xp.asarray(p, copy=True) for p in self.params]
 
-    def _diverged(self, start_params: list[Any], epoch: int, batch: int, cost: float) -> None:
+    def _parameters_finite(self) -> bool:
+        xp = self.net.xp
+        targets = [self.params.flat] if self.params.flat is not None else self.params
+        return all(bool(xp.all(xp.isfinite(p))) for p in targets)
+
+    def _diverged(
+        self, start_params: list[Any], epoch: int, batch: int, cost: float | None
+    ) -> None:
+        """Restore the weights of the epoch's start and raise DivergenceError; ``cost`` is
+        the mini-batch's non-finite cost, or None when its update made the weights so."""
         targets = [self.params.flat] if self.params.flat is not None else self.params
         for p, saved in zip(targets, start_params):
             p[...] = saved
         eta = self.eta
+        what = (
+            f"the cost of mini-batch {batch} of epoch {epoch} is {cost}"
+            if cost is not None
+            else f"the update of mini-batch {batch} of epoch {epoch} made the weights inf or NaN"
+        )
         raise DivergenceError(
-            f"training diverged: the cost of mini-batch {batch} of epoch {epoch} is {cost} with "
+            f"training diverged: {what} with "
             f"eta = {eta:g}; try a smaller learning rate (e.g. eta = {eta / 10:g}). The network "
             f"keeps the weights it had at the start of epoch {epoch}.",
             epoch=epoch,
