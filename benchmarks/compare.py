@@ -13,6 +13,8 @@ same batch order, each in a fresh process so that peak memory is its own:
   autograd + ``optim.SGD``; the faster of the two is "torch" in the ratios;
 - ``sklearn``: ``MLPClassifier(solver="sgd", momentum=0, alpha=0)`` (softmax output);
 - ``products``: the matrix products of the same steps alone, this machine's ceiling.
+- ``numpy-inline``: deltaprop's arithmetic written inline in NumPy (``peers.py``), the floor
+  for any code that calls NumPy once per operation.
 
 It prints seconds per epoch, GFLOP/s (6·N·Σ n_in·n_out per epoch), the peak RSS while
 training against the data set and parameters it holds, the test accuracy after the epoch
@@ -38,7 +40,15 @@ CONFIGS = {
     "big": ([784, 1024, 1024, 10], "quadratic", 256, 0.5, "scaled", ("float32",), 1.0),
     "wide": ([784, 4096, 4096, 10], "quadratic", 1024, 0.5, "scaled", ("float32",), 0.15),
 }
-CONTENDERS = ("deltaprop", "products", "torch-hand", "torch-autograd", "sklearn", "loop")
+CONTENDERS = (
+    "deltaprop",
+    "products",
+    "numpy-inline",
+    "torch-hand",
+    "torch-autograd",
+    "sklearn",
+    "loop",
+)
 LOOP_FRACTION = 0.05  # the per-sample loop is timed on this part of the epoch, then scaled
 SEED = 1
 
@@ -83,10 +93,18 @@ def worker(config: str, contender: str, dtype: str, data_dir: str | None) -> dic
         seconds = history["seconds"][0]
         trained = net
     else:
-        from peers import bare_products, per_sample_loop, sklearn_mlp, torch_autograd, torch_by_hand
+        from peers import (
+            bare_products,
+            numpy_inline,
+            per_sample_loop,
+            sklearn_mlp,
+            torch_autograd,
+            torch_by_hand,
+        )
 
         run = {"loop": per_sample_loop, "torch-hand": torch_by_hand, "sklearn": sklearn_mlp,
-               "torch-autograd": torch_autograd, "products": bare_products}[contender]  # fmt: skip
+               "torch-autograd": torch_autograd, "products": bare_products,
+               "numpy-inline": numpy_inline}[contender]  # fmt: skip
         Y = np.eye(sizes[-1], dtype=dtype)[y]
         w0 = [net.to_numpy(w).copy() for w in net.weights]
         b0 = [net.to_numpy(b).copy() for b in net.biases]

@@ -91,6 +91,9 @@ class SGD(Optimizer):
             # that η ∂C/∂p is still in the cache when it is subtracted (for a large network
             # that saves writing and reading back a temporary as large as the parameters).
             n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
+            if n <= block:  # a small network, updated many times a second: one operation
+                flat_p -= ops.multiply(flat_g, ops.scalar(eta, flat_g.dtype))
+                return
             params = [flat_p[i : i + block] for i in range(0, n, block)]
             grads = [flat_g[i : i + block] for i in range(0, n, block)]
         for p, g in zip(params, grads):
