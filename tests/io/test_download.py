@@ -99,6 +99,7 @@ def test_mirror_fallback_and_error_listing(http_server, tmp_path):
     assert f"could not download f to {tmp_path}" in message
     assert "/missing/f: HTTP error 404" in message
     assert "/wrong/f: MD5 mismatch" in message
+    assert "\n" not in message  # one line, as the command line prints it
     assert [url for url, _ in info.value.attempts] == [
         http_server.url + "/missing/f",
         http_server.url + "/wrong/f",

@@ -252,7 +252,7 @@ def fetch_from_mirrors(
             attempts.append((url, str(exc)))
         else:
             return url
-    tried = "\n".join(f"  - {error}" for _, error in attempts) or "  (no mirrors given)"
+    tried = "; ".join(error for _, error in attempts) or "no mirrors given"
     raise DownloadError(
-        f"could not download {filename} to {Path(dest).parent}; tried:\n{tried}", attempts
+        f"could not download {filename} to {Path(dest).parent} (tried {tried})", attempts
     )
