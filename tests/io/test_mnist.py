@@ -160,3 +160,11 @@ def test_user_files_are_not_md5_checked(tmp_path, fake_mnist, monkeypatch):
 def test_module_attributes():
     assert len(mnist.MIRRORS) >= 2 and all(m.startswith("https://") for m in mnist.MIRRORS)
     assert mnist.MD5["train-images-idx3-ubyte.gz"] == "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+
+
+def test_the_datasets_module_offers_the_loaders_by_their_usual_name():
+    import deltaprop.datasets
+    import deltaprop.io
+
+    assert deltaprop.datasets.load_mnist is deltaprop.io.load_mnist
+    assert deltaprop.datasets.load_digits is deltaprop.io.load_digits
