@@ -83,6 +83,11 @@ class MNIST(NamedTuple):
     y_test: np.ndarray
 
 
+# The generated __new__ belongs to no module; name this one so that documentation tools can
+# resolve the field types (``np.ndarray``) where they are defined.
+MNIST.__new__.__module__ = __name__
+
+
 def float_dtype(dtype: DTypeLike) -> np.dtype:
     """Check that ``dtype`` names float32 or float64 and return it as a NumPy dtype."""
     if dtype is not None:  # np.dtype(None) would quietly mean float64

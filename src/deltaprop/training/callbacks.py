@@ -34,6 +34,11 @@ class Step(NamedTuple):
     cost: float  # the mini-batch's mean cost, before the update
 
 
+# The generated __new__ belongs to no module; name this one so that documentation tools can
+# resolve the field types (``Array``) where they are defined.
+Step.__new__.__module__ = __name__
+
+
 class Callback:
     """Base class: override the hooks you need; the loop skips the rest cheaply."""
 
