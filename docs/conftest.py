@@ -81,7 +81,8 @@ def check_deltaprop(args: list[str], line: str) -> None:
             parser.parse_args(args)
         except SystemExit as exc:  # --help and --version exit 0; usage errors exit 2
             if exc.code not in (0, None):
-                raise AssertionError(f"{line!r} is refused by deltaprop:\n{err.getvalue()}")
+                message = f"{line!r} is refused by deltaprop:\n{err.getvalue()}"
+                raise AssertionError(message) from None
 
 
 def check_pip(args: list[str], line: str) -> None:
@@ -102,16 +103,20 @@ def check_shell(example: Example) -> None:
     """Check a ``bash`` or ``console`` block line by line (see the module docstring)."""
     for words in _logical_lines(example.parsed):
         line = " ".join(words)
-        words = _strip_launcher(words)
-        if words[0] == "$":
-            words = words[1:]
+        words = _strip_launcher(words[1:] if words[0] == "$" else words)
+        if not words:
+            continue
         if words[0] == "deltaprop":
             check_deltaprop(words[1:], line)
         elif words[:2] == ["pip", "install"]:
             check_pip(words[2:], line)
-        elif words[0] in ("python", "python3") and len(words) > 1 and words[1].endswith(".py"):
-            if not (ROOT / words[1]).is_file():
-                raise AssertionError(f"{line!r}: no script {words[1]} in the repository")
+        elif (
+            words[0] in ("python", "python3")
+            and len(words) > 1
+            and words[1].endswith(".py")
+            and not (ROOT / words[1]).is_file()
+        ):
+            raise AssertionError(f"{line!r}: no script {words[1]} in the repository")
 
 
 class _Page:
