@@ -9,8 +9,8 @@ one namespace (so a page reads as one session) inside a fresh temporary director
   accepted by the command's own argument parser (the one ``--help`` describes), every
   ``pip install`` must name extras that deltaprop declares, and every script a ``python``
   line runs must exist in the repository;
-- a ``<!-- skip: next if(condition, reason="...") -->`` comment skips the next block when the
-  condition holds (a missing GPU, say), and says why in the test report;
+- ``<!-- skip: start if(condition, reason="...") -->`` … ``<!-- skip: end -->`` around blocks
+  skips them when the condition holds (a missing GPU, say), and says why in the test report;
 - any other fenced block (``text``: output shown for reading) is not code and is left alone.
 
 The tutorial reads the real MNIST: it is looked for in ``$DELTAPROP_DATA`` and in
