@@ -87,7 +87,9 @@ def _signature_params(obj: Any) -> list[str]:
     except (TypeError, ValueError):
         return []
     kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    return [p.name for p in sig.parameters.values() if p.kind not in kinds and p.name not in NO_PARAMS]
+    return [
+        p.name for p in sig.parameters.values() if p.kind not in kinds and p.name not in NO_PARAMS
+    ]
 
 
 def _names(entries: list[Any]) -> set[str]:
@@ -100,9 +102,11 @@ def docstring_problems(obj: Any) -> list[str]:
     text = inspect.getdoc(obj)
     if not text or not text.strip():
         return ["no docstring"]
-    doc = numpydoc.ClassDoc(obj, config={"show_class_members": False}) if inspect.isclass(
-        obj
-    ) else numpydoc.FunctionDoc(obj)
+    doc = (
+        numpydoc.ClassDoc(obj, config={"show_class_members": False})
+        if inspect.isclass(obj)
+        else numpydoc.FunctionDoc(obj)
+    )
     problems = []
     if not doc["Summary"]:
         problems.append("no summary line")
