@@ -7,7 +7,7 @@ with mini-batch stochastic gradient descent over epochs.
 >>> net = deltaprop.Network([784, 30, 10], seed=1)
 """
 
-from .errors import DivergenceError, FormatError
+from .errors import DistributedError, DivergenceError, FormatError
 from .insight.diagnose import Diagnosis, diagnose
 from .insight.genie import GenieResult, genie
 from .insight.gradcheck import GradcheckResult, gradcheck
@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Callback",
     "Diagnosis",
+    "DistributedError",
     "DivergenceError",
     "FormatError",
     "GenieResult",

@@ -29,3 +29,14 @@ class DivergenceError(ArithmeticError):
         self.epoch = epoch
         self.batch = batch
         self.eta = eta
+
+
+class DistributedError(RuntimeError):
+    """A data-parallel run cannot go on: a process did not answer within the timeout (it
+    died or hung), the processes disagree (different networks, options or parameters), or
+    MPI itself failed.
+
+    The message says which process saw what. Once raised, the run's communicator is no
+    longer usable: end the job (``comm.Abort()``, as ``deltaprop train --distributed`` and
+    ``python -m mpi4py`` do) rather than carry on.
+    """

@@ -53,6 +53,10 @@ def _out(args: argparse.Namespace, text: str) -> None:
 
 @_reported
 def train(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False):
+        from .distributed import train as train_distributed
+
+        return train_distributed(args)
     from ..network import Network, NetworkConfig
 
     resumed = prepare(args)  # with --resume: the network and options of the checkpoint

@@ -71,6 +71,32 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds ≥ 0, got {text!r}")
+    return value
+
+
+def _add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "distributed training", "run as: mpiexec -n N deltaprop train --distributed ..."
+    )
+    g.add_argument(
+        "--distributed", action="store_true",
+        help="train one network on every process of the MPI job, each computing its part of "
+        "every mini-batch (needs the mpi extra: pip install 'deltaprop[mpi]')",
+    )  # fmt: skip
+    g.add_argument(
+        "--timeout", type=_seconds, default=300.0, metavar="SECONDS",
+        help="how long a process waits for the others before ending the job with an error; "
+        "0 waits forever (default: %(default)g)",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deltaprop",
@@ -124,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(--epochs and --eta may change them); a missing FILE starts a new run",
     )  # fmt: skip
     insight.add_train_options(p)
+    _add_distributed_options(p)
     p.set_defaults(func=commands.train)
     p.set_defaults(option_defaults={d: p.get_default(d) for d in commands.RESUMED_OPTIONS})
 

@@ -121,7 +121,7 @@ class Trainer:
             logs = self.run_epoch(epoch, X, Y)
             if validation is not None:
                 t0 = time.perf_counter()
-                scores = self.net._evaluate(*validation)
+                scores = self._validate(*validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
             self.state.history.append(logs)
@@ -131,7 +131,7 @@ class Trainer:
             stop = False
             for cb in self.callbacks:
                 stop = bool(cb.on_epoch_end(epoch, logs)) or stop
-            if stop:
+            if self._decide_stop(stop):
                 break
         for cb in self.callbacks:
             cb.on_train_end(self.state.history)
@@ -223,14 +223,25 @@ class Trainer:
         # NumPy, CuPy and PyTorch wrote the gradients into self.grads; other namespaces
         # returned new arrays.
         grads = self.grads if self._ops.writes_into else ArrayList([*nabla_w, *nabla_b])
-        self.reduce_gradients(grads)
+        total = self.reduce_gradients(grads, total, x.shape[0])
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.config.eta, xp)
         return zs, a_list, deltas, total, nabla_w, nabla_b
 
-    def reduce_gradients(self, grads: ArrayList) -> None:
-        """Called between BP1–BP4 and the update with the mini-batch's gradients, which may
-        be changed in place; ``grads.flat`` holds all of them in one buffer where the backend
-        allows. Does nothing here: a distributed run averages them over its workers."""
+    def reduce_gradients(self, grads: ArrayList, total: Any, rows: int) -> Any:
+        """Called between BP1–BP4 and the update with the gradients of the mean cost of this
+        process's ``rows`` rows, which may be changed in place (``grads.flat`` holds all of
+        them in one buffer where the backend allows), and ``total``, their Σ_x C_x; returns
+        the Σ_x C_x to record. Does nothing here: a data-parallel run
+        (:class:`deltaprop.scale.DistributedTrainer`) combines them over its processes."""
+        return total
+
+    def _validate(self, X: Any, Y: Any) -> dict[str, Any]:
+        """The validation figures after an epoch (see ``Network.evaluate``)."""
+        return self.net._evaluate(X, Y)
+
+    def _decide_stop(self, stop: bool) -> bool:
+        """Whether to stop after this epoch, given whether a callback asked to."""
+        return stop
 
     def step(self, x: Any, y: Any) -> Step:
         """One mini-batch: forward pass, BP1–BP4, and the optimiser's update.
