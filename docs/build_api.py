@@ -24,6 +24,7 @@ MODULES = [
     "deltaprop.insight.report",
     "deltaprop.io",
     "deltaprop.backends",
+    "deltaprop.scale",
     "deltaprop.cli",
 ]
 

@@ -39,6 +39,13 @@ assert _spec is not None and _spec.loader is not None
 build_api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_api)
 
+#: the optional library each module's examples need; without it they are skipped
+REQUIRES = {
+    "deltaprop.scale": "mpi4py",
+    "deltaprop.insight.plots": "matplotlib",
+    "deltaprop.insight.report": "matplotlib",
+    "deltaprop.sklearn": "sklearn",
+}
 ARRAY = re.compile(r"\b(array|ndarray|tensor)s?\b(?! api)", re.IGNORECASE)  # not "Array API"
 SHAPE = re.compile(r"shape|0-d|scalar", re.IGNORECASE)
 NO_PARAMS = {"self", "cls"}
@@ -151,6 +158,11 @@ def test_examples_run(
     """The Examples of the docstring, run as a doctest in a temporary directory."""
     import deltaprop
 
+    needs = REQUIRES.get(module_name) or REQUIRES.get(
+        getattr(obj, "__module__", "").rsplit(".", 1)[0]
+    )
+    if needs and importlib.util.find_spec(needs) is None:
+        pytest.skip(f"the examples of {module_name} need {needs}, which is not installed")
     monkeypatch.chdir(tmp_path)
     module = importlib.import_module(module_name)
     globs = {**vars(module), "np": np, "deltaprop": deltaprop}
