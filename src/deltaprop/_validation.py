@@ -46,6 +46,23 @@ def check_positive_float(name: str, value: Any) -> float:
     return value
 
 
+def check_nonnegative_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number ≥ 0, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+    return value
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """A number in [0, 1): a probability such as the dropout rate, or a decay rate."""
+    value = check_nonnegative_float(name, value)
+    if value >= 1:
+        raise ValueError(f"{name} must be at least 0 and below 1, got {value!r}")
+    return value
+
+
 def check_seed(name: str, value: Any) -> int | None:
     if value is None:
         return None

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as v
-from .backends import Backend, get_backend
+from .backends import BACKENDS, Backend, get_backend
 from .core.activations import Activation, get_activation
 from .core.backprop import backprop as _backprop
 from .core.backprop import forward
@@ -27,6 +27,8 @@ from .core.workspace import ArrayList, flat_arrays
 from .training.callbacks import Callback
 from .training.config import TrainConfig
 from .training.history import History
+from .training.optimizers import Optimizer
+from .training.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,25 @@ class Network:
         ):
             self._setup(self.config, self.weights, self.biases, self.backend)
         return self._params
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (and deep-copied) as configuration, NumPy parameters and the backend's name:
+        # modules and views of the one parameter buffer do not survive pickling as they are.
+        b = self.backend
+        return {
+            "config": self.config,
+            "weights": [self.to_numpy(w) for w in self.weights],
+            "biases": [self.to_numpy(b) for b in self.biases],
+            "backend": (b.name, b.device),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import importlib
+
+        name, device = state["backend"]
+        namespace = name if name in BACKENDS else importlib.import_module(name)
+        self._setup(state["config"], state["weights"], state["biases"],
+                    get_backend(namespace, device))  # fmt: skip
 
     @classmethod
     def from_parameters(
@@ -347,6 +368,19 @@ class Network:
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
+        *,
+        optimizer: str | Optimizer = "sgd",
+        momentum: float = 0.9,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        l2: float = 0.0,
+        l1: float = 0.0,
+        dropout: float = 0.0,
+        schedule: str | Schedule = "constant",
+        plateau_patience: int = 10,
+        validation_split: float | int | None = None,
+        patience: int | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
 
@@ -361,7 +395,7 @@ class Network:
         validation_data : (X_val, y_val), optional
             Measured after every epoch (cost, and accuracy for classification).
         callbacks : sequence of Callback
-            Hooks called during training (progress, diagnostics, early stopping).
+            Hooks called during training (progress, diagnostics).
         checkpoint : str or os.PathLike, optional
             Save the full training state (parameters, optimiser state, epoch, shuffling
             state, history) to this file every ``checkpoint_every`` epochs and at the end,
@@ -375,6 +409,28 @@ class Network:
             Continue from ``checkpoint`` if it exists (a missing file starts a new run). The
             network and the options must match the checkpoint's; only ``epochs`` and ``eta``
             may change.
+        optimizer : str or Optimizer, default "sgd"
+            "sgd", "momentum", "nesterov" or "adam" (with ``momentum``, or ``beta1``,
+            ``beta2`` and ``epsilon``), or an :class:`~deltaprop.training.optimizers.Optimizer`.
+        l2, l1 : float, default 0
+            λ of the penalties (λ/2n) Σ w² and (λ/n) Σ |w| on the weights, n the number of
+            training samples; with SGD each step is w → (1 − ηλ/n) w − η ∂C_0/∂w.
+        dropout : float, default 0
+            Probability of dropping each hidden neuron in each training step (inverted
+            dropout; prediction always uses the whole network).
+        schedule : str or Schedule, default "constant"
+            "constant", "plateau" (halve η after ``plateau_patience`` epochs without a better
+            validation score; stop at η/128) or "cosine" (η down to 0 over ``epochs``).
+        validation_split : float or int, optional
+            Hold out the last rows of X as validation data: a fraction in (0, 1) or a number of
+            rows (MNIST's classic split is 10000). Not together with ``validation_data``.
+        patience : int, optional
+            Early stopping: stop after this many epochs without a better validation score
+            (accuracy for classification, else cost) and keep the best epoch's parameters.
+
+        Every keyword but ``validation_data``, ``callbacks`` and the three checkpoint ones is
+        a field of :class:`~deltaprop.training.config.TrainConfig`, so
+        ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
 
         Returns
         -------
@@ -393,21 +449,41 @@ class Network:
         """
         from .training.loop import train
 
-        config = TrainConfig(epochs, batch_size, eta, shuffle, seed)
+        config = TrainConfig(
+            epochs, batch_size, eta, shuffle, seed,
+            optimizer.name if isinstance(optimizer, Optimizer) else optimizer,
+            momentum, beta1, beta2, epsilon, l2, l1, dropout,
+            schedule.name if isinstance(schedule, Schedule) else schedule,
+            plateau_patience, validation_split, patience,
+        )  # fmt: skip
         X, Y = self._check_xy(X, y)
         validation = None
         if validation_data is not None:
             validation = self._check_validation(validation_data)
+        n_val = config.n_validation(X.shape[0])
+        if n_val:
+            if validation is not None:
+                raise ValueError(
+                    "give either validation_data or validation_split, not both: "
+                    "validation_split holds out the last rows of X as validation data"
+                )
+            k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
+            X, validation, Y = X[:k, :], (X[k:, :], Y[k:, :]), Y[:k, :]
+        overrides: dict[str, Any] = {
+            "optimizer": optimizer if isinstance(optimizer, Optimizer) else None,
+            "schedule": schedule if isinstance(schedule, Schedule) else None,
+        }
         if checkpoint is not None:
             from .training.checkpoint import train_with_checkpoint
 
             return train_with_checkpoint(
                 self, X, Y, config, checkpoint, every=checkpoint_every, resume=resume,
-                validation=validation, callbacks=list(callbacks),
+                validation=validation, callbacks=list(callbacks), **overrides,
             )  # fmt: skip
         if resume:
             raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-        return train(self, X, Y, config, validation=validation, callbacks=list(callbacks))
+        return train(self, X, Y, config, validation=validation, callbacks=list(callbacks),
+                     **overrides)  # fmt: skip
 
     def _check_validation(self, data: Any) -> tuple[Any, Any]:
         try:

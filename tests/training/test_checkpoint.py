@@ -331,7 +331,7 @@ def _raw(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     ("change", "message"),
     [
         (lambda m, a: m.update(format="deltaprop-model"), "not a deltaprop checkpoint"),
-        (lambda m, a: m.update(version=2), "version 2 is not supported"),
+        (lambda m, a: m.update(version=3), "version 3 is not supported"),
         (lambda m, a: m.update(epoch=0), "'epoch' must be a positive integer"),
         (lambda m, a: m["rng_state"].update(bit_generator="MT19937"), "not the state of a PCG64"),
         (lambda m, a: m["rng_state"]["state"].update(inc=-1), "'inc' must be an unsigned"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import secrets
@@ -51,6 +52,25 @@ def _out(args: argparse.Namespace, text: str) -> None:
     print(text, flush=True)
 
 
+def _train_config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
+    """The TrainConfig the options give: each field has the option of the same name."""
+    names = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"]
+    return TrainConfig(seed=seed, **{name: getattr(args, name) for name in names})
+
+
+def _practice_summary(config: TrainConfig) -> str:
+    """The options that differ from plain SGD with a constant η, for the header line."""
+    c, parts = config, [f"optimizer {config.optimizer}"]
+    if c.optimizer in ("momentum", "nesterov"):
+        parts[0] += f" (μ {c.momentum:g})"
+    parts += [f"{k} {getattr(c, k):g}" for k in ("l2", "l1", "dropout") if getattr(c, k)]
+    if c.schedule != "constant":
+        parts.append(f"{c.schedule} schedule")
+    if c.patience:
+        parts.append(f"patience {c.patience}")
+    return ", ".join(parts)
+
+
 @_reported
 def train(args: argparse.Namespace) -> int:
     if getattr(args, "distributed", False):
@@ -65,7 +85,13 @@ def train(args: argparse.Namespace) -> int:
         tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation, args.cost,
         args.init, args.dtype,
     )  # fmt: skip
-    TrainConfig(args.epochs, args.batch_size, args.eta, args.shuffle)
+    config = _train_config(args, None)
+    if args.validation_split is None and (config.schedule == "plateau" or config.patience):
+        raise ValueError(
+            "--schedule plateau and --patience watch the validation accuracy: add --validation "
+            "N to hold out the last N training samples (MNIST's classic split: --validation "
+            "10000), so that the test set stays unseen"
+        )
     from .insight import TrainExtras
 
     extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
@@ -84,6 +110,8 @@ def train(args: argparse.Namespace) -> int:
             f"--sizes {X.shape[1]},30,{n_classes}"
         )
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    config = dataclasses.replace(config, seed=seed)
+    n_val = config.n_validation(X.shape[0])
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
     )
@@ -92,8 +120,10 @@ def train(args: argparse.Namespace) -> int:
         args,
         f"deltaprop train: {list(sizes)} {c.activation}/{c.output_activation}, {c.cost} cost, "
         f"init {c.init}, {c.dtype}, seed {seed}\n"
-        f"{args.dataset}: {X.shape[0]} training and {data.X_test.shape[0]} test samples; "
-        f"batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs",
+        f"{args.dataset}: {X.shape[0] - n_val} training"
+        f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
+        f"samples; batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs; "
+        f"{_practice_summary(config)}",
     )
     if resumed is not None:
         _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
@@ -104,21 +134,33 @@ def train(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             callbacks.append(ProgressBar())
     callbacks += after
+    # Without --validation, the test set is measured after every epoch (the classic report).
+    test = None if n_val else (data.X_test, data.y_test)
     with checkpointed(args):
         history = net.fit(
-            X, y, epochs=args.epochs, batch_size=args.batch_size, eta=args.eta,
-            validation_data=(data.X_test, data.y_test), shuffle=args.shuffle, seed=seed,
-            callbacks=callbacks, checkpoint=args.checkpoint,
+            X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every, resume=args.resume,
+            **dataclasses.asdict(config),
         )  # fmt: skip
     best = history.best("val_accuracy")
     seconds = np.mean(history["seconds"])
+    last = history.rows[-1]
+    if "stopped" in last:
+        _out(args, f"Stopped after epoch {last['epoch']}: {last['stopped']}")
     if best is not None:
         _out(
             args,
-            f"Best: epoch {best['epoch']}, {best['val_correct']} / {best['val_n']} "
-            f"({best['val_accuracy']:.2%}); {seconds:.2f} s per epoch",
+            f"Best{' validation' if n_val else ''}: epoch {best['epoch']}, "
+            f"{best['val_correct']} / {best['val_n']} ({best['val_accuracy']:.2%}); "
+            f"{seconds:.2f} s per epoch",
         )
+    if n_val:
+        kept = f"epoch {best['epoch']}" if config.patience and best else "the last epoch"
+        scores = net.evaluate(data.X_test, data.y_test)
+        line = f"Test ({kept}'s weights): cost {scores['cost']:.4f}"
+        if "correct" in scores:
+            line += f", {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
+        _out(args, line)
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")

@@ -20,7 +20,7 @@ from ..errors import DistributedError, DivergenceError
 from ..training.callbacks import Callback
 from ..training.config import TrainConfig
 from .progress import EpochPrinter, ProgressBar
-from .resume import RESUMED_OPTIONS, checkpointed, prepare
+from .resume import PRACTICE_OPTIONS, RESUMED_OPTIONS, checkpointed, prepare
 
 _REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
 
@@ -87,6 +87,18 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
                 f"{', '.join(given)} cannot be used with --distributed; train with --save and "
                 "look at the saved network with 'deltaprop diagnose', or run without "
                 "--distributed"
+            )
+        # Distributed training runs plain SGD with a constant η: refuse the other training
+        # options rather than ignore them.
+        plain = TrainConfig()
+        changed = [
+            f"--{'validation' if name == 'validation_split' else name.replace('_', '-')}"
+            for name in PRACTICE_OPTIONS if getattr(args, name) != getattr(plain, name)
+        ]  # fmt: skip
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} cannot be used with --distributed yet: a distributed run "
+                "trains by plain SGD with a constant eta; run without --distributed to use them"
             )
 
     # With --resume the network and options come from the checkpoint: rank 0 reads it.

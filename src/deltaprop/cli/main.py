@@ -28,6 +28,73 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _split(text: str) -> float | int:
+    """--validation: a number of rows (10000) or a fraction (0.1)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of rows such as 10000 or a fraction such as 0.1, got {text!r}"
+        ) from None
+
+
+def _add_practice_options(p: argparse.ArgumentParser) -> None:
+    """Optimiser, regularisation, schedule, validation and early-stopping options; each
+    ``dest`` is the name of a TrainConfig field."""
+    g = p.add_argument_group("optimiser")
+    g.add_argument(
+        "--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam"],
+        help="how gradients update the parameters (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--momentum", type=float, default=0.9, metavar="μ",
+        help="momentum μ of the momentum and nesterov optimisers (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument("--beta1", type=float, default=0.9, help="Adam's β1 (default: %(default)s)")
+    g.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (default: %(default)s)")
+    g.add_argument("--epsilon", type=float, default=1e-8, help="Adam's ε (default: %(default)g)")
+    g = p.add_argument_group("regularisation")
+    g.add_argument(
+        "--l2", type=float, default=0.0, metavar="λ",
+        help="L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η∇w, n the number of "
+        "training samples; biases are not regularised (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--l1", type=float, default=0.0, metavar="λ",
+        help="L1 penalty (λ/n) Σ |w| (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--dropout", type=float, default=0.0, metavar="p",
+        help="drop each hidden neuron with probability p in training (default: %(default)s)",
+    )  # fmt: skip
+    g = p.add_argument_group("schedule, validation and early stopping")
+    g.add_argument(
+        "--schedule", default="constant", choices=["constant", "plateau", "cosine"],
+        help="learning rate per epoch: constant; plateau halves η after --plateau-patience "
+        "epochs without a better validation accuracy and stops at η/128; cosine brings η "
+        "down to 0 over the epochs (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--plateau-patience", type=int, default=10, metavar="N",
+        help="epochs without improvement before plateau halves η (default: %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--validation", dest="validation_split", type=_split, metavar="N",
+        help="hold out the last N training samples (or a fraction such as 0.1) as validation "
+        "data, measured every epoch instead of the test set; MNIST's classic split is "
+        "--validation 10000",
+    )  # fmt: skip
+    g.add_argument(
+        "--patience", type=int, metavar="N",
+        help="early stopping: stop after N epochs without a better validation accuracy and "
+        "keep the best epoch's weights (needs --validation)",
+    )  # fmt: skip
+
+
 def _add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
     g = p.add_argument_group("network")
     g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
@@ -131,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--train-samples", type=int, metavar="N",
         help="train on the first N training samples only (a quick run)",
     )  # fmt: skip
+    _add_practice_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")

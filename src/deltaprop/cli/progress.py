@@ -14,6 +14,7 @@ class EpochPrinter(Callback):
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self._eta: float | None = None  # the previous epoch's η, to show when it changes
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         if "val_correct" in logs:
@@ -23,6 +24,10 @@ class EpochPrinter(Callback):
             head, tail = f"Epoch {epoch}:", f"  val cost {logs['val_cost']:.4f}"
         else:
             head, tail = f"Epoch {epoch} complete", ""
+        eta = logs.get("eta")
+        if self._eta is not None and eta is not None and eta != self._eta:
+            tail += f"  eta {eta:.4g}"
+        self._eta = eta
         print(
             f"{head}  train cost {logs['train_cost']:.4f}{tail}  {logs['seconds']:.2f} s",
             file=self.stream,

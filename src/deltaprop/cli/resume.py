@@ -22,9 +22,13 @@ from typing import Any
 
 from ..errors import DivergenceError, FormatError
 
+#: the options of the optimiser, regularisation, schedule, validation and early stopping
+PRACTICE_OPTIONS = ("optimizer", "momentum", "beta1", "beta2", "epsilon", "l2", "l1",
+                    "dropout", "schedule", "plateau_patience", "validation_split",
+                    "patience")  # fmt: skip
 #: options a resumed run takes from the checkpoint (command-line dest names)
 RESUMED_OPTIONS = ("sizes", "activation", "output_activation", "cost", "init", "dtype", "seed",
-                   "batch_size", "shuffle", "epochs", "eta")  # fmt: skip
+                   "batch_size", "shuffle", "epochs", "eta", *PRACTICE_OPTIONS)  # fmt: skip
 _CHANGEABLE = ("epochs", "eta")
 
 
@@ -33,7 +37,8 @@ def _conflict(dest: str, given: Any, saved: Any) -> str:
         return "--no-shuffle (the checkpoint's run shuffles)"
     if dest == "sizes":
         given, saved = ",".join(map(str, given)), ",".join(map(str, saved))
-    return f"--{dest.replace('_', '-')} {given} (the checkpoint has {saved})"
+    option = "validation" if dest == "validation_split" else dest.replace("_", "-")
+    return f"--{option} {given} (the checkpoint has {saved})"
 
 
 def prepare(args: argparse.Namespace) -> Any:
@@ -59,7 +64,8 @@ def prepare(args: argparse.Namespace) -> Any:
     saved = {"sizes": list(net.sizes), "activation": net.activation,
              "output_activation": net.output_activation, "cost": net.cost, "init": net.init,
              "dtype": net.dtype, "seed": run.seed, "batch_size": run.batch_size,
-             "shuffle": run.shuffle, "epochs": run.epochs, "eta": run.eta}  # fmt: skip
+             "shuffle": run.shuffle, "epochs": run.epochs, "eta": run.eta,
+             **{dest: getattr(run, dest) for dest in PRACTICE_OPTIONS}}  # fmt: skip
     conflicts = []
     for dest, value in saved.items():
         given, default = getattr(args, dest), args.option_defaults[dest]

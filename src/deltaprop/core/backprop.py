@@ -15,6 +15,11 @@ per-sample equations of SPEC.md become, for a mini-batch of m rows,
 where C is the mean of the per-sample costs over the m rows. Row x of δ^l is the δ^l of
 sample x exactly as SPEC.md defines it; the 1/m of the mean enters only in BP3 and BP4.
 
+Dropout (optional, training only): ``forward`` and ``backward`` take ``masks``, one (m, n_l)
+array r^l per hidden layer with entries 0 (dropped) or 1/(1 − p) (kept). Layer l+1 then sees
+a^l ⊙ r^l in eq. 25 and BP4, and BP2 gains the same factor: δ^l = (δ^(l+1) w^(l+1)) ⊙ σ'(z^l)
+⊙ r^l. Without masks (``None``, the default) nothing changes and nothing extra is computed.
+
 Every function takes the array namespace ``xp`` and uses only Array API operations, so the
 same code runs on NumPy, CuPy, PyTorch and any library that follows the standard. The training
 loop also passes a :class:`~deltaprop.core.workspace.Workspace` and gradient arrays for the
@@ -77,6 +82,8 @@ def forward(
     x: Array,
     xp: Any,
     workspace: Workspace | None = None,
+    *,
+    masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array]]:
     """The forward pass, keeping what the backward pass needs.
 
@@ -94,13 +101,16 @@ def forward(
         The array namespace of the arrays (``numpy``, or any Array API namespace).
     workspace : Workspace, optional
         Preallocated arrays to write z^l and a^l into (the training loop's); None allocates.
+    masks : list of arrays, optional
+        The dropout masks r^l of the hidden layers l = 2 … L−1, shape (m, n_l).
 
     Returns
     -------
     zs : list of arrays
         z^l for l = 2 … L, each of shape (m, n_l).
     activations_out : list of arrays
-        a^l for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
+        a^l = σ(z^l) for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
+        With dropout these are before the masks: the next layer sees a^l ⊙ r^l.
 
     Examples
     --------
@@ -124,6 +134,8 @@ def forward(
         a = sigma(z, xp, out=ws.a[i])
         zs.append(z)
         a_list.append(a)
+        if masks is not None and i < len(masks):
+            a = a * masks[i]  # dropout: layer l+1 sees a^l ⊙ r^l
     return zs, a_list
 
 
@@ -138,6 +150,8 @@ def backward(
     workspace: Workspace | None = None,
     nabla_w: list[Array] | None = None,
     nabla_b: list[Array] | None = None,
+    *,
+    masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array], list[Array]]:
     """BP1–BP4 over a mini-batch: the gradient of the mean cost of its m rows.
 
@@ -159,6 +173,8 @@ def backward(
         Preallocated arrays for δ^l (the training loop's); None allocates.
     nabla_w, nabla_b : lists of arrays, optional
         Arrays shaped like the weights and biases to write the gradients into.
+    masks : list of arrays, optional
+        The dropout masks that :func:`forward` was given, if any.
 
     Returns
     -------
@@ -183,7 +199,7 @@ def backward(
     True
     """
     grads_w, grads_b, deltas, _ = backward_with_cost(
-        weights, activations, cost, zs, a_list, y, xp, workspace, nabla_w, nabla_b
+        weights, activations, cost, zs, a_list, y, xp, workspace, nabla_w, nabla_b, masks=masks
     )
     return grads_w, grads_b, deltas
 
@@ -199,6 +215,8 @@ def backward_with_cost(
     workspace: Workspace | None = None,
     nabla_w: list[Array] | None = None,
     nabla_b: list[Array] | None = None,
+    *,
+    masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array], list[Array], Array]:
     """:func:`backward`, also returning Σ_x C_x over the m rows (a 0-d array), which BP1
     computes on the way for the quadratic cost."""
@@ -224,14 +242,19 @@ def backward_with_cost(
         # The 1/m of the mean, applied once to the (m, n_l) array δ^l rather than to both
         # gradients (∂C/∂w^l is n_l × n_{l-1}, much larger for a small mini-batch).
         delta_mean = ops.multiply(delta, inv_m, out=ws.scratch[i])
+        a_prev = a_list[i]
+        if masks is not None and i > 0:
+            a_prev = a_prev * masks[i - 1]  # dropout: layer l saw a^(l-1) ⊙ r^(l-1)
         grads_b[i] = ops.sum_rows(delta_mean, out=out_b[i])  # BP3
-        grads_w[i] = ops.matmul(delta_mean.T, a_list[i], out=out_w[i])  # BP4: (n_l, m) @ (m, ·)
+        grads_w[i] = ops.matmul(delta_mean.T, a_prev, out=out_w[i])  # BP4: (n_l, m) @ (m, ·)
         if i > 0:  # δ^1 of the input layer is never needed
             # BP2: (δ^(l+1) w^(l+1)), (m, n_l) @ (n_l, n_{l-1}), then ⊙ σ'(z^l)
             grad_a = ops.matmul(delta, weights[i], out=ws.delta[i - 1])
             delta = activations[i - 1].backward(
                 grad_a, zs[i - 1], a_list[i], xp, scratch=ws.scratch[i - 1]
             )
+            if masks is not None:
+                delta = delta * masks[i - 1]  # dropout: BP2 ⊙ r^(l-1); dropped neurons get δ = 0
     return grads_w, grads_b, deltas, total
 
 

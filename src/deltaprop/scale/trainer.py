@@ -187,8 +187,15 @@ class DistributedTrainer(Trainer):
         self._deferred: Exception | None = None
         comm.where = lambda: f" in epoch {self._epoch}, mini-batch {self._batch}"
 
-    def run(self, X: Any, Y: Any, validation: tuple[Any, Any] | None = None) -> History:
-        history = super().run(X, Y, validation)
+    def run(
+        self,
+        X: Any,
+        Y: Any,
+        validation: tuple[Any, Any] | None = None,
+        *,
+        epochs: int | None = None,
+    ) -> History:
+        history = super().run(X, Y, validation, epochs=epochs)
         # Callbacks ran at the end of training (rank 0 writing the last checkpoint): no
         # process returns before they are done, and an error there is raised everywhere.
         self.comm.together("finishing the run", self._raise_deferred)

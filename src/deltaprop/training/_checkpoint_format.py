@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from ..network import Network, NetworkConfig
 
 NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype", "seed")
-TRAINING_FIELDS = ("epochs", "batch_size", "eta", "shuffle", "seed")
+TRAINING_FIELDS = tuple(f.name for f in fields(TrainConfig))  # every one, plain values
 FORMAT = CHECKPOINT_FORMAT  # "deltaprop-checkpoint"; deltaprop.load reads its network too
-VERSION = 1
+VERSION = 2  # 2: every TrainConfig field, and the schedule's and early stopping's state
 HISTORY = "history"  # the array holding the history rows as UTF-8 JSON
 HISTORY_MAX_BYTES = 64 << 20
 _PARAMS = ("float32", "float64")
@@ -48,10 +48,15 @@ class Parsed:
     rng_state: dict[str, Any] = field(default_factory=dict)
     optimizer: str = ""
     optimizer_tree: Any = None
+    schedule_tree: Any = None  # None in version 1 files
+    stopping_tree: Any = None
     data: dict[str, Any] | None = None
 
     def optimizer_state(self, arrays: dict[str, np.ndarray]) -> Any:
         return decode(self.optimizer_tree, arrays)
+
+    def state(self, tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+        return {} if tree is None else decode(tree, arrays)
 
 
 def _network(meta: dict[str, Any]) -> NetworkConfig:
@@ -79,13 +84,20 @@ def _network(meta: dict[str, Any]) -> NetworkConfig:
 def _training(meta: dict[str, Any]) -> TrainConfig:
     run = require(meta, "training", dict, "an object")
     try:
-        return TrainConfig(
+        # Version 1 files hold only these five; the other fields then keep their defaults
+        # (plain SGD, no regularisation, a constant η), which is what those runs used.
+        given = dict(
             epochs=require(run, "epochs", int),
             batch_size=require(run, "batch_size", int),
             eta=require(run, "eta", float),
             shuffle=require(run, "shuffle", bool),
             seed=require(run, "seed", (int, type(None)), "null or an integer"),
         )
+        plain = (bool, int, float, str, type(None))
+        for name in TRAINING_FIELDS:
+            if name not in given and name in run:
+                given[name] = require(run, name, plain, "a number, a string or null")
+        return TrainConfig(**given)  # checks every value
     except ValueError as exc:
         raise FormatError(f"invalid training configuration: {exc}") from None
 
@@ -156,6 +168,10 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
     shapes: dict[str, Any] = {}
     try:
         expected_arrays(opt["state"], "optimizer state", shapes)
+        for key in ("schedule", "stopping"):  # from version 2
+            if key in meta:
+                setattr(parsed, f"{key}_tree", meta[key])
+                expected_arrays(meta[key], f"{key} state", shapes)
     except RecursionError:
         raise FormatError("optimizer state: nested too deeply") from None
     n_history = require(
@@ -240,6 +256,8 @@ def snapshot(
         arrays[f"w_{i + 2}"] = np.array(net.to_numpy(w), copy=True)
         arrays[f"b_{i + 2}"] = np.array(net.to_numpy(b), copy=True)
     opt_tree = encode(state.optimizer_state, arrays, "opt", "the optimizer state")
+    schedule_tree = encode(state.schedule_state, arrays, "sched", "the schedule's state")
+    stopping_tree = encode(state.stopping_state, arrays, "stop", "early stopping's state")
     rows = [encode(row, None, "", f"history row {i + 1}") for i, row in enumerate(state.history)]
     history = json.dumps(rows, allow_nan=False, ensure_ascii=False).encode("utf-8")
     arrays[HISTORY] = np.frombuffer(history, dtype=np.uint8)
@@ -251,6 +269,8 @@ def snapshot(
         "epoch": state.epoch,
         "rng_state": dict(state.rng_state),
         "optimizer": {"name": optimizer, "state": opt_tree},
+        "schedule": schedule_tree,
+        "stopping": stopping_tree,
         "history_bytes": len(history),
         "data": data,
     }
@@ -313,5 +333,6 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
         [arrays[f"b_{i + 2}"] for i in range(n)],
     )  # fmt: skip
     state = TrainState(parsed.epoch, parsed.rng_state, parsed.optimizer_state(arrays),
-                       History(rows))  # fmt: skip
+                       History(rows), parsed.state(parsed.schedule_tree, arrays),
+                       parsed.state(parsed.stopping_tree, arrays))  # fmt: skip
     return CheckpointData(net, parsed.training, state, parsed.optimizer, parsed.data)

@@ -131,7 +131,8 @@ def expected_arrays(
             expected_arrays(item, f"{where}[{key!r}]", found, depth + 1)
     else:
         name, shape, dtype = node["array"], node["shape"], node["dtype"]
-        if not isinstance(name, str) or not re.fullmatch(r"opt_[0-9]{1,6}", name):
+        # opt_N: the optimiser's state; sched_N and stop_N: the schedule's and early stopping's
+        if not isinstance(name, str) or not re.fullmatch(r"(opt|sched|stop)_[0-9]{1,6}", name):
             raise FormatError(f"{where}: array name {name!r} is not of the form opt_N")
         if name in found:
             raise FormatError(f"{where}: array {name!r} is named twice")

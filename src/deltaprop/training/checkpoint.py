@@ -52,7 +52,10 @@ __all__ = ["FORMAT", "VERSION", "Checkpoint", "CheckpointData", "data_fingerprin
            "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
            "train_with_checkpoint"]  # fmt: skip
 
-_MUST_MATCH = ("batch_size", "shuffle")  # options a resumed run cannot change
+# options a resumed run cannot change: all but epochs and eta
+_MUST_MATCH = ("batch_size", "shuffle", "optimizer", "momentum", "beta1", "beta2", "epsilon",
+               "l2", "l1", "dropout", "schedule", "plateau_patience", "validation_split",
+               "patience")  # fmt: skip
 
 
 def data_fingerprint(X: np.ndarray, Y: np.ndarray) -> dict[str, Any]:
@@ -87,7 +90,7 @@ def restore(
     net: Network,
     config: TrainConfig,
     *,
-    optimizer: Any = "sgd",
+    optimizer: Any = None,
     data: dict[str, Any] | None = None,
 ) -> TrainState:
     """Load the checkpoint at ``path`` into ``net`` (in place) and return the state to resume.
@@ -103,7 +106,7 @@ def restore(
     deltaprop.errors.FormatError, FileNotFoundError
         As :func:`load_checkpoint`.
     """
-    from .optimizers import get_optimizer
+    from .optimizers import get_optimizer, optimizer_from_config
 
     ck = load_checkpoint(path)
     theirs, ours = ck.network.config, net.config
@@ -112,7 +115,7 @@ def restore(
             for k in fields if getattr(theirs, k) != getattr(ours, k)]  # fmt: skip
     diff += [f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
              for k in _MUST_MATCH if getattr(ck.config, k) != getattr(config, k)]  # fmt: skip
-    opt = get_optimizer(optimizer)
+    opt = optimizer_from_config(config) if optimizer is None else get_optimizer(optimizer)
     if ck.optimizer != opt.name:
         diff.append(f"optimizer {ck.optimizer!r} (this run: {opt.name!r})")
     elif not same_structure(opt.init([*net.weights, *net.biases]), ck.state.optimizer_state):
@@ -133,7 +136,9 @@ def restore(
     for p, saved in zip([*net.weights, *net.biases], [*ck.network.weights, *ck.network.biases]):
         p[...] = saved if net.xp is np else net.xp.asarray(saved)
     optimizer_state = _to_namespace(ck.state.optimizer_state, net.xp)
-    return TrainState(ck.state.epoch, ck.state.rng_state, optimizer_state, ck.state.history)
+    stopping_state = _to_namespace(ck.state.stopping_state, net.xp)
+    return TrainState(ck.state.epoch, ck.state.rng_state, optimizer_state, ck.state.history,
+                      ck.state.schedule_state, stopping_state)  # fmt: skip
 
 
 class Checkpoint(Callback):
@@ -199,7 +204,7 @@ class Checkpoint(Callback):
         net = trainer.net
         for p, good in zip([*net.weights, *net.biases], self._good):
             p[...] = good if net.xp is np else net.xp.asarray(good)
-        eta = trainer.config.eta
+        eta = trainer.eta
         kept = f"epoch {self.saved_epoch}" if self.saved_epoch else "no epoch yet"
         raise DivergenceError(
             f"training diverged: after the last mini-batch ({self._n_batches}) of epoch {epoch} "
@@ -248,7 +253,8 @@ def train_with_checkpoint(
     resume: bool = False,
     validation: tuple[Any, Any] | None = None,
     callbacks: list[Callback] | None = None,
-    optimizer: Any = "sgd",
+    optimizer: Any = None,
+    schedule: Any = None,
 ) -> History:
     """``Network.fit`` with a checkpoint: start a new run, or continue the one in ``path``.
 
@@ -273,8 +279,8 @@ def train_with_checkpoint(
             )
         state = restore(path, net, config, optimizer=optimizer, data=data)
         saver.saved_epoch = state.epoch
-    trainer = Trainer(net, config, optimizer=optimizer, callbacks=[saver, *(callbacks or [])],
-                      state=state)  # fmt: skip
+    trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule,
+                      callbacks=[saver, *(callbacks or [])], state=state)  # fmt: skip
     try:
         return trainer.run(X, Y, validation)
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch

@@ -1,9 +1,11 @@
 """The training loop: mini-batch stochastic gradient descent over epochs.
 
-For each epoch: shuffle the training rows with a seeded generator, cut them into mini-batches
-of m rows (a final shorter batch is kept), and for each batch run the forward pass, BP1–BP4
-and the optimiser's update with the gradient of the batch's mean cost. After the epoch,
-measure the validation data and hand the figures to the callbacks.
+For each epoch: take η from the schedule, shuffle the training rows with a seeded generator,
+cut them into mini-batches of m rows (a final shorter batch is kept), and for each batch run
+the forward pass (with dropout masks when dropout is on), BP1–BP4, add the L2/L1 penalty's
+gradient, and let the optimiser update the parameters. After the epoch, measure the
+validation data, let the schedule and early stopping see the score, and hand the figures to
+the callbacks. When early stopping is on, the network ends with its best epoch's parameters.
 
 Speed without a second implementation: the data is gathered in the epoch's shuffled order a
 chunk of about a million numbers at a time into one reused array, so each mini-batch is a
@@ -31,8 +33,11 @@ from ..core.workspace import ArrayList, Workspace, flat_arrays
 from ..errors import DivergenceError
 from .callbacks import Callback, Step, overrides
 from .config import TrainConfig
+from .early_stopping import EarlyStopping, validation_score
 from .history import History
-from .optimizers import Optimizer, get_optimizer
+from .optimizers import Optimizer, get_optimizer, optimizer_from_config
+from .regularization import add_penalty_gradient, dropout_masks
+from .schedules import Schedule, get_schedule
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -47,6 +52,9 @@ class TrainState:
     rng_state: dict[str, Any] = field(default_factory=dict)  # the shuffling generator's state
     optimizer_state: dict[str, Any] = field(default_factory=dict)
     history: History = field(default_factory=History)
+    schedule_state: dict[str, Any] = field(default_factory=dict)  # the schedule's, plain data
+    stopping_state: dict[str, Any] = field(default_factory=dict)  # early stopping's: best
+    #                                       score, epoch and parameters, epochs waited
 
 
 class Trainer:
@@ -57,7 +65,10 @@ class Trainer:
     net : Network
         Trained in place.
     config : TrainConfig
-    optimizer : str or Optimizer
+    optimizer : str or Optimizer, optional
+        Overrides ``config.optimizer`` (an instance sets its own hyper-parameters).
+    schedule : str or Schedule, optional
+        Overrides ``config.schedule``.
     callbacks : sequence of Callback
     state : TrainState, optional
         Continue from here (a resumed run); a fresh run starts at epoch 0.
@@ -77,13 +88,20 @@ class Trainer:
         net: Network,
         config: TrainConfig,
         *,
-        optimizer: str | Optimizer = "sgd",
+        optimizer: str | Optimizer | None = None,
+        schedule: str | Schedule | None = None,
         callbacks: Sequence[Callback] = (),
         state: TrainState | None = None,
     ) -> None:
         self.net = net
         self.config = config
-        self.optimizer = get_optimizer(optimizer)
+        self.optimizer = (
+            optimizer_from_config(config) if optimizer is None else get_optimizer(optimizer)
+        )
+        self.schedule = get_schedule(
+            config.schedule if schedule is None else schedule, patience=config.plateau_patience
+        )
+        self.stopper = None if config.patience is None else EarlyStopping(config.patience)
         self.callbacks = list(callbacks)
         self.params: ArrayList = net._parameters()  # updated in place by the optimiser
         backend, n_layers = net.backend, len(net.weights)
@@ -106,17 +124,40 @@ class Trainer:
             state = TrainState(optimizer_state=self.optimizer.init(self.params))
         else:
             self.rng.bit_generator.state = state.rng_state
+        state.schedule_state = state.schedule_state or self.schedule.init()
+        if self.stopper is not None:
+            state.stopping_state = state.stopping_state or self.stopper.init()
         self.state = state
+        self.eta = config.eta  # the learning rate of the current epoch
+        self.n_samples: int | None = None  # n of the L2/L1 penalty: the training-set size
 
-    def run(self, X: Any, Y: Any, validation: tuple[Any, Any] | None = None) -> History:
-        """Train on inputs X (n, n_1) and targets Y (n, n_L) until ``config.epochs``.
+    def run(
+        self,
+        X: Any,
+        Y: Any,
+        validation: tuple[Any, Any] | None = None,
+        *,
+        epochs: int | None = None,
+    ) -> History:
+        """Train on inputs X (n, n_1) and targets Y (n, n_L) until ``config.epochs``, or for
+        ``epochs`` more epochs when given (training in pieces, as ``partial_fit`` does).
 
         X, Y and the validation pair must already be checked arrays of the network's dtype
-        (``Network.fit`` does that); validation targets may be one-hot rows.
+        (``Network.fit`` does that); validation targets may be one-hot rows. The plateau
+        schedule and early stopping need ``validation``.
         """
+        if validation is None and (self.schedule.needs_validation or self.stopper is not None):
+            what = "early stopping (patience)" if self.stopper else "the plateau schedule"
+            raise ValueError(
+                f"{what} watches the validation score after every epoch; give validation data "
+                f"(validation_data=(X_val, y_val), or validation_split= to hold out training rows)"
+            )
+        self.n_samples = X.shape[0]
+        end = self.config.epochs if epochs is None else self.state.epoch + epochs
+        stop = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
-        while self.state.epoch < self.config.epochs:
+        while self.state.epoch < end:
             epoch = self.state.epoch + 1
             logs = self.run_epoch(epoch, X, Y)
             if validation is not None:
@@ -124,18 +165,39 @@ class Trainer:
                 scores = self._validate(*validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
+            reason = self._end_of_epoch(epoch, logs)
+            if reason:
+                logs["stopped"] = reason
             self.state.history.append(logs)
             logs = self.state.history.rows[-1]  # the History's row: figures callbacks add stay
             self.state.epoch = epoch
             self.state.rng_state = dict(self.rng.bit_generator.state)
-            stop = False
+            stop = bool(reason)
             for cb in self.callbacks:
                 stop = bool(cb.on_epoch_end(epoch, logs)) or stop
-            if self._decide_stop(stop):
+            stop = self._decide_stop(stop)
+            if stop:
                 break
+        finished = stop or self.state.epoch >= self.config.epochs  # not just a piece of a run
+        if self.stopper is not None and finished:
+            self.stopper.restore(self.params, self.state.stopping_state)
         for cb in self.callbacks:
             cb.on_train_end(self.state.history)
         return self.state.history
+
+    def _end_of_epoch(self, epoch: int, logs: dict[str, Any]) -> str | None:
+        """Show the schedule and early stopping the epoch's score; why to stop, or None."""
+        score = validation_score(logs)
+        reason = None
+        if self.schedule.update(score, self.state.schedule_state):
+            c = self.config
+            floor = self.schedule.eta(epoch + 1, c.epochs, c.eta, self.state.schedule_state)
+            reason = f"the {self.schedule.name} schedule brought eta down to {floor:g}"
+        if self.stopper is not None:
+            state = self.state.stopping_state
+            if self.stopper.update(epoch, score, self.params, state, self.net.xp):
+                reason = f"no better validation score in {self.stopper.patience} epochs"
+        return reason
 
     def run_epoch(self, epoch: int, X: Any, Y: Any) -> dict[str, Any]:
         """One pass over the shuffled training data; returns the epoch's figures."""
@@ -143,6 +205,8 @@ class Trainer:
         n, m = X.shape[0], self.config.batch_size
         n_batches = -(-n // m)
         batch_hooks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
+        self.eta = self.schedule.eta(epoch, self.config.epochs, self.config.eta,
+                                     self.state.schedule_state)  # fmt: skip
         for cb in self.callbacks:
             cb.on_epoch_begin(epoch, n_batches)
         start_params = self._snapshot()  # kept for divergence
@@ -184,7 +248,7 @@ class Trainer:
             "epoch": epoch,
             "train_cost": cost_sum / n,
             "seconds": time.perf_counter() - t0,
-            "eta": self.config.eta,
+            "eta": self.eta,
         }
 
     def _chunk(self, X: Any, Y: Any, order: Any, start: int, stop: int) -> tuple[Any, Any]:
@@ -215,16 +279,25 @@ class Trainer:
             dtype = net.backend.dtype(net.config.dtype)
             ws = Workspace(net.sizes, x.shape[0], xp, dtype, net.backend.device)
             self._workspaces[x.shape[0]] = ws
-        zs, a_list = forward(net.weights, net.biases, net.activation_functions, x, xp, ws)
+        c, masks = self.config, None
+        if c.dropout:  # inverted dropout on the hidden layers, in training steps only
+            dtype = net.config.dtype
+            masks = [net.backend.asarray(r) for r in
+                     dropout_masks(x.shape[0], net.sizes, c.dropout, self.rng, dtype)]  # fmt: skip
+        zs, a_list = forward(net.weights, net.biases, net.activation_functions, x, xp, ws,
+                             masks=masks)  # fmt: skip
         nabla_w, nabla_b, deltas, total = backward_with_cost(
             net.weights, net.activation_functions, net.cost_function, zs, a_list, y, xp, ws,
-            self.nabla_w, self.nabla_b,
+            self.nabla_w, self.nabla_b, masks=masks,
         )  # fmt: skip
         # NumPy, CuPy and PyTorch wrote the gradients into self.grads; other namespaces
         # returned new arrays.
         grads = self.grads if self._ops.writes_into else ArrayList([*nabla_w, *nabla_b])
         total = self.reduce_gradients(grads, total, x.shape[0])
-        self.optimizer.update(self.params, grads, self.state.optimizer_state, self.config.eta, xp)
+        if c.l2 or c.l1:  # the penalty's gradient (biases are not regularised), in place
+            n = self.n_samples or x.shape[0]
+            add_penalty_gradient(list(grads[: len(nabla_w)]), net.weights, n, c.l2, c.l1, xp)
+        self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, xp)
         return zs, a_list, deltas, total, nabla_w, nabla_b
 
     def reduce_gradients(self, grads: ArrayList, total: Any, rows: int) -> Any:
@@ -244,11 +317,13 @@ class Trainer:
         return stop
 
     def step(self, x: Any, y: Any) -> Step:
-        """One mini-batch: forward pass, BP1–BP4, and the optimiser's update.
+        """One mini-batch: forward pass, BP1–BP4, and the optimiser's update with η = ``self.eta``.
 
         ``x`` and ``y`` are checked arrays of the network's backend and dtype. Returns what
-        the step computed; its ``cost`` is the batch's mean cost before the update (``epoch``
-        and ``batch`` are left 0 for the caller to fill in).
+        the step computed; its ``cost`` is the batch's mean data cost before the update, and
+        its ``nabla_w`` the gradient the optimiser used (with the L2/L1 term when regularising;
+        n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
+        called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
         zs, a_list, deltas, total, nabla_w, nabla_b = self._step(x, y)
         cost = float(total) / x.shape[0]
@@ -264,7 +339,7 @@ class Trainer:
         targets = [self.params.flat] if self.params.flat is not None else self.params
         for p, saved in zip(targets, start_params):
             p[...] = saved
-        eta = self.config.eta
+        eta = self.eta
         raise DivergenceError(
             f"training diverged: the cost of mini-batch {batch} of epoch {epoch} is {cost} with "
             f"eta = {eta:g}; try a smaller learning rate (e.g. eta = {eta / 10:g}). The network "
@@ -283,8 +358,9 @@ def train(
     *,
     validation: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
-    optimizer: str | Optimizer = "sgd",
+    optimizer: str | Optimizer | None = None,
+    schedule: str | Schedule | None = None,
 ) -> History:
     """Train ``net`` in place: ``Trainer(net, config, ...).run(X, Y, validation)``."""
-    trainer = Trainer(net, config, optimizer=optimizer, callbacks=callbacks)
+    trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule, callbacks=callbacks)
     return trainer.run(X, Y, validation)

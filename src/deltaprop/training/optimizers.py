@@ -8,15 +8,54 @@ w^2 … w^L followed by the biases b^2 … b^L. In training they are
 :class:`~deltaprop.core.workspace.ArrayList` s whose ``.flat`` attribute, when not None, is the
 one 1-D buffer all their arrays are views of: an optimiser that treats every number alike may
 update that buffer in one operation instead of one per array.
+
+The optimiser's own hyper-parameters (μ, β1, β2, ε) are fields of the frozen object; η is
+passed to every update, so a schedule can change it.
+
+With θ a parameter, g = ∂C/∂θ the mini-batch gradient and η the learning rate:
+
+- ``sgd``:      θ → θ − η g
+- ``momentum``: v → μ v − η g;  θ → θ + v                       (v, the velocity, starts at 0)
+- ``nesterov``: v → μ v − η g;  θ → θ + μ v − η g               (the look-ahead form: the
+  gradient at θ stands for the gradient at the point momentum is carrying θ to)
+- ``adam``:     m → β1 m + (1 − β1) g;  v → β2 v + (1 − β2) g²;  t → t + 1;
+  θ → θ − η_t m / (√v + ε) with η_t = η √(1 − β2^t) / (1 − β1^t)  (Kingma & Ba 2015, the
+  bias-corrected update in the form of their section 2)
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._validation import check_fraction, check_positive_float
 from ..core.activations import Array
 from ..core.ops import ops_for
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+
+
+def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
+    """Matching pieces of equally shaped arrays, one from each list, to update in place.
+
+    On the CPU, 1-D views of at most ``cache_block`` numbers, so that the temporaries of an
+    update (η g, g², m/(√v + ε), …) are still in the cache when they are used: for Adam on a
+    million-parameter network that halves the time of the update. Elsewhere, or for arrays
+    that are not contiguous (whose reshape would be a copy), the arrays themselves.
+    """
+    ops = ops_for(xp)
+    block = ops.cache_block if ops.writes_into else None
+    for arrays in zip(*lists):
+        size = math.prod(arrays[0].shape)
+        if block is None or size <= block or not all(a.flags.c_contiguous for a in arrays):
+            yield arrays
+            continue
+        flats = [a.reshape(-1) for a in arrays]  # views of contiguous arrays
+        for i in range(0, size, block):
+            yield tuple(f[i : i + block] for f in flats)
 
 
 @dataclass(frozen=True)
@@ -26,11 +65,13 @@ class Optimizer:
     name: ClassVar[str] = ""
 
     def init(self, params: list[Array]) -> dict[str, Any]:
+        """The optimiser's state for ``params``, as plain data (empty for plain SGD)."""
         return {}
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        """Change ``params`` (and ``state``) in place, given the gradient ``grads``."""
         raise NotImplementedError
 
 
@@ -56,7 +97,87 @@ class SGD(Optimizer):
             p -= ops.multiply(g, ops.scalar(eta, g.dtype))  # η in the parameters' dtype
 
 
-OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (SGD(),)}
+@dataclass(frozen=True)
+class Momentum(Optimizer):
+    """Momentum: a velocity v → μ v − η g accumulates the gradients and θ → θ + v.
+
+    ``momentum`` is μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+    """
+
+    momentum: float = 0.9
+    name: ClassVar[str] = "momentum"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "momentum", check_fraction("momentum", self.momentum))
+
+    def init(self, params: list[Array]) -> dict[str, Any]:
+        # p * 0: zeros of p's shape and dtype, in p's own array library
+        return {"velocity": [p * 0 for p in params]}
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        for p, g, v in _pieces(xp, params, grads, state["velocity"]):
+            v *= self.momentum
+            v -= eta * g  # v → μ v − η g
+            p += v
+
+
+@dataclass(frozen=True)
+class Nesterov(Momentum):
+    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step)."""
+
+    name: ClassVar[str] = "nesterov"
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        mu = self.momentum
+        for p, g, v in _pieces(xp, params, grads, state["velocity"]):
+            step = eta * g
+            v *= mu
+            v -= step  # v → μ v − η g
+            p += mu * v - step
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam: per-parameter steps from running means of g and g² (Kingma & Ba 2015).
+
+    ``beta1`` and ``beta2`` (0 ≤ β < 1) are the decay rates of the two means, ``epsilon``
+    (> 0) keeps the division finite. The usual η is about 0.001.
+    """
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    name: ClassVar[str] = "adam"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta1", check_fraction("beta1", self.beta1))
+        object.__setattr__(self, "beta2", check_fraction("beta2", self.beta2))
+        object.__setattr__(self, "epsilon", check_positive_float("epsilon", self.epsilon))
+
+    def init(self, params: list[Array]) -> dict[str, Any]:
+        return {"t": 0, "m": [p * 0 for p in params], "v": [p * 0 for p in params]}
+
+    def update(
+        self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
+    ) -> None:
+        b1, b2 = self.beta1, self.beta2
+        state["t"] = t = int(state["t"]) + 1
+        eta_t = eta * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t)  # bias correction of m and v
+        for p, g, m, v in _pieces(xp, params, grads, state["m"], state["v"]):
+            m *= b1
+            m += (1.0 - b1) * g  # m → β1 m + (1 − β1) g
+            v *= b2
+            v += (1.0 - b2) * (g * g)  # v → β2 v + (1 − β2) g²
+            p -= eta_t * (m / (xp.sqrt(v) + self.epsilon))
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    opt.name: opt for opt in (SGD(), Momentum(), Nesterov(), Adam())
+}  # each with its default hyper-parameters
 
 
 def get_optimizer(name: str | Optimizer) -> Optimizer:
@@ -66,3 +187,15 @@ def get_optimizer(name: str | Optimizer) -> Optimizer:
     if isinstance(name, str) and name in OPTIMIZERS:
         return OPTIMIZERS[name]
     raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(sorted(OPTIMIZERS))}")
+
+
+def optimizer_from_config(config: TrainConfig) -> Optimizer:
+    """The optimiser ``config.optimizer`` names, with the hyper-parameters ``config`` gives."""
+    name = config.optimizer
+    if name == "momentum":
+        return Momentum(config.momentum)
+    if name == "nesterov":
+        return Nesterov(config.momentum)
+    if name == "adam":
+        return Adam(config.beta1, config.beta2, config.epsilon)
+    return get_optimizer(name)
