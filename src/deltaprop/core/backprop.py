@@ -174,7 +174,7 @@ def backward(
     nabla_w, nabla_b : lists of arrays, optional
         Arrays shaped like the weights and biases to write the gradients into.
     masks : list of arrays, optional
-        The dropout masks that :func:`forward` was given, if any.
+        The dropout masks that :func:`forward` was given, if any (shape (m, n_l) each).
 
     Returns
     -------

@@ -60,30 +60,61 @@ def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
 
 @dataclass(frozen=True)
 class Optimizer:
-    """Base class."""
+    """Base class: an optimiser is an ``(init, update)`` pair over plain lists of arrays.
+
+    ``init(params)`` returns the optimiser's state as plain data (a dict of arrays and
+    numbers, so that a checkpoint can save it); ``update(params, grads, state, eta, xp)``
+    changes the parameters and the state in place.
+
+    Attributes
+    ----------
+    name : str
+        The name ``Network.fit(optimizer=...)`` and the command line use.
+
+    Examples
+    --------
+    >>> params = [np.array([1.0, 2.0])]                 # one parameter array, any shape
+    >>> grads = [np.array([0.5, -0.5])]                 # ∂C/∂p, shaped like it
+    >>> adam = get_optimizer("adam")
+    >>> state = adam.init(params)
+    >>> adam.update(params, grads, state, 0.1, np)       # η = 0.1
+    >>> params[0].round(4)                               # Adam's first step is ±η
+    array([0.9, 2.1])
+    """
 
     name: ClassVar[str] = ""
 
     def init(self, params: list[Array]) -> dict[str, Any]:
-        """The optimiser's state for ``params``, as plain data (empty for plain SGD)."""
+        """The optimiser's state for ``params`` (a list of arrays), as plain data (empty for
+        plain SGD)."""
         return {}
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
-        """Change ``params`` (and ``state``) in place, given the gradient ``grads``."""
+        """Change ``params`` (and ``state``) in place, given the gradient ``grads`` (arrays
+        shaped like ``params``), the learning rate ``eta`` and the array namespace ``xp``."""
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
 class SGD(Optimizer):
-    """Plain gradient descent, the seed's: w → w − η ∂C/∂w and b → b − η ∂C/∂b."""
+    """Plain gradient descent, the seed's: w → w − η ∂C/∂w and b → b − η ∂C/∂b.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]
+    >>> SGD().update(params, grads, SGD().init(params), 0.1, np)
+    >>> params[0]                                         # p − η ∂C/∂p
+    array([0.95, 2.05])
+    """
 
     name: ClassVar[str] = "sgd"
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        """p → p − η ∂C/∂p for every parameter array, in place."""
         ops = ops_for(xp)
         flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
         if flat_p is not None and flat_g is not None:
@@ -178,10 +209,29 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, Optimizer] = {
     opt.name: opt for opt in (SGD(), Momentum(), Nesterov(), Adam())
 }  # each with its default hyper-parameters
+"""Every optimiser by name, with its default hyper-parameters: sgd, momentum, nesterov, adam."""
 
 
 def get_optimizer(name: str | Optimizer) -> Optimizer:
-    """Look up an optimiser by name, or pass an :class:`Optimizer` instance through."""
+    """Look up an optimiser by name, or pass an :class:`Optimizer` instance through.
+
+    Parameters
+    ----------
+    name : str or Optimizer
+        ``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"`` (with default
+        hyper-parameters), or an instance.
+
+    Returns
+    -------
+    Optimizer
+
+    Examples
+    --------
+    >>> get_optimizer("sgd")
+    SGD()
+    >>> sorted(OPTIMIZERS)
+    ['adam', 'momentum', 'nesterov', 'sgd']
+    """
     if isinstance(name, Optimizer):
         return name
     if isinstance(name, str) and name in OPTIMIZERS:
