@@ -1,7 +1,7 @@
 """A process that fails, hangs or dies ends the whole ``deltaprop train --distributed`` job
 with a clear error instead of leaving the others waiting. These tests launch MPI jobs of two
 processes, so they run from a plain ``pytest`` (a job of one) and are skipped inside a larger
-job; a job still running after 60 s is killed and the test fails."""
+job; a job still running after 90 s is killed and the test fails."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.mpi
 FAULTY = str(Path(__file__).parent / "faulty.py")
-TRAIN = ["train", "--distributed", "--epochs", "2", "--quiet", "--seed", "1", "--timeout", "3"]
+TRAIN = ["train", "--distributed", "--epochs", "2", "--quiet", "--seed", "1", "--timeout", "10"]
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def _alone(comm: Any) -> None:
         pytest.skip("launches its own MPI jobs: run from a plain pytest")
 
 
-def launch(args: list[str], n: int = 2, timeout: float = 60) -> tuple[int, str, float]:
+def launch(args: list[str], n: int = 2, timeout: float = 90) -> tuple[int, str, float]:
     """Run ``mpiexec -n N python ARGS``; return (status, stdout + stderr, seconds)."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     mpiexec = shutil.which("mpiexec", path=path)
@@ -58,7 +58,7 @@ def test_a_healthy_job_prints_once_and_succeeds():
     [
         ("raise", "deltaprop train: error (process 1 of 2): an injected fault"),
         ("hang", "deltaprop train: error: process 0 of 2: no answer from the other processes "
-                 "within 3 s while combining the gradients in epoch 1, mini-batch 5"),
+                 "within 10 s while combining the gradients in epoch 1, mini-batch 5"),
         ("kill", "signal 9"),
         pytest.param("crash", "ZeroDivisionError: an injected bug", marks=pytest.mark.slow),
         pytest.param("exit", "", marks=pytest.mark.slow),
@@ -69,4 +69,4 @@ def test_a_failing_process_ends_the_job_with_a_clear_error(mode: str, expected: 
     assert status != 0
     assert expected in out
     assert "Best: epoch" not in out
-    assert seconds < 30  # not the 600 s the hung process sleeps
+    assert seconds < 50  # not the 600 s the hung process sleeps

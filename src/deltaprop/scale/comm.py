@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,7 @@ DEFAULT_TIMEOUT = 300.0  # seconds one process may wait for the others in one co
 # to _MAX_PAUSE, to leave the CPU to the processes still computing.
 _SPIN = 0.01
 _MAX_PAUSE = 0.001
+_ABORT_GRACE = 1.0  # seconds the launcher gets to forward the output before an abort
 _yield = getattr(os, "sched_yield", lambda: time.sleep(0))
 
 
@@ -219,7 +221,14 @@ class Communicator:
 
     def abort(self, code: int = 1) -> None:
         """End every process of the job (MPI_Abort): after an error only some processes saw,
-        the others may be waiting in a collective operation that will never complete."""
+        the others may be waiting in a collective operation that will never complete.
+
+        The launcher forwards each process's output through a pipe and stops forwarding as
+        soon as the job is aborted, so a message printed just before could be lost: the
+        standard streams are flushed and the launcher is given a moment to pass them on."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        time.sleep(_ABORT_GRACE)
         self.comm.Abort(code)
 
     # -- waiting ---------------------------------------------------------------------------
