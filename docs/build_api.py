@@ -23,6 +23,7 @@ MODULES = [
     "deltaprop.insight.plots",
     "deltaprop.insight.report",
     "deltaprop.io",
+    "deltaprop.sklearn",
     "deltaprop.backends",
     "deltaprop.scale",
     "deltaprop.cli",
