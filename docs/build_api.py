@@ -19,6 +19,8 @@ MODULES = [
     "deltaprop",
     "deltaprop.core",
     "deltaprop.training",
+    "deltaprop.training.optimizers",
+    "deltaprop.training.schedules",
     "deltaprop.insight",
     "deltaprop.insight.plots",
     "deltaprop.insight.report",

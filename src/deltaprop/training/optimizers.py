@@ -37,6 +37,8 @@ from ..core.ops import ops_for
 if TYPE_CHECKING:
     from .config import TrainConfig
 
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Nesterov", "Optimizer", "get_optimizer"]
+
 
 def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
     """Matching pieces of equally shaped arrays, one from each list, to update in place.
@@ -132,7 +134,20 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum: a velocity v → μ v − η g accumulates the gradients and θ → θ + v.
 
-    ``momentum`` is μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+    Parameters
+    ----------
+    momentum : float, default 0.9
+        μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]   # shaped alike
+    >>> opt = Momentum(momentum=0.9)
+    >>> state = opt.init(params)                         # the velocity, zeros like params
+    >>> for _ in range(2):                               # the same gradient twice, η = 0.1
+    ...     opt.update(params, grads, state, 0.1, np)
+    >>> state["velocity"][0], params[0]                  # v = −η g (1 + μ) after two steps
+    (array([-0.095,  0.095]), array([0.855, 2.145]))
     """
 
     momentum: float = 0.9
@@ -156,7 +171,21 @@ class Momentum(Optimizer):
 
 @dataclass(frozen=True)
 class Nesterov(Momentum):
-    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step)."""
+    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step).
+
+    Parameters
+    ----------
+    momentum : float, default 0.9
+        μ, 0 ≤ μ < 1.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]   # shaped alike
+    >>> opt = Nesterov(momentum=0.9)
+    >>> opt.update(params, grads, opt.init(params), 0.1, np)
+    >>> params[0]                                         # θ + μ v − η g with v = −η g
+    array([0.905, 2.095])
+    """
 
     name: ClassVar[str] = "nesterov"
 
@@ -175,8 +204,23 @@ class Nesterov(Momentum):
 class Adam(Optimizer):
     """Adam: per-parameter steps from running means of g and g² (Kingma & Ba 2015).
 
-    ``beta1`` and ``beta2`` (0 ≤ β < 1) are the decay rates of the two means, ``epsilon``
-    (> 0) keeps the division finite. The usual η is about 0.001.
+    The usual η is about 0.001.
+
+    Parameters
+    ----------
+    beta1, beta2 : float, default 0.9, 0.999
+        The decay rates (0 ≤ β < 1) of the running means of g and of g².
+    epsilon : float, default 1e-8
+        Added to √v, keeps the division finite (> 0).
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.05])]  # shaped alike
+    >>> opt = Adam()
+    >>> state = opt.init(params)                          # t, and m and v like params
+    >>> opt.update(params, grads, state, 0.001, np)
+    >>> state["t"], params[0].round(6)                    # each step about ±η, whatever |g|
+    (1, array([0.999, 2.001]))
     """
 
     beta1: float = 0.9
