@@ -19,6 +19,7 @@ from .training.config import TrainConfig
 from .training.history import History
 
 __version__ = "0.1.0"
+"""The installed version of deltaprop."""
 
 __all__ = [
     "Callback",

@@ -25,11 +25,26 @@ import numpy as np
 
 from . import _validation as v
 
+__all__ = ["BACKENDS", "Backend", "BackendUnavailable", "get_backend", "to_numpy"]
+
 BACKENDS = ("numpy", "cupy", "torch")
+"""The backends known by name; any Array API namespace is accepted too."""
 
 
 class BackendUnavailable(RuntimeError):
-    """The requested backend's library or device is not available here."""
+    """The requested backend's library or device is not available here.
+
+    The message says what to install.
+
+    Examples
+    --------
+    >>> try:
+    ...     backend = get_backend("cupy")
+    ... except BackendUnavailable:        # no CuPy or no GPU here: the message says which
+    ...     backend = get_backend("numpy")
+    >>> backend.name in ("cupy", "numpy")
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,16 @@ class Backend:
         The Array API namespace the core computes with.
     device : object or None
         Where arrays are created (``None``: the library's default).
+
+    Examples
+    --------
+    >>> backend = get_backend("numpy")
+    >>> backend.name, backend.device
+    ('numpy', None)
+    >>> backend.asarray([[1, 2]], "float32")            # shape (1, 2), on the backend
+    array([[1., 2.]], dtype=float32)
+    >>> backend.inputs([[0.5, 1.0]], 2, "float64").shape   # checked: (n, n_in)
+    (1, 2)
     """
 
     name: str
@@ -112,7 +137,23 @@ def _host(array: Any) -> Any:
 
 
 def to_numpy(array: Any) -> np.ndarray:
-    """Any array (NumPy, CuPy, PyTorch, or one supporting DLPack) as a NumPy array."""
+    """Any array (NumPy, CuPy, PyTorch, or one supporting DLPack) as a NumPy array.
+
+    Parameters
+    ----------
+    array : array of any shape
+        NumPy (returned as it is), CuPy (copied from the GPU), PyTorch (detached, copied to
+        the host), or anything NumPy can read through DLPack or ``np.asarray``.
+
+    Returns
+    -------
+    numpy.ndarray of the same shape
+
+    Examples
+    --------
+    >>> to_numpy([[1.0, 2.0]]).shape
+    (1, 2)
+    """
     if isinstance(array, np.ndarray):
         return array
     module = type(array).__module__.split(".")[0]
@@ -131,6 +172,19 @@ def to_numpy(array: Any) -> np.ndarray:
 def get_backend(backend: Any = "numpy", device: Any = None) -> Backend:
     """Resolve ``backend`` ("numpy", "cupy", "torch" or an Array API namespace) and ``device``.
 
+    Parameters
+    ----------
+    backend : str, Backend or an Array API namespace, default "numpy"
+        ``"numpy"``, ``"cupy"``, ``"torch"``, a :class:`Backend` (returned as it is), or a
+        namespace such as ``array_api_strict``.
+    device : str, int or None
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` for PyTorch; a GPU number or ``"cuda:N"`` for
+        CuPy; None for the library's default.
+
+    Returns
+    -------
+    Backend
+
     Raises
     ------
     ValueError
@@ -138,6 +192,15 @@ def get_backend(backend: Any = "numpy", device: Any = None) -> Backend:
     BackendUnavailable
         When the backend's library, or the device it needs, is missing here; the message says
         what to install.
+
+    Examples
+    --------
+    >>> get_backend("numpy").xp is np
+    True
+    >>> get_backend("numpy", device="cuda")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend 'numpy' runs on the CPU only, got device='cuda'; ...
     """
     if isinstance(backend, Backend):
         return backend

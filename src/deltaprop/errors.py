@@ -8,6 +8,16 @@ class FormatError(ValueError):
     IDX file, an array of the wrong shape or type.
 
     The message names the file and says what is wrong with it.
+
+    Examples
+    --------
+    >>> with open("empty.npz", "wb"):
+    ...     pass
+    >>> try:
+    ...     deltaprop.load("empty.npz")
+    ... except deltaprop.FormatError as exc:
+    ...     print(exc)
+    empty.npz: not a valid .npz (zip) file, or truncated (BadZipFile: File is not a zip file)
     """
 
 
@@ -22,6 +32,27 @@ class DivergenceError(ArithmeticError):
         The mini-batch (counted from 1) of that epoch.
     eta : float
         The learning rate in use.
+
+    Parameters
+    ----------
+    message : str
+        What happened and what to try.
+    epoch, batch : int
+        Set ``epoch`` and ``batch``.
+    eta : float
+        Sets ``eta``.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([2, 3, 1], activation="tanh", output_activation="identity",
+    ...                         dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((20, 2))         # shape (n, 2)
+    >>> y = X.sum(axis=1, keepdims=True)                     # targets, shape (n, 1)
+    >>> try:
+    ...     net.fit(X, y, epochs=50, batch_size=5, eta=1e3, seed=0)   # far too large a step
+    ... except deltaprop.DivergenceError as exc:
+    ...     print(exc.epoch, exc.batch, exc.eta)
+    11 4 1000.0
     """
 
     def __init__(self, message: str, *, epoch: int, batch: int, eta: float) -> None:
@@ -39,4 +70,10 @@ class DistributedError(RuntimeError):
     The message says which process saw what. Once raised, the run's communicator is no
     longer usable: end the job (``comm.Abort()``, as ``deltaprop train --distributed`` and
     ``python -m mpi4py`` do) rather than carry on.
+
+    Examples
+    --------
+    >>> error = DistributedError("process 1 of 2: no answer from the other processes within 300 s")
+    >>> isinstance(error, RuntimeError)
+    True
     """

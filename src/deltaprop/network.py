@@ -33,7 +33,39 @@ from .training.schedules import Schedule
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """What defines a network besides its parameters; validated at construction."""
+    """What defines a network besides its parameters; validated at construction.
+
+    ``Network(...)`` makes one from its arguments (``net.config``); model files and
+    checkpoints store it. Unknown names and combinations a cost is not defined for are refused
+    here, with a message saying what to use.
+
+    Parameters
+    ----------
+    sizes : tuple of int
+        Neurons per layer, input first: (784, 30, 10).
+    activation : str, default "sigmoid"
+        σ of the hidden layers.
+    output_activation : str, optional
+        σ of the output layer; None: the same as ``activation``.
+    cost : str, default "quadratic"
+        The per-sample cost C_x.
+    init : str, default "normal"
+        "normal": N(0, 1); "scaled": weights N(0, 1/n_in).
+    dtype : str, default "float32"
+        "float32" or "float64", for parameters and computation.
+    seed : int, optional
+        Seeds the initial weights; None draws fresh entropy.
+
+    Examples
+    --------
+    >>> config = NetworkConfig((4, 3, 2), output_activation="softmax", cost="cross-entropy")
+    >>> config.output_activation, [a.name for a in config.resolve()[0]], config.resolve()[1].name
+    ('softmax', ['sigmoid', 'softmax'], 'log-likelihood')
+    >>> NetworkConfig((4, 3, 2), activation="softmax")
+    Traceback (most recent call last):
+    ...
+    ValueError: activation 'softmax' is not elementwise, so BP2 cannot use it in hidden layers; ...
+    """
 
     sizes: tuple[int, ...]  # neurons per layer, input first: [784, 30, 10]
     activation: str = "sigmoid"  # σ of the hidden layers

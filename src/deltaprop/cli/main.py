@@ -165,6 +165,20 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``deltaprop`` command's argument parser, with every subcommand and option.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Its ``--help`` is the command's documentation; the documentation's tests check each
+        command line they show with it.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["train", "--sizes", "784,100,10", "--eta", "0.5"])
+    >>> args.command, args.sizes, args.eta, args.epochs
+    ('train', [784, 100, 10], 0.5, 30)
+    """
     parser = argparse.ArgumentParser(
         prog="deltaprop",
         description="Train feedforward networks by backpropagation (BP1–BP4), matrix-based.",
@@ -251,7 +265,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``deltaprop``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a failure (reported in one line on stderr), 130 after Ctrl-C;
+        usage errors exit with status 2 (``SystemExit``, from argparse).
+
+    Examples
+    --------
+    >>> main(["gradcheck", "--sizes", "6,5,4", "--activation", "relu",
+    ...       "--output-activation", "softmax", "--cost", "cross-entropy"])  # doctest: +ELLIPSIS
+    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples
+    layer   dC/dw rel. error   dC/db rel. error   parameters checked
+    ...
+    OK
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

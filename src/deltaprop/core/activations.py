@@ -27,7 +27,32 @@ Array = Any  # an array of the namespace ``xp``
 
 @dataclass(frozen=True)
 class Activation:
-    """Base class: an elementwise activation σ with derivative σ'."""
+    """Base class: an elementwise activation σ with derivative σ'.
+
+    Subclasses set ``name`` (the registry key) and define ``__call__`` and ``prime``; a
+    non-elementwise one (softmax) overrides ``backward`` instead of ``prime``.
+
+    Attributes
+    ----------
+    name : str
+        The name networks, files and the command line use.
+    elementwise : bool
+        Whether σ acts on each z_j alone, so that σ'(z) is an array shaped like z (BP2 needs it).
+    output_range : tuple of float
+        The open interval the outputs lie in; the cross-entropy cost needs (0, 1).
+
+    Examples
+    --------
+    >>> sigma = get_activation("sigmoid")
+    >>> z = np.array([[-2.0, 0.0, 2.0]])          # shape (n, n_l): one row per sample
+    >>> a = sigma(z, np)
+    >>> a.round(4)
+    array([[0.1192, 0.5   , 0.8808]])
+    >>> sigma.prime(z, a, np).round(4)             # σ'(z) = σ(z)(1 − σ(z))
+    array([[0.105, 0.25 , 0.105]])
+    >>> sigma.backward(np.ones_like(z), z, a, np).round(4)   # 1 ⊙ σ'(z)
+    array([[0.105, 0.25 , 0.105]])
+    """
 
     name: ClassVar[str] = ""
     #: whether σ acts on each z_j alone (so that σ'(z) is a vector, usable in BP2)
@@ -39,6 +64,8 @@ class Activation:
         raise NotImplementedError
 
     def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
+        """σ'(z), shaped like z; ``a`` is σ(z), already computed (the sigmoid's σ'(z) is
+        a(1 − a)). With ``out``, the result is written into it."""
         raise NotImplementedError
 
     def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
@@ -155,11 +182,37 @@ class Softmax(Activation):
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act for act in (Sigmoid(), Tanh(), ReLU(), Identity(), Softmax())
 }
+"""Every activation by name: sigmoid, tanh, relu, identity, softmax."""
 
 
 def get_activation(name: str | Activation, *, argument: str = "activation") -> Activation:
-    """Look up an activation by name (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"identity"``,
-    ``"softmax"``), or pass an :class:`Activation` instance through."""
+    """Look up an activation by name, or pass an :class:`Activation` instance through.
+
+    Parameters
+    ----------
+    name : str or Activation
+        ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"identity"`` or ``"softmax"``.
+    argument : str, default "activation"
+        The argument's name in the error message for an unknown name.
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+
+    Examples
+    --------
+    >>> get_activation("tanh")
+    Tanh()
+    >>> get_activation("swish")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown activation 'swish'; choose one of: identity, relu, sigmoid, softmax, tanh
+    """
     if isinstance(name, Activation):
         return name
     if isinstance(name, str) and name in ACTIVATIONS:

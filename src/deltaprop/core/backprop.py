@@ -40,7 +40,35 @@ from .workspace import UNBUFFERED, Workspace
 def feedforward(
     weights: list[Array], biases: list[Array], activations: list[Activation], x: Array, xp: Any
 ) -> Array:
-    """a^L for every row of ``x`` (shape (n, n_1) → (n, n_L)), keeping nothing else."""
+    """a^L for every row of ``x``, by eq. 25 layer by layer, keeping nothing else.
+
+    Parameters
+    ----------
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}).
+    biases : list of arrays
+        b^l for l = 2 … L, shape (n_l,).
+    activations : list of Activation
+        σ of each layer l = 2 … L.
+    x : array of shape (n, n_1)
+        The inputs a^1, one sample per row.
+    xp : module
+        The array namespace of the arrays (``numpy``, or any Array API namespace).
+
+    Returns
+    -------
+    array of shape (n, n_L)
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation, get_cost, init_parameters
+    >>> weights, biases = init_parameters((4, 3, 2), "normal", np.random.default_rng(0))
+    >>> sigmas = [get_activation("sigmoid")] * 2
+    >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
+    >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
+    >>> feedforward(weights, biases, sigmas, x, np).shape
+    (5, 2)
+    """
     a = x
     for w, b, sigma in zip(weights, biases, activations):
         a = sigma(a @ w.T + b, xp)  # eq. 25
@@ -59,7 +87,22 @@ def forward(
 ) -> tuple[list[Array], list[Array]]:
     """The forward pass, keeping what the backward pass needs.
 
-    ``masks``, optional: the dropout masks r^l of the hidden layers l = 2 … L−1, (m, n_l).
+    Parameters
+    ----------
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}).
+    biases : list of arrays
+        b^l for l = 2 … L, shape (n_l,).
+    activations : list of Activation
+        σ of each layer l = 2 … L.
+    x : array of shape (m, n_1)
+        The inputs a^1, one sample per row.
+    xp : module
+        The array namespace of the arrays (``numpy``, or any Array API namespace).
+    workspace : Workspace, optional
+        Preallocated arrays to write z^l and a^l into (the training loop's); None allocates.
+    masks : list of arrays, optional
+        The dropout masks r^l of the hidden layers l = 2 … L−1, shape (m, n_l).
 
     Returns
     -------
@@ -68,6 +111,17 @@ def forward(
     activations_out : list of arrays
         a^l = σ(z^l) for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
         With dropout these are before the masks: the next layer sees a^l ⊙ r^l.
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation, get_cost, init_parameters
+    >>> weights, biases = init_parameters((4, 3, 2), "normal", np.random.default_rng(0))
+    >>> sigmas = [get_activation("sigmoid")] * 2
+    >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
+    >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
+    >>> zs, a_list = forward(weights, biases, sigmas, x, np)
+    >>> [z.shape for z in zs], [a.shape for a in a_list]
+    ([(5, 3), (5, 2)], [(5, 4), (5, 3), (5, 2)])
     """
     ws = workspace or UNBUFFERED
     matmul = (workspace.ops if workspace is not None else ops_for(xp)).matmul
@@ -101,9 +155,26 @@ def backward(
 ) -> tuple[list[Array], list[Array], list[Array]]:
     """BP1–BP4 over a mini-batch: the gradient of the mean cost of its m rows.
 
-    ``zs`` and ``a_list`` come from :func:`forward`; ``y`` holds the targets, shape (m, n_L).
-    ``nabla_w`` and ``nabla_b``, when given, are arrays the gradients are written into.
-    ``masks`` are the dropout masks that :func:`forward` was given, if any.
+    Parameters
+    ----------
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}).
+    activations : list of Activation
+        σ of each layer l = 2 … L.
+    cost : Cost
+        The per-sample cost; its ``delta`` is BP1.
+    zs, a_list : lists of arrays
+        z^l of shape (m, n_l) for l = 2 … L, and a^l for l = 1 … L, from :func:`forward`.
+    y : array of shape (m, n_L)
+        The targets.
+    xp : module
+        The array namespace of the arrays (``numpy``, or any Array API namespace).
+    workspace : Workspace, optional
+        Preallocated arrays for δ^l (the training loop's); None allocates.
+    nabla_w, nabla_b : lists of arrays, optional
+        Arrays shaped like the weights and biases to write the gradients into.
+    masks : list of arrays, optional
+        The dropout masks that :func:`forward` was given, if any (shape (m, n_l) each).
 
     Returns
     -------
@@ -111,6 +182,21 @@ def backward(
         ∂C/∂w^l and ∂C/∂b^l for l = 2 … L, shaped like ``weights`` and the biases.
     deltas : list of arrays
         δ^l for l = 2 … L, shape (m, n_l): row x is sample x's error δ^(x,l).
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation, get_cost, init_parameters
+    >>> weights, biases = init_parameters((4, 3, 2), "normal", np.random.default_rng(0))
+    >>> sigmas = [get_activation("sigmoid")] * 2
+    >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
+    >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
+    >>> zs, a_list = forward(weights, biases, sigmas, x, np)
+    >>> cost = get_cost("quadratic", sigmas[-1])
+    >>> nabla_w, nabla_b, deltas = backward(weights, sigmas, cost, zs, a_list, y, np)
+    >>> [g.shape for g in nabla_w], [d.shape for d in deltas]
+    ([(3, 4), (2, 3)], [(5, 3), (5, 2)])
+    >>> np.allclose(nabla_b[1], deltas[1].mean(axis=0))    # BP3
+    True
     """
     grads_w, grads_b, deltas, _ = backward_with_cost(
         weights, activations, cost, zs, a_list, y, xp, workspace, nabla_w, nabla_b, masks=masks
@@ -181,7 +267,44 @@ def backprop(
     y: Array,
     xp: Any,
 ) -> tuple[list[Array], list[Array]]:
-    """∂C/∂w^l and ∂C/∂b^l of the mean cost over the rows of ``x``: forward, then BP1–BP4."""
+    """∂C/∂w^l and ∂C/∂b^l of the mean cost over the rows of ``x``: forward, then BP1–BP4.
+
+    Parameters
+    ----------
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}).
+    biases : list of arrays
+        b^l for l = 2 … L, shape (n_l,).
+    activations : list of Activation
+        σ of each layer l = 2 … L.
+    cost : Cost
+        The per-sample cost.
+    x : array of shape (m, n_1)
+        The inputs, one sample per row.
+    y : array of shape (m, n_L)
+        The targets.
+    xp : module
+        The array namespace of the arrays (``numpy``, or any Array API namespace).
+
+    Returns
+    -------
+    nabla_w : list of arrays
+        ∂C/∂w^l, shaped like ``weights``.
+    nabla_b : list of arrays
+        ∂C/∂b^l, shaped like ``biases``.
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation, get_cost, init_parameters
+    >>> weights, biases = init_parameters((4, 3, 2), "normal", np.random.default_rng(0))
+    >>> sigmas = [get_activation("sigmoid")] * 2
+    >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
+    >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
+    >>> nabla_w, nabla_b = backprop(weights, biases, sigmas, get_cost("quadratic", sigmas[-1]),
+    ...                             x, y, np)
+    >>> [g.shape for g in nabla_w], [g.shape for g in nabla_b]
+    ([(3, 4), (2, 3)], [(3,), (2,)])
+    """
     zs, a_list = forward(weights, biases, activations, x, xp)
     nabla_w, nabla_b, _ = backward(weights, activations, cost, zs, a_list, y, xp)
     return nabla_w, nabla_b
@@ -196,6 +319,39 @@ def mean_cost(
     y: Array,
     xp: Any,
 ) -> Array:
-    """C = (1/n) Σ_x C_x over the rows of ``x``, as a 0-d array."""
+    """C = (1/n) Σ_x C_x over the rows of ``x``, as a 0-d array.
+
+    Parameters
+    ----------
+    weights : list of arrays
+        w^l for l = 2 … L, shape (n_l, n_{l-1}).
+    biases : list of arrays
+        b^l for l = 2 … L, shape (n_l,).
+    activations : list of Activation
+        σ of each layer l = 2 … L.
+    cost : Cost
+        The per-sample cost.
+    x : array of shape (n, n_1)
+        The inputs, one sample per row.
+    y : array of shape (n, n_L)
+        The targets.
+    xp : module
+        The array namespace of the arrays (``numpy``, or any Array API namespace).
+
+    Returns
+    -------
+    0-d array
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation, get_cost, init_parameters
+    >>> weights, biases = init_parameters((4, 3, 2), "normal", np.random.default_rng(0))
+    >>> sigmas = [get_activation("sigmoid")] * 2
+    >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
+    >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
+    >>> C = mean_cost(weights, biases, sigmas, get_cost("quadratic", sigmas[-1]), x, y, np)
+    >>> C.shape, bool(C > 0)
+    ((), True)
+    """
     zs, a_list = forward(weights, biases, activations, x, xp)
     return xp.mean(cost.value(zs[len(zs) - 1], a_list[len(zs)], y, xp))

@@ -25,11 +25,32 @@ from .ops import ops_for
 
 @dataclass(frozen=True)
 class Cost:
-    """Base class for a per-sample cost C_x(a^L, y)."""
+    """Base class for a per-sample cost C_x(a^L, y).
+
+    z = z^L, a = a^L = σ(z^L) and y (the targets) are arrays of shape (n, n_L), one row per
+    sample.
+
+    Attributes
+    ----------
+    name : str
+        The name networks, files and the command line use.
+
+    Examples
+    --------
+    >>> cost = get_cost("quadratic", get_activation("sigmoid"))
+    >>> z = np.array([[0.0, 2.0]])                  # z^L, shape (1, 2)
+    >>> a = 1 / (1 + np.exp(-z))                     # a^L = σ(z^L)
+    >>> y = np.array([[1.0, 0.0]])
+    >>> cost.value(z, a, y, np).round(4)             # C_x = ½‖a − y‖², shape (n,)
+    array([0.5129])
+    >>> cost.delta(z, a, y, get_activation("sigmoid"), np).round(4)   # BP1
+    array([[-0.125 ,  0.0925]])
+    """
 
     name: ClassVar[str] = ""
 
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
+        """The per-sample cost C_x of every row, shape (n,); the batch's cost C is its mean."""
         raise NotImplementedError
 
     def delta(
@@ -42,6 +63,10 @@ class Cost:
         out: Array = None,
         scratch: Array = None,
     ) -> Array:
+        """BP1: δ^L = ∇_a C ⊙ σ'(z^L), shape (n, n_L), for the output ``activation``.
+
+        With ``out`` (and ``scratch``, arrays shaped like z), the result is written there.
+        """
         raise NotImplementedError
 
     def delta_and_total(
@@ -186,14 +211,40 @@ class LogLikelihood(Cost):
 COSTS: dict[str, Cost] = {
     cost.name: cost for cost in (Quadratic(), CrossEntropy(), LogLikelihood())
 }
+"""Every cost by name: ``"quadratic"``, ``"cross-entropy"``, ``"log-likelihood"``."""
 
 
 def get_cost(name: str | Cost, output_activation: Activation) -> Cost:
     """Look up a cost by name and check it suits the output activation.
 
-    ``"cross-entropy"`` with softmax outputs gives the log-likelihood cost, as in SPEC.md's
-    cost table. Raises ValueError for unknown names and for combinations the cost is not
-    defined for (the cross-entropy cost with tanh outputs, say).
+    Parameters
+    ----------
+    name : str or Cost
+        ``"quadratic"``, ``"cross-entropy"`` or ``"log-likelihood"``, or a :class:`Cost`.
+        ``"cross-entropy"`` with softmax outputs gives the log-likelihood cost, as in SPEC.md's
+        cost table.
+    output_activation : Activation
+        σ of the output layer.
+
+    Returns
+    -------
+    Cost
+
+    Raises
+    ------
+    ValueError
+        For unknown names, and for combinations the cost is not defined for (the
+        cross-entropy cost with tanh outputs, say).
+
+    Examples
+    --------
+    >>> from deltaprop.core import get_activation
+    >>> get_cost("cross-entropy", get_activation("softmax")).name
+    'log-likelihood'
+    >>> get_cost("cross-entropy", get_activation("tanh"))
+    Traceback (most recent call last):
+    ...
+    ValueError: the cross-entropy cost needs output activation 'sigmoid' or 'softmax' ...
     """
     if isinstance(name, Cost):
         cost = name

@@ -34,6 +34,49 @@ class LayerDiagnostics:
 
     ``speed`` is ‖∂C/∂b^l‖ / √n_l, the root-mean-square of the bias gradient (BP3): the
     per-neuron learning speed, comparable between layers of different widths.
+
+    Attributes
+    ----------
+    layer : int
+        l, 2 … L.
+    neurons : int
+        n_l.
+    activation : str
+        σ's name.
+    delta : float
+        Mean |δ^l| over samples and neurons (BP1, BP2).
+    grad_w : float
+        ‖∂C/∂w^l‖ (BP4).
+    grad_b : float
+        ‖∂C/∂b^l‖ (BP3).
+    speed : float
+        ‖∂C/∂b^l‖ / √n_l.
+    saturated : float or None
+        Fraction of (sample, neuron) entries with σ'(z) below ``saturation_threshold``
+        (None for activations that do not saturate: relu, identity).
+    saturation_threshold : float or None
+        The σ'(z) below which an entry counts as saturated.
+    saturated_wrong : float or None
+        Output layer only: the fraction saturated while |a − y| > 1/2 (BP1 stalls).
+    dead : float or None
+        ReLU only: the fraction of units with z ≤ 0 on every sample.
+    activation_mean : float
+        Mean a^l.
+    low_activation : float
+        Fraction of entries with |a^l| < 0.01 (BP4: their outgoing weights learn slowly).
+    weight_norm : float
+        ‖w^l‖.
+    update_ratio : float or None
+        η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> layer = deltaprop.diagnose(net, X, y).layers[0]
+    >>> layer.layer, layer.neurons, layer.activation
+    (2, 3, 'sigmoid')
     """
 
     layer: int  # l, 2 … L
@@ -59,10 +102,35 @@ class Diagnosis:
 
     Attributes
     ----------
+    network : str
+        The diagnosed network's repr.
+    cost_name : str
+        The name of its cost.
+    n_samples : int
+        The samples it was diagnosed on.
+    cost : float
+        The mean cost C on them.
+    eta : float or None
+        The learning rate the update ratios were computed with.
     layers : list of LayerDiagnostics
         ``layers[i]`` is layer l = i + 2.
     findings : list of Finding
         What the rules of :mod:`deltaprop.insight.findings` say, possibly nothing.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> report = deltaprop.diagnose(net, X, y, eta=3.0)
+    >>> report.n_samples, len(report.layers)
+    (6, 2)
+    >>> print(report.table())                                 # doctest: +ELLIPSIS
+    layer neurons  σ         mean |δ|   ‖∂C/∂w‖   ‖∂C/∂b‖ saturated   dead  mean a  update/w
+        2       3  sigmoid   2.15e-02  1.74e-02  1.59e-02      0.0%      -   0.427  1.48e-02
+        3       2  sigmoid   1.13e-01  4.10e-02  3.83e-02      0.0%      -   0.397  6.40e-02
+    >>> Diagnosis.from_dict(report.to_dict()) == report
+    True
     """
 
     network: str  # the network's repr
@@ -159,8 +227,19 @@ def diagnose(
 
     Examples
     --------
-    >>> report = deltaprop.diagnose(net, X_test, y_test)   # doctest: +SKIP
-    >>> print(report)                                      # doctest: +SKIP
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> report = diagnose(net, X, y)
+    >>> print(report)                                          # doctest: +ELLIPSIS
+    diagnosis of Network([4, 3, 2], ...) on 6 samples: mean quadratic cost 0.237
+    layer neurons  σ         mean |δ|   ‖∂C/∂w‖   ‖∂C/∂b‖ saturated   dead  mean a  update/w
+        2       3  sigmoid   2.15e-02  1.74e-02  1.59e-02      0.0%      -   0.427         -
+        3       2  sigmoid   1.13e-01  4.10e-02  3.83e-02      0.0%      -   0.397         -
+    <BLANKLINE>
+    No findings: no layer is saturated, dead, or learning at a very different speed from the others.
+    >>> [layer.layer for layer in report.layers]
+    [2, 3]
     """
     if eta is not None:
         eta = check_positive_float("eta", eta)

@@ -46,6 +46,15 @@ class Finding:
         The figure that triggered the rule (a fraction, a ratio).
     message : str
         The finding in plain language, with what to do about it.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], seed=0)
+    >>> net.biases[-1][:] = 8.0                        # the outputs start saturated at 1
+    >>> X, y = np.random.default_rng(0).random((6, 4)), np.array([0, 1, 1, 0, 1, 0])
+    >>> finding = deltaprop.diagnose(net, X, y).findings[0]
+    >>> finding.rule, finding.layer, finding.equation
+    ('saturated_output', 3, 'BP1')
     """
 
     rule: str
@@ -58,6 +67,7 @@ class Finding:
         return f"[{self.equation}] {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready."""
         return asdict(self)
 
 

@@ -20,7 +20,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LayerCheck:
-    """The agreement for one layer l: relative error of ∂C/∂w^l and of ∂C/∂b^l."""
+    """The agreement for one layer l: relative error of ∂C/∂w^l and of ∂C/∂b^l.
+
+    Attributes
+    ----------
+    layer : int
+        l, counted as in SPEC.md (2 … L).
+    weights_error, biases_error : float
+        The relative error of ∂C/∂w^l and of ∂C/∂b^l (see :class:`GradcheckResult`).
+    checked : int
+        Parameters compared in this layer.
+
+    Examples
+    --------
+    >>> check = LayerCheck(layer=2, weights_error=3e-10, biases_error=1e-10, checked=15)
+    >>> check.error
+    3e-10
+    """
 
     layer: int  # l, counted as in SPEC.md (2 … L)
     weights_error: float
@@ -29,6 +45,7 @@ class LayerCheck:
 
     @property
     def error(self) -> float:
+        """The larger of the two relative errors."""
         return max(self.weights_error, self.biases_error)
 
 
@@ -40,7 +57,23 @@ class GradcheckResult:
     g from backprop and f from finite differences: the largest disagreement, measured against
     the largest gradient entry of that layer (entries far smaller than the largest are
     dominated by rounding in f, so an entry-by-entry ratio would measure rounding, not
-    backprop).
+    backprop). ``str(result)`` is a table of them.
+
+    Attributes
+    ----------
+    layers : list of LayerCheck
+        ``layers[i]`` is layer l = i + 2.
+    eps : float
+        The step ε of the centred differences.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> result = gradcheck(net, X, y)
+    >>> [check.layer for check in result.layers], result.max_error < 1e-7
+    ([2, 3], True)
     """
 
     layers: list[LayerCheck] = field(default_factory=list)
@@ -48,6 +81,7 @@ class GradcheckResult:
 
     @property
     def max_error(self) -> float:
+        """The largest relative error over the layers."""
         return max((lc.error for lc in self.layers), default=0.0)
 
     def __str__(self) -> str:
@@ -99,6 +133,17 @@ def gradcheck(
     -------
     GradcheckResult
         ``result.layers[i]`` for layer l = i + 2; ``result.max_error`` overall.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> print(gradcheck(net, X, y))                           # doctest: +ELLIPSIS
+    layer   dC/dw rel. error   dC/db rel. error   parameters checked
+        2 ...e-1...                   15
+        3 ...e-1...                    8
+    max relative error ...e-1... (centred differences, eps=1e-05)
     """
     net64 = net.copy(dtype="float64")
     X64, Y64 = net64._check_xy(X, Y)

@@ -66,9 +66,15 @@ class Monitor(Callback):
 
     Examples
     --------
-    >>> monitor = Monitor()
-    >>> history = net.fit(X, y, epochs=3, callbacks=[monitor])   # doctest: +SKIP
-    >>> history["grad_b_l2"]                                     # doctest: +SKIP
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> monitor = Monitor(every=2)
+    >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
+    >>> len(history["grad_b_l2"]), monitor.trace.shape       # 3 sampled steps an epoch
+    (3, (9, 2, 7))
+    >>> monitor.trace_steps.tolist()
+    [2, 4, 6, 8, 10, 12, 14, 16, 18]
     """
 
     def __init__(self, every: int | None = None, samples_per_epoch: int = 64) -> None:

@@ -29,6 +29,20 @@ from ..training.history import History
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = [
+    "confusion_figure",
+    "figures",
+    "learning_speed_figure",
+    "monitored_layers",
+    "png_bytes",
+    "render_pngs",
+    "require_matplotlib",
+    "saturation_figure",
+    "save_plots",
+    "training_figure",
+    "weights_figure",
+]
+
 
 def _figure(width: float = 7.0, height: float = 4.0, **margins: float) -> Figure:
     """A figure with fixed margins (``subplots_adjust`` keywords): constrained layout would
@@ -46,12 +60,41 @@ def _figure(width: float = 7.0, height: float = 4.0, **margins: float) -> Figure
 
 
 def require_matplotlib() -> None:
-    """Raise ImportError, saying how to install it, if matplotlib is missing."""
+    """Raise ImportError, saying how to install it, if matplotlib is missing.
+
+    Examples
+    --------
+    >>> require_matplotlib()                     # nothing happens: matplotlib is installed
+    """
     _figure()
 
 
 def monitored_layers(history: History, stat: str = "grad_b") -> list[int]:
-    """The layers l with a ``{stat}_l{l}`` column in ``history``, in order."""
+    """The layers l with a ``{stat}_l{l}`` column in ``history``, in order.
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+    stat : str, default "grad_b"
+        One of :data:`deltaprop.insight.monitor.STATS`.
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> monitored_layers(history), monitored_layers(history, "dead")
+    ([2, 3], [])
+    """
     columns = history.keys()  # (iterating a History gives its rows)
     found = (re.fullmatch(rf"{stat}_l(\d+)", key) for key in columns)
     return sorted(int(m.group(1)) for m in found if m)
@@ -75,7 +118,30 @@ def _series(history: History, key: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def training_figure(history: History) -> Figure:
-    """Training and validation cost (left) and validation accuracy (right) per epoch."""
+    """Training and validation cost (left) and validation accuracy (right) per epoch.
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> fig = training_figure(history)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Cost', 'Validation accuracy']
+    """
     fig = _figure(9.0, 3.6, left=0.08, wspace=0.25)
     ax_cost, ax_acc = fig.subplots(1, 2)
     for key, label in (("train_cost", "training"), ("val_cost", "validation")):
@@ -107,7 +173,29 @@ def _per_layer(history: History, stat: str, ax: Any, *, scale: float = 1.0, **kw
 
 
 def learning_speed_figure(history: History) -> Figure:
-    """‖∂C/∂b^l‖ per layer over the epochs (BP3: the mean δ^l), on a log scale."""
+    """‖∂C/∂b^l‖ per layer over the epochs (BP3: the mean δ^l), on a log scale.
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> [line.get_label() for line in learning_speed_figure(history).axes[0].lines]
+    ['layer 2', 'layer 3']
+    """
     fig = _figure(left=0.16)
     ax = fig.subplots()
     if _per_layer(history, "grad_b", ax):
@@ -126,7 +214,29 @@ def learning_speed_figure(history: History) -> Figure:
 
 
 def saturation_figure(history: History) -> Figure:
-    """The saturated fraction (σ'(z) below threshold) of each layer, and dead ReLU units."""
+    """The saturated fraction (σ'(z) below threshold) of each layer, and dead ReLU units.
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> saturation_figure(history).axes[0].lines[0].get_ydata().tolist()   # percent
+    [30.0, 25.0]
+    """
     fig = _figure()
     ax = fig.subplots()
     drawn = _per_layer(history, "saturated", ax, scale=100.0)
@@ -145,8 +255,28 @@ def weights_figure(weights: np.ndarray, max_neurons: int = 30) -> Figure | None:
     """The weights into the first hidden layer, one tile per neuron; None unless the input
     width is a perfect square (784 → 28×28, 64 → 8×8).
 
-    ``weights`` is w^2, shape (n_2, n_1). Each tile is scaled to its own largest |w|
-    (red positive, blue negative); the tiles form one image, which draws fast.
+    Each tile is scaled to its own largest |w| (red positive, blue negative); the tiles form
+    one image, which draws fast.
+
+    Parameters
+    ----------
+    weights : array of shape (n_2, n_1)
+        w^2.
+    max_neurons : int, default 30
+        Draw at most this many neurons' weights.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([64, 30, 10], seed=0)
+    >>> fig = weights_figure(net.weights[0], max_neurons=12)
+    >>> fig.axes[0].get_images()[0].get_array().shape      # 2 rows × 10 columns of 8×8 tiles
+    (19, 91)
+    >>> weights_figure(np.zeros((3, 5))) is None             # 5 inputs: not a square image
+    True
     """
     w = np.asarray(weights, dtype=np.float64)
     side = math.isqrt(w.shape[1])
@@ -174,7 +304,23 @@ def weights_figure(weights: np.ndarray, max_neurons: int = 30) -> Figure | None:
 
 
 def confusion_figure(matrix: Any) -> Figure:
-    """The confusion matrix: row = true class, column = predicted class, counts in cells."""
+    """The confusion matrix: row = true class, column = predicted class, counts in cells.
+
+    Parameters
+    ----------
+    matrix : array of shape (n_classes, n_classes)
+        Counts: entry [i, j] is the samples of class i predicted as j.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = confusion_figure([[5, 1], [0, 4]])
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    ('predicted class', 'true class')
+    """
     c = np.asarray(matrix, dtype=np.int64)
     fig = _figure(5.5, 4.8, left=0.14, right=0.95, bottom=0.11, top=0.92)
     ax = fig.subplots()
@@ -194,8 +340,35 @@ def confusion_figure(matrix: Any) -> Figure:
 
 
 def figures(history: History, *, weights: Any = None, confusion: Any = None) -> dict[str, Figure]:
-    """Every figure the run's data allows, by file stem: ``training``, ``learning_speed``,
-    ``saturation``, and ``weights`` and ``confusion`` when those are given."""
+    """Every figure the run's data allows, by file stem.
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+    weights : array of shape (n_2, n_1), optional
+        w^2, drawn as images when n_1 is a perfect square.
+    confusion : array of shape (n_classes, n_classes), optional
+        The confusion matrix on the validation data.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``training``, ``learning_speed``, ``saturation``, and ``weights`` and ``confusion``
+        when those are given.
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> list(figures(history, confusion=[[5, 1], [0, 4]]))
+    ['training', 'learning_speed', 'saturation', 'confusion']
+    """
     out = {
         "training": training_figure(history),
         "learning_speed": learning_speed_figure(history),
@@ -211,7 +384,23 @@ def figures(history: History, *, weights: Any = None, confusion: Any = None) -> 
 
 
 def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG data."""
+    """The figure as PNG data.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    dpi : int, default 100
+        Resolution: a 7×4 inch figure is 700×400 pixels at 100.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> png_bytes(confusion_figure([[5, 1], [0, 4]]))[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
     import io
 
     buffer = io.BytesIO()
@@ -222,7 +411,33 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
 def render_pngs(
     history: History, *, weights: Any = None, confusion: Any = None
 ) -> dict[str, bytes]:
-    """:func:`figures` rendered as PNG data, by file stem (render once, write and embed)."""
+    """:func:`figures` rendered as PNG data, by file stem (render once, write and embed).
+
+    Parameters
+    ----------
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+    weights : array of shape (n_2, n_1), optional
+        w^2.
+    confusion : array of shape (n_classes, n_classes), optional
+        The confusion matrix.
+
+    Returns
+    -------
+    dict of str to bytes
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> sorted(render_pngs(history))
+    ['learning_speed', 'saturation', 'training']
+    """
     return {
         name: png_bytes(fig)
         for name, fig in figures(history, weights=weights, confusion=confusion).items()
@@ -239,8 +454,34 @@ def save_plots(
 ) -> list[Path]:
     """Write every figure of :func:`figures` as ``directory/NAME.png``; returns the paths.
 
-    The directory is created if needed; each file is written atomically. ``pngs`` passes
-    figures already rendered by :func:`render_pngs`.
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        Created if needed; each file is written atomically.
+    history : History
+        A run's history; the per-layer columns come from a
+        :class:`~deltaprop.insight.Monitor`.
+    weights : array of shape (n_2, n_1), optional
+        w^2.
+    confusion : array of shape (n_classes, n_classes), optional
+        The confusion matrix.
+    pngs : dict of str to bytes, optional
+        Figures already rendered by :func:`render_pngs` (then the others are not used).
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> history = deltaprop.History([
+    ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
+    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
+    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ... ])
+    >>> [path.name for path in save_plots("figures", history)]
+    ['training.png', 'learning_speed.png', 'saturation.png']
     """
     if pngs is None:
         pngs = render_pngs(history, weights=weights, confusion=confusion)

@@ -19,6 +19,8 @@ from ..io._atomic import atomic_write
 from .plots import monitored_layers, render_pngs
 from .run import Run
 
+__all__ = ["render_report", "write_report"]
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222;
        padding: 0 1em; line-height: 1.45; }
@@ -162,6 +164,19 @@ def render_report(
     pngs : dict of str to bytes, optional
         Figures already rendered by :func:`~deltaprop.insight.plots.render_pngs`; the
         ``confusion`` figure among them is left out (the report shows a table).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from deltaprop.insight import Run
+    >>> run = Run({"sizes": [4, 3, 2], "eta": 1.0},
+    ...           deltaprop.History([{"epoch": 1, "train_cost": 0.4, "val_accuracy": 0.8}]))
+    >>> page = render_report(run, title="A small run")
+    >>> page.startswith("<!DOCTYPE html>"), "<h1>A small run</h1>" in page
+    (True, True)
     """
     title = title or "deltaprop training report"
     config_rows = [[k, v] for k, v in run.config.items()]
@@ -206,7 +221,27 @@ def write_report(
     title: str | None = None,
     pngs: dict[str, bytes] | None = None,
 ) -> Path:
-    """Write :func:`render_report` to ``path`` atomically; returns the path."""
+    """Write :func:`render_report` to ``path`` atomically; returns the path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HTML file to write.
+    run, weights, title, pngs
+        As for :func:`render_report`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> from deltaprop.insight import Run
+    >>> run = Run({"sizes": [4, 3, 2], "eta": 1.0},
+    ...           deltaprop.History([{"epoch": 1, "train_cost": 0.4, "val_accuracy": 0.8}]))
+    >>> write_report("report.html", run).read_text(encoding="utf-8").count("<img")
+    3
+    """
     text = render_report(run, weights=weights, title=title, pngs=pngs)
     path = Path(path)
     with atomic_write(path) as f:

@@ -44,6 +44,12 @@ class Run:
         Counts of (true class, predicted class) on the validation data.
     diagnosis : Diagnosis, optional
         :func:`~deltaprop.insight.diagnose` of the trained network.
+
+    Examples
+    --------
+    >>> run = Run({"sizes": [4, 3, 2]}, deltaprop.History([{"epoch": 1, "train_cost": 0.3}]))
+    >>> Run.from_dict(run.to_dict()).history["train_cost"]
+    [0.3]
     """
 
     config: dict[str, Any]
@@ -52,6 +58,7 @@ class Run:
     diagnosis: Diagnosis | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready: what ``run.json`` holds."""
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -108,8 +115,38 @@ def record_run(
     diagnosis_data: tuple[Any, Any] | None = None,
     eta: float | None = None,
 ) -> Run:
-    """A :class:`Run` for a network ``history`` came from: with the confusion matrix on
-    ``validation`` (inputs, labels) and the diagnosis on ``diagnosis_data``, when given."""
+    """A :class:`Run` for a network ``history`` came from.
+
+    Parameters
+    ----------
+    net : Network
+        The trained network.
+    history : History
+        What its training returned.
+    config : dict
+        The settings to show with the run (JSON-ready), kept verbatim.
+    validation : (X_val, y_val), optional
+        Inputs of shape (n, sizes[0]) and labels of shape (n,) (or one-hot targets of shape
+        (n, sizes[-1])): the confusion matrix is counted on them.
+    diagnosis_data : (X, y), optional
+        Data to :func:`~deltaprop.insight.diagnose` the network on.
+    eta : float, optional
+        The learning rate, for the diagnosis's update ratios.
+
+    Returns
+    -------
+    Run
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=2, batch_size=3, eta=1.0, seed=0)
+    >>> run = record_run(net, history, {"eta": 1.0}, validation=(X, y), diagnosis_data=(X, y))
+    >>> run.confusion.shape, int(run.confusion.sum()), run.diagnosis.n_samples
+    ((2, 2), 6, 6)
+    """
     confusion = None
     if validation is not None and net.sizes[-1] > 1:
         X_val, y_val = validation
@@ -123,8 +160,34 @@ def record_run(
 
 
 def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = None) -> Path:
-    """Write ``run.json`` (and ``network.npz`` when ``net`` is given) into ``directory``,
-    creating it if needed; each file atomically. Returns the directory."""
+    """Write ``run.json`` (and ``network.npz`` when ``net`` is given) into ``directory``.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        Created if needed; each file is written atomically.
+    run : Run
+    net : Network, optional
+        Saved as ``network.npz`` (for the first layer's weights in the figures).
+
+    Returns
+    -------
+    pathlib.Path
+        The directory.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=1, batch_size=3, eta=1.0, seed=0)
+    >>> path = save_run("my_run", record_run(net, history, {"eta": 1.0}), net)
+    >>> sorted(p.name for p in path.iterdir())
+    ['network.npz', 'run.json']
+    >>> run, saved = load_run("my_run")
+    >>> len(run.history), saved.sizes
+    (1, (4, 3, 2))
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     text = json.dumps(run.to_dict(), indent=1)
@@ -138,12 +201,30 @@ def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = 
 def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
     """Read a run directory written by :func:`save_run`: the run, and its network if saved.
 
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        A directory written by :func:`save_run` or ``deltaprop train --plots DIR``.
+
+    Returns
+    -------
+    run : Run
+    net : Network or None
+        The saved network, if the directory has one.
+
     Raises
     ------
     FileNotFoundError
         If ``directory/run.json`` does not exist.
     FormatError
         If it is not a valid run record.
+
+    Examples
+    --------
+    >>> load_run("no_such_run")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no_such_run/run.json not found: give a directory written by ...
     """
     from ..io.model import load
 

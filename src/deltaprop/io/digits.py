@@ -48,6 +48,14 @@ def load_digits(*, dtype: DTypeLike = "float32", test_size: int = 297) -> MNIST:
         If ``test_size`` is not an integer.
     ValueError
         If ``dtype`` is not float32 or float64, or ``test_size`` is out of range.
+
+    Examples
+    --------
+    >>> X_train, y_train, X_test, y_test = load_digits(test_size=500)
+    >>> X_train.shape, y_train.shape, X_test.shape
+    ((1297, 64), (1297,), (500, 64))
+    >>> float(X_train.min()), float(X_train.max()), sorted(set(y_test.tolist())) == list(range(10))
+    (0.0, 1.0, True)
     """
     float_type = float_dtype(dtype)
     if isinstance(test_size, bool) or not isinstance(test_size, int | np.integer):

@@ -51,6 +51,19 @@ class DownloadError(OSError):
     ----------
     attempts : list of (str, str)
         For a download from several mirrors, each URL tried and why it failed.
+
+    Parameters
+    ----------
+    message : str
+        What failed, and what to do about it.
+    attempts : sequence of (str, str), optional
+        Sets ``attempts``.
+
+    Examples
+    --------
+    >>> error = DownloadError("no mirror answered", [("https://example.org/a.gz", "timed out")])
+    >>> isinstance(error, OSError), error.attempts
+    (True, [('https://example.org/a.gz', 'timed out')])
     """
 
     def __init__(self, message: str, attempts: Sequence[tuple[str, str]] = ()) -> None:

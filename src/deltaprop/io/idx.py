@@ -221,12 +221,25 @@ def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.
         If the file is not a well-formed IDX file: bad magic number, unknown type code,
         0 or more than :data:`MAX_NDIM` dimensions, less or more data than the header
         declares, or a corrupt gzip stream. The message names the file.
+
+    Examples
+    --------
+    >>> import struct
+    >>> with open("labels-idx1-ubyte", "wb") as f:       # magic 2049, 3 labels
+    ...     _ = f.write(struct.pack(">HBBI", 0, 8, 1, 3) + bytes([7, 2, 1]))
+    >>> read_idx("labels-idx1-ubyte")
+    array([7, 2, 1], dtype=uint8)
     """
     return _read(path, None, max_bytes)
 
 
 def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an MNIST-style image file (magic number 2051: uint8, 3 dimensions).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, raw or gzip'd.
 
     Returns
     -------
@@ -237,12 +250,25 @@ def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
     deltaprop.errors.FormatError
         If the file is not an IDX image file (for instance a label file, magic 2049), or is
         malformed as described in :func:`read_idx`.
+
+    Examples
+    --------
+    >>> import struct
+    >>> with open("images-idx3-ubyte", "wb") as f:       # magic 2051: 2 images of 3×4 pixels
+    ...     _ = f.write(struct.pack(">HBBIII", 0, 8, 3, 2, 3, 4) + bytes(range(24)))
+    >>> read_idx_images("images-idx3-ubyte").shape
+    (2, 3, 4)
     """
     return _read(path, IMAGES_MAGIC)
 
 
 def read_idx_labels(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an MNIST-style label file (magic number 2049: uint8, 1 dimension).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, raw or gzip'd.
 
     Returns
     -------
@@ -253,5 +279,13 @@ def read_idx_labels(path: str | os.PathLike[str]) -> np.ndarray:
     deltaprop.errors.FormatError
         If the file is not an IDX label file (for instance an image file, magic 2051), or
         is malformed as described in :func:`read_idx`.
+
+    Examples
+    --------
+    >>> import struct
+    >>> with open("labels-idx1-ubyte", "wb") as f:       # magic 2049, 3 labels
+    ...     _ = f.write(struct.pack(">HBBI", 0, 8, 1, 3) + bytes([7, 2, 1]))
+    >>> read_idx_labels("labels-idx1-ubyte").tolist()
+    [7, 2, 1]
     """
     return _read(path, LABELS_MAGIC)

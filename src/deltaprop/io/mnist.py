@@ -75,12 +75,24 @@ class MNIST(NamedTuple):
         Test inputs, as ``X_train``; n_test = 10000 for MNIST.
     y_test : numpy.ndarray of int64, shape (n_test,)
         Test labels, 0-9.
+
+    Examples
+    --------
+    >>> data = load_digits()                  # an MNIST tuple, like load_mnist()
+    >>> X_train, y_train, X_test, y_test = data
+    >>> X_train.shape, data.y_test.shape
+    ((1500, 64), (297,))
     """
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+
+
+# The generated __new__ belongs to no module; name this one so that documentation tools can
+# resolve the field types (``np.ndarray``) where they are defined.
+MNIST.__new__.__module__ = __name__
 
 
 def float_dtype(dtype: DTypeLike) -> np.dtype:
@@ -224,6 +236,24 @@ def load_mnist(
         a label is outside 0-9.
     ValueError
         If ``dtype`` is not float32 or float64.
+
+    Examples
+    --------
+    Four tiny files in the standard format stand in for the real ones here (which hold
+    60,000 and 10,000 images):
+
+    >>> import os, struct
+    >>> def write_idx(name, data, *dims):
+    ...     with open(name, "wb") as f:
+    ...         _ = f.write(struct.pack(">HBB" + "I" * len(dims), 0, 8, len(dims), *dims))
+    ...         _ = f.write(bytes(data))
+    >>> os.mkdir("mnist")
+    >>> for part, n in (("train", 3), ("t10k", 2)):
+    ...     write_idx(f"mnist/{part}-images-idx3-ubyte", [255] * (n * 784), n, 28, 28)
+    ...     write_idx(f"mnist/{part}-labels-idx1-ubyte", range(n), n)
+    >>> X_train, y_train, X_test, y_test = load_mnist("mnist", dtype="float64")
+    >>> X_train.shape, X_train.max(), y_test.tolist()
+    ((3, 784), np.float64(1.0), [0, 1])
     """
     float_type = float_dtype(dtype)
     if path is not None:

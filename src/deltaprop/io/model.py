@@ -80,6 +80,17 @@ def expected_arrays(meta: Mapping[str, Any]) -> Expected:
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network written by :meth:`Network.save` (or the network in a checkpoint).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` file written by :meth:`Network.save`, ``deltaprop train --save``, or a
+        training checkpoint.
+
+    Returns
+    -------
+    Network
+        On the NumPy backend, with the saved configuration and parameters.
+
     Raises
     ------
     FormatError
@@ -87,6 +98,22 @@ def load(path: str | os.PathLike[str]) -> Network:
         wrong shape or type (object arrays included), or non-finite parameters.
     FileNotFoundError
         If there is no such file.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], cost="cross-entropy", seed=0)
+    >>> net.save("net.npz")
+    >>> same = deltaprop.load("net.npz")
+    >>> same
+    Network([4, 3, 2], ..., cost='cross-entropy', dtype='float32')
+    >>> all(np.array_equal(w, v) for w, v in zip(same.weights, net.weights))
+    True
+    >>> with open("not_a_model.npz", "w") as f:
+    ...     _ = f.write("hello")
+    >>> deltaprop.load("not_a_model.npz")
+    Traceback (most recent call last):
+    ...
+    deltaprop.errors.FormatError: not_a_model.npz: not a valid .npz (zip) file, or truncated ...
     """
     from ..network import Network, NetworkConfig
 

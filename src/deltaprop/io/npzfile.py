@@ -72,6 +72,15 @@ def require(
     deltaprop.errors.FormatError
         ``"metadata field 'sizes' must be a list of positive integers, got [784, -1]"``.
         :func:`read_npz` adds the file's name in front.
+
+    Examples
+    --------
+    >>> require({"sizes": [4, 3, 2]}, "sizes", list)
+    [4, 3, 2]
+    >>> require({"sizes": "4,3,2"}, "sizes", list, "a list of positive integers")
+    Traceback (most recent call last):
+    ...
+    deltaprop.errors.FormatError: metadata field 'sizes' must be a list of positive integers, ...
     """
     kinds = kind if isinstance(kind, tuple) else (kind,)
     description = what or "of type " + " or ".join(k.__name__ for k in kinds)
@@ -116,6 +125,16 @@ def write_npz(
         If an array has an object or structured dtype, or ``meta`` is not serialisable.
     ValueError
         If a name is not allowed, an array holds NaN or inf, or ``meta`` is too large.
+
+    Examples
+    --------
+    >>> write_npz("demo.npz", {"w_2": np.eye(2)}, {"format": "demo", "sizes": [2, 2]})
+    >>> def expect(meta):                                # the arrays the metadata promises
+    ...     n = require(meta, "sizes", list)[0]
+    ...     return {"w_2": ((n, n), ("float64",))}
+    >>> meta, arrays = read_npz("demo.npz", expect)
+    >>> meta["format"], arrays["w_2"].shape
+    ('demo', (2, 2))
     """
     if not isinstance(arrays, Mapping):
         raise TypeError(f"arrays must be a mapping of names to arrays, got {type(arrays).__name__}")
@@ -206,6 +225,17 @@ def read_npz(
         If the file is not a valid zip, a member is missing, unexpected, truncated, corrupt
         (CRC), of the wrong shape or dtype, holds NaN or inf, or the metadata is not a JSON
         object within :data:`META_MAX_BYTES` bytes. The message names the file.
+
+    Examples
+    --------
+    >>> write_npz("demo.npz", {"w_2": np.eye(2)}, {"format": "demo", "sizes": [2, 2]})
+    >>> def expect(meta):                                # the arrays the metadata promises
+    ...     n = require(meta, "sizes", list)[0]
+    ...     return {"w_2": ((n, n), ("float64",))}
+    >>> meta, arrays = read_npz("demo.npz", expect)
+    >>> arrays["w_2"]
+    array([[1., 0.],
+           [0., 1.]])
     """
     name = os.fspath(path)
     with open(path, "rb") as file:

@@ -103,6 +103,16 @@ class Communicator:
         Describes the current point of the run, for error messages.
     allreduce_calls : int
         All-reduce operations so far; ``allreduce_seconds`` the time spent in them.
+
+    Examples
+    --------
+    >>> comm = Communicator()                    # run alone: a job of one process
+    >>> comm.rank, comm.size
+    (0, 1)
+    >>> buffer = np.array([1.0, 2.0])
+    >>> comm.allreduce_sum(buffer, "adding up")  # the sum over all processes, in place
+    >>> buffer
+    array([1., 2.])
     """
 
     def __init__(self, comm: Any = None, *, timeout: float | None = DEFAULT_TIMEOUT) -> None:

@@ -48,7 +48,25 @@ if TYPE_CHECKING:
 
 def split(rows: int, size: int, rank: int) -> tuple[int, int]:
     """The part [lo, hi) of ``rows`` consecutive rows that process ``rank`` of ``size`` takes:
-    contiguous, in rank order, sizes differing by at most one."""
+    contiguous, in rank order, sizes differing by at most one.
+
+    Parameters
+    ----------
+    rows : int
+        Rows to share out (a mini-batch, or the validation data).
+    size, rank : int
+        The number of processes, and this one's number (0 … size − 1).
+
+    Returns
+    -------
+    (int, int)
+        lo and hi.
+
+    Examples
+    --------
+    >>> [split(10, 3, rank) for rank in range(3)]
+    [(0, 3), (3, 6), (6, 10)]
+    """
     return rank * rows // size, (rank + 1) * rows // size
 
 
@@ -59,6 +77,10 @@ def local_rows(order: np.ndarray, m: int, size: int, rank: int) -> tuple[np.ndar
     ----------
     order : array of int, shape (n,)
         The epoch's row order; mini-batch b is ``order[b*m : (b+1)*m]``.
+    m : int
+        The (global) mini-batch size.
+    size, rank : int
+        The number of processes, and this one's number.
 
     Returns
     -------
@@ -66,6 +88,13 @@ def local_rows(order: np.ndarray, m: int, size: int, rank: int) -> tuple[np.ndar
         The rows this process computes, mini-batch by mini-batch.
     bounds : array of int, shape (n_batches + 1,)
         Mini-batch b's part is ``rows[bounds[b] : bounds[b+1]]``.
+
+    Examples
+    --------
+    >>> order = np.array([4, 0, 3, 1, 2, 6, 5])             # 7 rows, mini-batches of 3
+    >>> rows, bounds = local_rows(order, 3, size=2, rank=1)
+    >>> rows.tolist(), bounds.tolist()                      # parts: [0, 3], [2, 6], [5]
+    ([0, 3, 2, 6, 5], [0, 2, 4, 5])
     """
     n = order.shape[0]
     starts = np.arange(0, n, m)
@@ -106,6 +135,28 @@ class DistributedTrainer(Trainer):
     run) must be the same on every process. Callbacks run on every process; the ``Step``
     they see holds this process's rows (``x``, ``y``, ``zs``, ``activations``, ``deltas``)
     and the combined gradient and cost of the whole mini-batch.
+
+    Parameters
+    ----------
+    net : Network
+        On the NumPy backend; trained in place.
+    config : TrainConfig
+    comm : Communicator
+        The processes of the job.
+    optimizer : str or Optimizer, default "sgd"
+    callbacks : sequence of Callback
+    state : TrainState, optional
+        Continue from here (the same on every process).
+
+    Examples
+    --------
+    >>> from deltaprop.scale import Communicator
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> trainer = DistributedTrainer(net, deltaprop.TrainConfig(epochs=2, seed=0), Communicator())
+    >>> len(trainer.run(X, np.eye(2)[y]))                    # float64 inputs, one-hot targets
+    2
     """
 
     def __init__(

@@ -238,6 +238,16 @@ class CheckpointData:
         The optimiser's name.
     data : dict or None
         ``{"n": samples, "fingerprint": hex digest}`` of the training data, when recorded.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
+    >>> ck = load_checkpoint("run.npz")
+    >>> ck.network.sizes, ck.config.epochs, ck.state.epoch, ck.optimizer, ck.data["n"]
+    ((4, 3, 2), 2, 2, 'sgd', 60)
     """
 
     network: Network
@@ -293,12 +303,39 @@ def save_checkpoint(
 ) -> None:
     """Write a checkpoint of ``net`` and ``state`` to ``path``, atomically.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write; its directory must exist.
+    net : Network
+        Its configuration and parameters are saved.
+    config : TrainConfig
+        The run's options.
+    state : TrainState
+        Where the run stands.
+    optimizer : str, default "sgd"
+        The optimiser's name.
+    data : dict, optional
+        :func:`~deltaprop.training.checkpoint.data_fingerprint` of the training data.
+
     Raises
     ------
     ValueError
         If a parameter or optimiser array holds NaN or inf (a diverged state is never saved).
     TypeError
         If the optimiser state or the history holds something that is not plain data.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
+    >>> ck = load_checkpoint("run.npz")
+    >>> save_checkpoint("copy.npz", ck.network, ck.config, ck.state, optimizer=ck.optimizer,
+    ...                 data=ck.data)
+    >>> load_checkpoint("copy.npz").state.epoch
+    2
     """
     arrays, meta = snapshot(net, config, state, optimizer, data)
     bad = non_finite(arrays)
@@ -310,6 +347,15 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     """Read a checkpoint, validating every field and array.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save_checkpoint` or ``Network.fit(checkpoint=...)``.
+
+    Returns
+    -------
+    CheckpointData
+
     Raises
     ------
     FileNotFoundError
@@ -317,6 +363,20 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     deltaprop.errors.FormatError
         If the file is not a deltaprop checkpoint, or is truncated, corrupt or inconsistent;
         the message names the file and what is wrong.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
+    >>> load_checkpoint("run.npz").state.history["epoch"]
+    [1, 2]
+    >>> net.save("model.npz")
+    >>> load_checkpoint("model.npz")
+    Traceback (most recent call last):
+    ...
+    deltaprop.errors.FormatError: ...
     """
     from ..network import Network
 

@@ -19,6 +19,43 @@ class Step(NamedTuple):
 
     Lists are indexed by layer l = 2 … L (entry 0 is layer 2); ``activations`` starts at a^1.
     The arrays are the loop's own: read them, do not keep or change them.
+
+    Attributes
+    ----------
+    epoch : int
+        Counted from 1.
+    batch : int
+        Counted from 1 within the epoch.
+    n_batches : int
+        Mini-batches in this epoch.
+    x : array of shape (m, n_1)
+        The mini-batch's inputs.
+    y : array of shape (m, n_L)
+        Its targets.
+    zs : list of arrays
+        z^l, shape (m, n_l).
+    activations : list of arrays
+        a^l, shape (m, n_l), for l = 1 … L.
+    deltas : list of arrays
+        δ^l, shape (m, n_l).
+    nabla_w : list of arrays
+        ∂C/∂w^l, shape (n_l, n_{l-1}).
+    nabla_b : list of arrays
+        ∂C/∂b^l, shape (n_l,).
+    cost : float
+        The mini-batch's mean cost, before the update.
+
+    Examples
+    --------
+    >>> class Shapes(deltaprop.Callback):
+    ...     def on_batch_end(self, step):
+    ...         if step.batch == 1:
+    ...             print(step.x.shape, [d.shape for d in step.deltas], step.nabla_w[0].shape)
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=1, batch_size=10, eta=1.0, callbacks=[Shapes()])
+    (10, 4) [(10, 3), (10, 2)] (3, 4)
     """
 
     epoch: int  # counted from 1
@@ -34,8 +71,35 @@ class Step(NamedTuple):
     cost: float  # the mini-batch's mean cost, before the update
 
 
+# The generated __new__ belongs to no module; name this one so that documentation tools can
+# resolve the field types (``Array``) where they are defined.
+Step.__new__.__module__ = __name__
+
+
 class Callback:
-    """Base class: override the hooks you need; the loop skips the rest cheaply."""
+    """Base class: override the hooks you need; the loop skips the rest cheaply.
+
+    Pass instances to ``Network.fit(..., callbacks=[...])``. The hooks are called in this
+    order: ``on_train_begin``, then for each epoch ``on_epoch_begin``, ``on_batch_end``
+    after every mini-batch, ``on_epoch_end`` (return True to stop), and ``on_train_end``.
+
+    Examples
+    --------
+    A callback that stops training once the validation accuracy reaches a target:
+
+    >>> class StopAt(deltaprop.Callback):
+    ...     def __init__(self, target):
+    ...         self.target = target
+    ...     def on_epoch_end(self, epoch, logs):
+    ...         return logs["val_accuracy"] >= self.target
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=50, batch_size=10, eta=3.0, seed=0,
+    ...                   validation_data=(X, y), callbacks=[StopAt(0.9)])
+    >>> len(history) < 50, history["val_accuracy"][-1] >= 0.9
+    (True, True)
+    """
 
     def on_train_begin(self, trainer: Trainer) -> None:
         """Called once before the first epoch; ``trainer.net``, ``trainer.config`` and

@@ -98,6 +98,23 @@ def restore(
     Hand the result to ``Trainer(net, config, optimizer=optimizer, state=...)``. ``config``
     may ask for more (or fewer) epochs and another ``eta``; everything else must match.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    net : Network
+        Receives the checkpoint's parameters; must match its network.
+    config : TrainConfig
+        The resumed run's options.
+    optimizer : str or Optimizer, optional
+        Overrides ``config.optimizer``; must be the checkpoint's.
+    data : dict, optional
+        :func:`data_fingerprint` of the training data, checked against the recorded one.
+
+    Returns
+    -------
+    TrainState
+
     Raises
     ------
     ValueError
@@ -105,6 +122,20 @@ def restore(
         data (``data`` from :func:`data_fingerprint`); the message says what differs.
     deltaprop.errors.FormatError, FileNotFoundError
         As :func:`load_checkpoint`.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
+    >>> fresh = deltaprop.Network([4, 3, 2], dtype="float64", seed=5)   # other weights
+    >>> config = deltaprop.TrainConfig(epochs=4, seed=0)                # two more epochs
+    >>> state = restore("run.npz", fresh, config)
+    >>> state.epoch, all(np.array_equal(a, b) for a, b in zip(fresh.weights, net.weights))
+    (2, True)
+    >>> len(Trainer(fresh, config, state=state).run(X, np.eye(2)[y]))
+    4
     """
     from .optimizers import get_optimizer, optimizer_from_config
 
@@ -158,6 +189,19 @@ class Checkpoint(Callback):
         Save every this many epochs (and always after the last one).
     data : dict, optional
         :func:`data_fingerprint` of the training data, recorded so a resumed run can check it.
+
+    Examples
+    --------
+    ``Network.fit(..., checkpoint=PATH)`` uses one; by hand, with a :class:`Trainer`:
+
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> config = deltaprop.TrainConfig(epochs=2, seed=0)
+    >>> saver = Checkpoint("run.npz")
+    >>> _ = Trainer(net, config, callbacks=[saver]).run(X, np.eye(2)[y])
+    >>> saver.saved_epoch, load_checkpoint("run.npz").state.epoch
+    (2, 2)
     """
 
     def __init__(

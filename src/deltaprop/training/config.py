@@ -27,6 +27,55 @@ class TrainConfig:
     ``--l2``, ``batch_size`` is ``--batch-size``; ``validation_split`` is ``--validation`` and
     ``shuffle`` is ``--no-shuffle``). Every field is a plain number, string or None, so a
     configuration saves as JSON.
+
+    Parameters
+    ----------
+    epochs : int, default 30
+        Passes over the training data.
+    batch_size : int, default 10
+        m, samples per mini-batch; a final shorter batch is kept.
+    eta : float, default 3.0
+        η, the learning rate: w → w − η ∂C/∂w, C the mini-batch's mean cost.
+    shuffle : bool, default True
+        Reshuffle the training data at the start of every epoch.
+    seed : int, optional
+        Seeds the shuffling and dropout; None draws fresh entropy.
+    optimizer : str, default "sgd"
+        "sgd", "momentum", "nesterov" or "adam" (:mod:`deltaprop.training.optimizers`).
+    momentum : float, default 0.9
+        μ of "momentum" and "nesterov", 0 ≤ μ < 1.
+    beta1, beta2 : float, default 0.9, 0.999
+        Adam's decay rates for the mean of the gradient and of its square.
+    epsilon : float, default 1e-8
+        Adam's ε, added to √v.
+    l2 : float, default 0
+        λ of the L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η ∂C_0/∂w. Biases are
+        never regularised.
+    l1 : float, default 0
+        λ of the L1 penalty (λ/n) Σ |w|.
+    dropout : float, default 0
+        p, the chance that a hidden neuron is dropped in a training step.
+    schedule : str, default "constant"
+        "constant", "plateau" (halve η on a plateau of the validation score) or "cosine".
+    plateau_patience : int, default 10
+        Epochs without a better validation score before "plateau" halves η.
+    validation_split : float or int, optional
+        Hold out the last rows of the training data for validation: a fraction in (0, 1) or
+        a number of rows (MNIST's classic 50,000/10,000 split is 10000).
+    patience : int, optional
+        Stop after this many epochs without a better validation score, keeping the best
+        epoch's weights; None never stops early.
+
+    Examples
+    --------
+    >>> config = TrainConfig(epochs=60, eta=0.5, l2=5.0, schedule="plateau",
+    ...                      validation_split=10_000)
+    >>> config.batch_size, config.n_validation(60_000)
+    (10, 10000)
+    >>> TrainConfig(eta=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
 
     epochs: int = 30  # passes over the training data

@@ -19,12 +19,30 @@ class History:
       the epoch, when validation data is given (accuracy only for classification);
     - ``seconds``: time spent on the epoch's mini-batches; ``eval_seconds``: on validation;
     - ``eta``: the learning rate used.
+
+    Callbacks add their own columns (a :class:`~deltaprop.insight.Monitor`'s ``grad_b_l2``...).
+
+    Parameters
+    ----------
+    rows : list of dict, optional
+        Rows to start with (copied).
+
+    Examples
+    --------
+    >>> history = History([{"epoch": 1, "val_accuracy": 0.91}, {"epoch": 2, "val_accuracy": 0.93}])
+    >>> history["val_accuracy"]
+    [0.91, 0.93]
+    >>> history.best("val_accuracy")
+    {'epoch': 2, 'val_accuracy': 0.93}
+    >>> len(history), history.keys()
+    (2, ['epoch', 'val_accuracy'])
     """
 
     def __init__(self, rows: list[dict[str, Any]] | None = None) -> None:
         self.rows: list[dict[str, Any]] = [dict(r) for r in rows or []]
 
     def append(self, logs: dict[str, Any]) -> None:
+        """Add one epoch's row (a copy of ``logs``)."""
         self.rows.append(dict(logs))
 
     def __getitem__(self, key: str) -> list[Any]:
@@ -33,6 +51,7 @@ class History:
         return [r.get(key) for r in self.rows]
 
     def keys(self) -> list[str]:
+        """Every column name, in the order they first appear."""
         seen: dict[str, None] = {}
         for r in self.rows:
             seen.update(dict.fromkeys(r))
@@ -62,6 +81,7 @@ class History:
 
     @classmethod
     def from_dict(cls, columns: dict[str, list[Any]]) -> History:
+        """The inverse of :meth:`to_dict` (``None`` entries are left out of their rows)."""
         n = max((len(v) for v in columns.values()), default=0)
         rows = [{k: v[i] for k, v in columns.items() if v[i] is not None} for i in range(n)]
         return cls(rows)

@@ -46,7 +46,33 @@ if TYPE_CHECKING:
 @dataclass
 class TrainState:
     """Where a training run stands, between epochs: what a checkpoint must hold
-    besides the network's parameters."""
+    besides the network's parameters.
+
+    Attributes
+    ----------
+    epoch : int
+        Epochs completed.
+    rng_state : dict
+        The shuffling generator's state (``numpy.random.Generator.bit_generator.state``).
+    optimizer_state : dict
+        The optimiser's state (plain data: arrays shaped like the parameters, numbers).
+    history : History
+        The rows of the epochs completed.
+    schedule_state : dict
+        The learning-rate schedule's state, plain data.
+    stopping_state : dict
+        Early stopping's: the best score, its epoch and parameters, epochs waited.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=2, seed=0))
+    >>> _ = trainer.run(X, np.eye(2)[y])                      # float64 inputs, one-hot targets
+    >>> trainer.state.epoch, len(trainer.state.history)
+    (2, 2)
+    """
 
     epoch: int = 0  # epochs completed
     rng_state: dict[str, Any] = field(default_factory=dict)  # the shuffling generator's state
@@ -81,6 +107,16 @@ class Trainer:
     grads : ArrayList
         The latest mini-batch's [∂C/∂w^2 … ∂C/∂w^L, ∂C/∂b^2 … ∂C/∂b^L], matching ``params``
         (``grads.flat`` likewise); ``nabla_w`` and ``nabla_b`` are its two halves.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=3, batch_size=10, eta=1.0, seed=0))
+    >>> history = trainer.run(X, np.eye(2)[y])                # checked arrays: float64, one-hot
+    >>> len(history), [g.shape for g in trainer.nabla_w]
+    (3, [(3, 4), (2, 3)])
     """
 
     def __init__(
@@ -379,6 +415,36 @@ def train(
     optimizer: str | Optimizer | None = None,
     schedule: str | Schedule | None = None,
 ) -> History:
-    """Train ``net`` in place: ``Trainer(net, config, ...).run(X, Y, validation)``."""
+    """Train ``net`` in place: ``Trainer(net, config, ...).run(X, Y, validation)``.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n, sizes[0])
+        Inputs of the network's dtype on its backend (``Network.fit`` checks and converts).
+    Y : array of shape (n, sizes[-1])
+        Target rows (one-hot for classes).
+    config : TrainConfig
+    validation : (X_val, Y_val), optional
+        Arrays like X and Y, measured after every epoch.
+    callbacks : sequence of Callback
+    optimizer : str or Optimizer, optional
+        Overrides ``config.optimizer``.
+    schedule : str or Schedule, optional
+        Overrides ``config.schedule``.
+
+    Returns
+    -------
+    History
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> history = train(net, X, np.eye(2)[y], deltaprop.TrainConfig(epochs=2, seed=0))
+    >>> history["epoch"]
+    [1, 2]
+    """
     trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule, callbacks=callbacks)
     return trainer.run(X, Y, validation)

@@ -37,6 +37,8 @@ from ..core.ops import ops_for
 if TYPE_CHECKING:
     from .config import TrainConfig
 
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Nesterov", "Optimizer", "get_optimizer"]
+
 
 def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
     """Matching pieces of equally shaped arrays, one from each list, to update in place.
@@ -60,30 +62,61 @@ def _pieces(xp: Any, *lists: list[Array]) -> Iterator[tuple[Array, ...]]:
 
 @dataclass(frozen=True)
 class Optimizer:
-    """Base class."""
+    """Base class: an optimiser is an ``(init, update)`` pair over plain lists of arrays.
+
+    ``init(params)`` returns the optimiser's state as plain data (a dict of arrays and
+    numbers, so that a checkpoint can save it); ``update(params, grads, state, eta, xp)``
+    changes the parameters and the state in place.
+
+    Attributes
+    ----------
+    name : str
+        The name ``Network.fit(optimizer=...)`` and the command line use.
+
+    Examples
+    --------
+    >>> params = [np.array([1.0, 2.0])]                 # one parameter array, any shape
+    >>> grads = [np.array([0.5, -0.5])]                 # ∂C/∂p, shaped like it
+    >>> adam = get_optimizer("adam")
+    >>> state = adam.init(params)
+    >>> adam.update(params, grads, state, 0.1, np)       # η = 0.1
+    >>> params[0].round(4)                               # Adam's first step is ±η
+    array([0.9, 2.1])
+    """
 
     name: ClassVar[str] = ""
 
     def init(self, params: list[Array]) -> dict[str, Any]:
-        """The optimiser's state for ``params``, as plain data (empty for plain SGD)."""
+        """The optimiser's state for ``params`` (a list of arrays), as plain data (empty for
+        plain SGD)."""
         return {}
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
-        """Change ``params`` (and ``state``) in place, given the gradient ``grads``."""
+        """Change ``params`` (and ``state``) in place, given the gradient ``grads`` (arrays
+        shaped like ``params``), the learning rate ``eta`` and the array namespace ``xp``."""
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
 class SGD(Optimizer):
-    """Plain gradient descent, the seed's: w → w − η ∂C/∂w and b → b − η ∂C/∂b."""
+    """Plain gradient descent, the seed's: w → w − η ∂C/∂w and b → b − η ∂C/∂b.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]
+    >>> SGD().update(params, grads, SGD().init(params), 0.1, np)
+    >>> params[0]                                         # p − η ∂C/∂p
+    array([0.95, 2.05])
+    """
 
     name: ClassVar[str] = "sgd"
 
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
+        """p → p − η ∂C/∂p for every parameter array, in place."""
         ops = ops_for(xp)
         flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
         if flat_p is not None and flat_g is not None:
@@ -104,7 +137,20 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum: a velocity v → μ v − η g accumulates the gradients and θ → θ + v.
 
-    ``momentum`` is μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+    Parameters
+    ----------
+    momentum : float, default 0.9
+        μ, 0 ≤ μ < 1; μ = 0 is plain SGD.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]   # shaped alike
+    >>> opt = Momentum(momentum=0.9)
+    >>> state = opt.init(params)                         # the velocity, zeros like params
+    >>> for _ in range(2):                               # the same gradient twice, η = 0.1
+    ...     opt.update(params, grads, state, 0.1, np)
+    >>> state["velocity"][0], params[0]                  # v = −η g (1 + μ) after two steps
+    (array([-0.095,  0.095]), array([0.855, 2.145]))
     """
 
     momentum: float = 0.9
@@ -128,7 +174,21 @@ class Momentum(Optimizer):
 
 @dataclass(frozen=True)
 class Nesterov(Momentum):
-    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step)."""
+    """Nesterov momentum: v → μ v − η g, then θ → θ + μ v − η g (the look-ahead step).
+
+    Parameters
+    ----------
+    momentum : float, default 0.9
+        μ, 0 ≤ μ < 1.
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.5])]   # shaped alike
+    >>> opt = Nesterov(momentum=0.9)
+    >>> opt.update(params, grads, opt.init(params), 0.1, np)
+    >>> params[0]                                         # θ + μ v − η g with v = −η g
+    array([0.905, 2.095])
+    """
 
     name: ClassVar[str] = "nesterov"
 
@@ -147,8 +207,23 @@ class Nesterov(Momentum):
 class Adam(Optimizer):
     """Adam: per-parameter steps from running means of g and g² (Kingma & Ba 2015).
 
-    ``beta1`` and ``beta2`` (0 ≤ β < 1) are the decay rates of the two means, ``epsilon``
-    (> 0) keeps the division finite. The usual η is about 0.001.
+    The usual η is about 0.001.
+
+    Parameters
+    ----------
+    beta1, beta2 : float, default 0.9, 0.999
+        The decay rates (0 ≤ β < 1) of the running means of g and of g².
+    epsilon : float, default 1e-8
+        Added to √v, keeps the division finite (> 0).
+
+    Examples
+    --------
+    >>> params, grads = [np.array([1.0, 2.0])], [np.array([0.5, -0.05])]  # shaped alike
+    >>> opt = Adam()
+    >>> state = opt.init(params)                          # t, and m and v like params
+    >>> opt.update(params, grads, state, 0.001, np)
+    >>> state["t"], params[0].round(6)                    # each step about ±η, whatever |g|
+    (1, array([0.999, 2.001]))
     """
 
     beta1: float = 0.9
@@ -181,10 +256,29 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, Optimizer] = {
     opt.name: opt for opt in (SGD(), Momentum(), Nesterov(), Adam())
 }  # each with its default hyper-parameters
+"""Every optimiser by name, with its default hyper-parameters: sgd, momentum, nesterov, adam."""
 
 
 def get_optimizer(name: str | Optimizer) -> Optimizer:
-    """Look up an optimiser by name, or pass an :class:`Optimizer` instance through."""
+    """Look up an optimiser by name, or pass an :class:`Optimizer` instance through.
+
+    Parameters
+    ----------
+    name : str or Optimizer
+        ``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"`` (with default
+        hyper-parameters), or an instance.
+
+    Returns
+    -------
+    Optimizer
+
+    Examples
+    --------
+    >>> get_optimizer("sgd")
+    SGD()
+    >>> sorted(OPTIMIZERS)
+    ['adam', 'momentum', 'nesterov', 'sgd']
+    """
     if isinstance(name, Optimizer):
         return name
     if isinstance(name, str) and name in OPTIMIZERS:

@@ -21,10 +21,34 @@ from typing import Any, ClassVar
 
 from .._validation import check_fraction, check_positive_int
 
+__all__ = ["SCHEDULES", "Constant", "Cosine", "Plateau", "Schedule", "get_schedule"]
+
 
 @dataclass(frozen=True)
 class Schedule:
-    """Base class: the constant schedule."""
+    """Base class: the constant schedule.
+
+    A schedule is frozen; its state is plain data (``init``), so a checkpoint saves it. A
+    subclass sets ``name`` and overrides ``eta`` (and ``update`` to watch the validation
+    score, with ``needs_validation = True``). ``Network.fit(schedule=...)`` takes an instance.
+
+    Attributes
+    ----------
+    name : str
+        The name ``Network.fit(schedule=...)`` and the command line use.
+    needs_validation : bool
+        Whether the schedule watches a validation score (``fit`` then needs validation data).
+
+    Examples
+    --------
+    >>> class Step(Schedule):                      # η/10 from epoch 20 on
+    ...     name = "step"
+    ...     def eta(self, epoch, epochs, eta, state):
+    ...         return eta if epoch < 20 else eta / 10
+    >>> s = Step()
+    >>> s.eta(1, 30, 0.5, s.init()), s.eta(25, 30, 0.5, s.init())
+    (0.5, 0.05)
+    """
 
     name: ClassVar[str] = "constant"
     #: whether the schedule watches a validation score
@@ -45,12 +69,27 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Constant(Schedule):
-    """The same η every epoch."""
+    """The same η every epoch (``schedule="constant"``, the default).
+
+    Examples
+    --------
+    >>> s = Constant()
+    >>> [s.eta(epoch, 3, 0.5, s.init()) for epoch in (1, 2, 3)]
+    [0.5, 0.5, 0.5]
+    """
 
 
 @dataclass(frozen=True)
 class Cosine(Schedule):
-    """η_e = ½ η (1 + cos(π (e − 1)/E)): η in the first epoch, near 0 in the last."""
+    """η_e = ½ η (1 + cos(π (e − 1)/E)): η in the first epoch, near 0 in the last
+    (``schedule="cosine"``).
+
+    Examples
+    --------
+    >>> s = Cosine()
+    >>> [round(s.eta(epoch, 4, 1.0, s.init()), 3) for epoch in (1, 2, 3, 4)]   # E = 4, η = 1
+    [1.0, 0.854, 0.5, 0.146]
+    """
 
     name: ClassVar[str] = "cosine"
 
@@ -64,7 +103,26 @@ class Plateau(Schedule):
     """Multiply η by ``factor`` after ``patience`` epochs without a new best validation score;
     stop when η has reached ``eta_ratio`` of its starting value.
 
-    The defaults are the classic "no-improvement-in-10" rule: halve η, stop at η/128.
+    The defaults are the classic "no-improvement-in-10" rule: halve η, stop at η/128
+    (``schedule="plateau"``, with ``plateau_patience``). It needs validation data.
+
+    Parameters
+    ----------
+    patience : int, default 10
+        Epochs without a better validation score before η is multiplied by ``factor``.
+    factor : float, default 0.5
+        What η is multiplied by on a plateau, 0 < factor < 1.
+    eta_ratio : float, default 1/128
+        Training stops once η is down to this fraction of its starting value.
+
+    Examples
+    --------
+    >>> s = Plateau(patience=2)
+    >>> state = s.init()
+    >>> [s.update(score, state) for score in (0.90, 0.80, 0.85)]   # True would stop
+    [False, False, False]
+    >>> s.eta(4, 30, 0.5, state)                        # two epochs without a better score
+    0.25
     """
 
     patience: int = 10
@@ -104,11 +162,30 @@ class Plateau(Schedule):
 
 
 SCHEDULES: dict[str, Schedule] = {s.name: s for s in (Constant(), Plateau(), Cosine())}
+"""Every schedule by name, with its default settings: constant, plateau, cosine."""
 
 
 def get_schedule(name: str | Schedule, *, patience: int | None = None) -> Schedule:
-    """Look up a schedule by name (``patience`` sets the plateau schedule's), or pass an
-    instance through."""
+    """Look up a schedule by name, or pass an instance through.
+
+    Parameters
+    ----------
+    name : str or Schedule
+        ``"constant"``, ``"plateau"`` or ``"cosine"``, or an instance.
+    patience : int, optional
+        The plateau schedule's ``patience`` (default 10).
+
+    Returns
+    -------
+    Schedule
+
+    Examples
+    --------
+    >>> get_schedule("plateau", patience=3)
+    Plateau(patience=3, factor=0.5, eta_ratio=0.0078125)
+    >>> list(SCHEDULES)
+    ['constant', 'plateau', 'cosine']
+    """
     if isinstance(name, Schedule):
         return name
     if isinstance(name, str) and name in SCHEDULES:
