@@ -153,3 +153,31 @@ def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
         assert np.isfinite(net.cost(X, y))
         for g in [*net.backprop(X, y)[0], *net.backprop(X, y)[1]]:
             assert np.isfinite(g).all()
+
+
+@pytest.mark.parametrize(
+    ("output", "cost"),
+    [("sigmoid", "quadratic"), ("identity", "quadratic"), ("sigmoid", "cross-entropy"),
+     ("softmax", "cross-entropy")],
+)  # fmt: skip
+def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
+    output: str, cost: str
+) -> None:
+    # The training loop takes Σ_x C_x from delta_and_total, computed its own way (into the
+    # workspace, from z); here each C_x is written from SPEC.md's cost table.
+    net = Network([3, 4], "sigmoid", output, cost, dtype="float64", seed=0)
+    rng = np.random.default_rng(1)
+    z = 3.0 * rng.standard_normal((7, 4))
+    a = net.activation_functions[-1](z, np)
+    y = rng.dirichlet(np.ones(4), size=7) if output == "softmax" else rng.uniform(0, 1, (7, 4))
+    if cost == "quadratic":
+        per_sample = 0.5 * np.sum((a - y) ** 2, axis=1)
+    elif output == "softmax":
+        per_sample = -np.sum(y * np.log(a), axis=1)
+    else:
+        per_sample = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a), axis=1)
+    out, scratch = np.empty_like(z), np.empty_like(z)
+    c, act = net.cost_function, net.activation_functions[-1]
+    delta, total = c.delta_and_total(z, a, y, act, np, out=out, scratch=scratch)
+    assert float(total) == pytest.approx(per_sample.sum(), rel=1e-12)
+    np.testing.assert_allclose(delta, c.delta(z, a, y, act, np), rtol=1e-12)

@@ -121,7 +121,7 @@ class Quadratic(Cost):
     ) -> tuple[Array, Array]:
         ops = ops_for(xp)
         grad_a = ops.subtract(a, y, out=out)  # ∇_a C = a − y
-        total = 0.5 * ops.sum_squares(grad_a)  # Σ_x C_x = ½ Σ_x ‖a − y‖²
+        total = 0.5 * ops.sum_products(grad_a, grad_a)  # Σ_x C_x = ½ Σ_x ‖a − y‖²
         return activation.backward(grad_a, z, a, xp, scratch=scratch), total  # BP1
 
 
@@ -150,6 +150,21 @@ class CrossEntropy(Cost):
 
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
         return xp.sum(_softplus(z, xp) - y * z, axis=1)
+
+    def delta_and_total(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> tuple[Array, Array]:
+        ops = ops_for(xp)
+        # Σ_x C_x = Σ softplus(z) − Σ y ⊙ z over every entry: two sums, no (m, n_L) temporaries
+        total = xp.sum(ops.softplus(z, out=scratch)) - ops.sum_products(y, z)
+        return self.delta(z, a, y, activation, xp, out=out), total  # BP1
 
     def delta(
         self,

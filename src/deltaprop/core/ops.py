@@ -37,7 +37,8 @@ class Ops:
     subtract: Callable[..., Array]  # (x, y, out=None) → x − y, both arrays
     tanh: Callable[..., Array]  # (x, out=None)
     sum_rows: Callable[..., Array]  # (x, out=None) → Σ over the rows, shape (n,)
-    sum_squares: Callable[[Array], Array]  # x → Σ x², 0-d
+    sum_products: Callable[[Array, Array], Array]  # (x, y) → Σ x ⊙ y over every entry, 0-d
+    softplus: Callable[..., Array]  # (z, out=None) → ln(1 + e^z), without overflow
     take_rows: Callable[..., Array]  # (X, idx, out=None) → X[idx] for integer row indices
     #: a number as the library's fastest operand of that dtype: NumPy treats Python floats
     #: through a slower promotion path (about 1 µs per call), so it gets 0-d arrays
@@ -56,7 +57,8 @@ def _numpy_ops() -> Ops:
         subtract=np.subtract,
         tanh=np.tanh,
         sum_rows=partial(np.add.reduce, axis=0),
-        sum_squares=lambda x: np.vdot(x, x),
+        sum_products=np.vdot,
+        softplus=lambda z, out=None: np.logaddexp(_numpy_scalar(0.0, z.dtype), z, out=out),
         # mode="clip" lets NumPy write straight into ``out`` (the default buffers it); the
         # indices are a permutation of valid rows, so clipping never changes them.
         take_rows=partial(np.take, axis=0, mode="clip"),
@@ -80,7 +82,8 @@ def _cupy_ops() -> Ops:
         subtract=cupy.subtract,
         tanh=cupy.tanh,
         sum_rows=lambda x, out=None: cupy.sum(x, axis=0, out=out),
-        sum_squares=lambda x: cupy.vdot(x, x),
+        sum_products=cupy.vdot,
+        softplus=lambda z, out=None: cupy.logaddexp(0.0, z, out=out),
         take_rows=lambda X, idx, out=None: cupy.take(X, idx, axis=0, out=out),
         scalar=lambda value, dtype: value,
     )
@@ -89,9 +92,12 @@ def _cupy_ops() -> Ops:
 def _torch_ops() -> Ops:
     import torch
 
-    def sum_squares(x: Array) -> Array:
-        flat = x.reshape(-1)
-        return torch.dot(flat, flat)
+    def sum_products(x: Array, y: Array) -> Array:
+        return torch.dot(x.reshape(-1), y.reshape(-1))
+
+    def softplus(z: Array, out: Array = None) -> Array:
+        zero = torch.zeros((), dtype=z.dtype, device=z.device)
+        return torch.logaddexp(zero, z, out=out)
 
     return Ops(
         writes_into=True,
@@ -100,7 +106,8 @@ def _torch_ops() -> Ops:
         subtract=torch.sub,
         tanh=torch.tanh,
         sum_rows=lambda x, out=None: torch.sum(x, dim=0, out=out),
-        sum_squares=sum_squares,
+        sum_products=sum_products,
+        softplus=softplus,
         take_rows=lambda X, idx, out=None: torch.index_select(X, 0, idx, out=out),
         scalar=lambda value, dtype: value,
     )
@@ -115,7 +122,8 @@ def _standard_ops(xp: Any) -> Ops:
         subtract=lambda x, y, out=None: x - y,
         tanh=lambda x, out=None: xp.tanh(x),
         sum_rows=lambda x, out=None: xp.sum(x, axis=0),
-        sum_squares=lambda x: xp.sum(x * x),
+        sum_products=lambda x, y: xp.sum(x * y),
+        softplus=lambda z, out=None: xp.logaddexp(xp.zeros_like(z), z),
         take_rows=lambda X, idx, out=None: xp.take(X, idx, axis=0),
         scalar=lambda value, dtype: value,
     )
