@@ -44,7 +44,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=list(EXPERIMENTS))
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, {platform.processor()}")
+    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()}")  # fmt: skip
     for name in args.only or EXPERIMENTS:
         net_kw, fit_kw = EXPERIMENTS[name]
         data = load_mnist(args.data_dir, dtype=net_kw["dtype"])

@@ -111,7 +111,8 @@ def main() -> None:
     parser.add_argument("--same-work-epochs", type=int, default=3)
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, {platform.processor()}, "
+    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} CPUs")  # fmt: skip
     data = load_mnist(args.data_dir, dtype="float32")
     print(

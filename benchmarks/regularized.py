@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, {platform.processor()}")
+    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()}")  # fmt: skip
     print(f"load average before: {os.getloadavg()}")
     data = load_mnist(args.data_dir, dtype=args.dtype)
     net = deltaprop.Network([784, 100, 10], activation="sigmoid", cost="cross-entropy",

@@ -8,11 +8,12 @@ validation data, let the schedule and early stopping see the score, and hand the
 the callbacks. When early stopping is on, the network ends with its best epoch's parameters.
 
 Speed without a second implementation: the data is gathered in the epoch's shuffled order a
-chunk of about a million numbers at a time into one reused array, so each mini-batch is a
-contiguous slice of it (never a copy per batch, never a copy of the data set); each step
-writes into a per-batch-size :class:`~deltaprop.core.workspace.Workspace` and into gradient
-arrays that are views of one flat buffer; the per-batch costs stay on the device and are
-checked for divergence once per chunk.
+chunk at a time into one reused array (about 65,000 numbers on the CPU, so that the chunk is
+still in the cache when its mini-batches use it; about four million on a GPU), so each
+mini-batch is a contiguous slice of it (never a copy per batch, never a copy of the data
+set); each step writes into a per-batch-size :class:`~deltaprop.core.workspace.Workspace`
+and into gradient arrays that are views of one flat buffer; the per-batch costs stay on the
+device and are checked for divergence once per chunk.
 
 Everything a resumed run needs is in :class:`TrainState`, as plain data.
 """
