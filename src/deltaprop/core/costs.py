@@ -137,7 +137,26 @@ def _logsumexp(z: Array, xp: Any) -> Array:
 
 
 @dataclass(frozen=True)
-class CrossEntropy(Cost):
+class _OutputErrorAMinusY(Cost):
+    """A cost whose BP1 collapses to δ^L = a^L − y for the output activation it accepts:
+    the cross-entropy with sigmoid outputs (σ'(z^L) cancels) and the log-likelihood with
+    softmax outputs (the softmax Jacobian times ∇_a C collapses)."""
+
+    def delta(
+        self,
+        z: Array,
+        a: Array,
+        y: Array,
+        activation: Activation,
+        xp: Any,
+        out: Array = None,
+        scratch: Array = None,
+    ) -> Array:
+        return ops_for(xp).subtract(a, y, out=out)  # BP1
+
+
+@dataclass(frozen=True)
+class CrossEntropy(_OutputErrorAMinusY):
     """The cross-entropy cost for sigmoid outputs; BP1 gives δ^L = a^L − y, with no σ'(z^L).
 
     C_x = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)], evaluated from z^L as
@@ -166,19 +185,6 @@ class CrossEntropy(Cost):
         total = xp.sum(ops.softplus(z, out=scratch)) - ops.sum_products(y, z)
         return self.delta(z, a, y, activation, xp, out=out), total  # BP1
 
-    def delta(
-        self,
-        z: Array,
-        a: Array,
-        y: Array,
-        activation: Activation,
-        xp: Any,
-        out: Array = None,
-        scratch: Array = None,
-    ) -> Array:
-        # BP1: ∇_a C ⊙ σ'(z^L) simplifies to a − y; σ'(z^L) cancels
-        return ops_for(xp).subtract(a, y, out=out)
-
     def check(self, activation: Activation) -> None:
         if activation.name != "sigmoid":
             raise ValueError(
@@ -189,7 +195,7 @@ class CrossEntropy(Cost):
 
 
 @dataclass(frozen=True)
-class LogLikelihood(Cost):
+class LogLikelihood(_OutputErrorAMinusY):
     """The log-likelihood cost C_x = −Σ_j y_j ln a^L_j for softmax outputs; δ^L = a^L − y.
 
     This is what "cross-entropy" means with softmax outputs. Evaluated from z^L as
@@ -201,19 +207,6 @@ class LogLikelihood(Cost):
 
     def value(self, z: Array, a: Array, y: Array, xp: Any) -> Array:
         return xp.sum(y * (_logsumexp(z, xp) - z), axis=1)
-
-    def delta(
-        self,
-        z: Array,
-        a: Array,
-        y: Array,
-        activation: Activation,
-        xp: Any,
-        out: Array = None,
-        scratch: Array = None,
-    ) -> Array:
-        # BP1: the softmax Jacobian times ∇_a C collapses to a − y
-        return ops_for(xp).subtract(a, y, out=out)
 
     def check(self, activation: Activation) -> None:
         if activation.name != "softmax":
