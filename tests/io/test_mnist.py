@@ -168,3 +168,18 @@ def test_the_datasets_module_offers_the_loaders_by_their_usual_name():
 
     assert deltaprop.datasets.load_mnist is deltaprop.io.load_mnist
     assert deltaprop.datasets.load_digits is deltaprop.io.load_digits
+
+
+def test_offline_without_files_says_in_one_line_where_to_put_them(monkeypatch, tmp_path):
+    def offline(mirrors, filename, dest, md5, **kwargs):
+        raise mnist.DownloadError(f"could not download {filename} (tried: no network)", [])
+
+    monkeypatch.setattr(mnist, "fetch_from_mirrors", offline)
+    with pytest.raises(mnist.DownloadError) as info:
+        load_mnist(download=True)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "set DELTAPROP_DATA" in message and "--data-dir DIR" in message
+    assert str(tmp_path / "empty-cache" / "deltaprop" / "mnist") in message
+    assert message.endswith("The download failed: could not download "
+                            "train-images-idx3-ubyte.gz (tried: no network)")  # fmt: skip

@@ -164,10 +164,11 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
             fetch_from_mirrors(MIRRORS, name, target, md5, timeout=TIMEOUT)
         except DownloadError as exc:
             raise DownloadError(
-                f"{exc}\nMNIST could not be downloaded (offline?). Put the four files in a "
-                f"directory (gzip'd or not) and set {ENV_VAR} to it or pass "
-                "load_mnist(path=...); or copy the canonical, MD5-checked "
-                f"{', '.join(s + '.gz' for s in _STEMS.values())} into {directory}.",
+                f"MNIST is not here and could not be downloaded (offline?): put the four "
+                f"files (gzip'd or not) in a directory and set {ENV_VAR} to it, or pass it "
+                f"(load_mnist(path=...), deltaprop train --data-dir DIR); or copy the "
+                f"canonical, MD5-checked {', '.join(s + '.gz' for s in _STEMS.values())} into "
+                f"{directory}. The download failed: {exc}",
                 exc.attempts,
             ) from exc
         found[key] = target
