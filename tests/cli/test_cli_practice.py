@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from cli_errors import check_error
 
 from deltaprop import TrainConfig
 from deltaprop.cli import build_parser, main
@@ -63,16 +64,7 @@ def test_cosine_with_adam_and_a_validation_fraction(capsys) -> None:
 )
 def test_bad_options_are_one_line_errors(argv: list, status: int, message: str, capsys) -> None:
     argv = ["train", "--dataset", "digits", "--epochs", "1", *argv]
-    if status == 2:  # usage errors: argparse exits
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        assert info.value.code == 2
-    else:
-        assert main(argv) == status
-    err = capsys.readouterr().err
-    assert message in err
-    if status == 1:
-        assert len(err.strip().splitlines()) == 1, err
+    check_error(argv, status, message, capsys)
 
 
 def test_mnist_classic_split(mnist_dir: Path, capsys) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_errors import check_error
 
 import deltaprop
 from deltaprop.cli import main
@@ -86,16 +87,7 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     ],
 )  # fmt: skip
 def test_bad_arguments_give_one_line(argv, status, message, capsys) -> None:
-    if status == 2:
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        assert info.value.code == 2
-    else:
-        assert main(argv) == status
-    err = capsys.readouterr().err
-    assert message in err
-    if status == 1:
-        assert len(err.strip().splitlines()) == 1, err
+    check_error(argv, status, message, capsys)
 
 
 def test_report_option_fails_before_training_without_matplotlib(monkeypatch, tmp_path, capsys):
