@@ -95,9 +95,12 @@ def _torch_ops() -> Ops:
     def sum_products(x: Array, y: Array) -> Array:
         return torch.dot(x.reshape(-1), y.reshape(-1))
 
+    @lru_cache(maxsize=16)
+    def zero(dtype: Any, device: Any) -> Array:  # made once, not on every training step
+        return torch.zeros((), dtype=dtype, device=device)
+
     def softplus(z: Array, out: Array = None) -> Array:
-        zero = torch.zeros((), dtype=z.dtype, device=z.device)
-        return torch.logaddexp(zero, z, out=out)
+        return torch.logaddexp(zero(z.dtype, z.device), z, out=out)
 
     return Ops(
         writes_into=True,
