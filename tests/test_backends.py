@@ -183,11 +183,11 @@ def test_saved_models_are_backend_neutral(backend, tmp_path) -> None:
 
 def test_parameters_are_views_of_one_flat_buffer() -> None:
     net = Network([4, 5, 3], seed=0)
-    flat = net._parameters().flat
+    flat = net.parameters().flat
     assert flat is not None and flat.size == net.n_parameters
     assert all(np.shares_memory(p, flat) for p in net.weights + net.biases)
     net.weights[0] = np.zeros((5, 4), dtype=np.float32)  # rebinding: repacked on demand
-    params = net._parameters()
+    params = net.parameters()
     assert np.shares_memory(net.weights[0], params.flat) and not params[0].any()
 
 

@@ -7,19 +7,16 @@ with mini-batch stochastic gradient descent over epochs.
 >>> net = deltaprop.Network([784, 30, 10], seed=1)
 """
 
+from ._version import __version__
 from .errors import DistributedError, DivergenceError, FormatError
 from .insight.diagnose import Diagnosis, diagnose
 from .insight.genie import GenieResult, genie
 from .insight.gradcheck import GradcheckResult, gradcheck
 from .insight.monitor import Monitor
-from .io.model import load
-from .network import Network, NetworkConfig
+from .network import Network, NetworkConfig, load
 from .training.callbacks import Callback, Step
 from .training.config import TrainConfig
 from .training.history import History
-
-__version__ = "0.1.0"
-"""The installed version of deltaprop."""
 
 __all__ = [
     "Callback",

@@ -28,7 +28,7 @@ PAIRS = [
 
 def _data(net: Network, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     X = rng.standard_normal((n, net.sizes[0]))
-    if net.activation_functions[-1].name == "softmax":
+    if net.sigmas[-1].name == "softmax":
         Y = rng.dirichlet(np.ones(net.sizes[-1]), size=n)  # rows that sum to 1
     else:
         Y = rng.uniform(0.05, 0.95, (n, net.sizes[-1]))
@@ -168,7 +168,7 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     net = Network([3, 4], "sigmoid", output, cost, dtype="float64", seed=0)
     rng = np.random.default_rng(1)
     z = 3.0 * rng.standard_normal((7, 4))
-    a = net.activation_functions[-1](z, np)
+    a = net.sigmas[-1](z, np)
     y = rng.dirichlet(np.ones(4), size=7) if output == "softmax" else rng.uniform(0, 1, (7, 4))
     if cost == "quadratic":
         per_sample = 0.5 * np.sum((a - y) ** 2, axis=1)
@@ -177,7 +177,7 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     else:
         per_sample = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a), axis=1)
     out, scratch = np.empty_like(z), np.empty_like(z)
-    c, act = net.cost_function, net.activation_functions[-1]
+    c, act = net.cost_function, net.sigmas[-1]
     delta, total = c.delta_and_total(z, a, y, act, np, out=out, scratch=scratch)
     assert float(total) == pytest.approx(per_sample.sum(), rel=1e-12)
     np.testing.assert_allclose(delta, c.delta(z, a, y, act, np), rtol=1e-12)

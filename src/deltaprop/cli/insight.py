@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..training.callbacks import Callback
-from .commands import _load_data, _out, _reported
+from .common import load_data, out, reported
 
-AddOptions = Callable[..., None]
+AddOptions = Callable[..., Any]
 
 
 # -- train --monitor / --plots / --report ---------------------------------------------------
@@ -127,12 +127,12 @@ class TrainExtras:
 
             directory = save_run(args.plots, run, net)
             save_plots(directory, run.history, pngs=pngs)
-            _out(args, f"Wrote the run and its figures to {directory}")
+            out(args, f"Wrote the run and its figures to {directory}")
         if args.report:
             from ..insight.report import write_report
 
             write_report(args.report, run, pngs=pngs)
-            _out(args, f"Wrote the report to {args.report}")
+            out(args, f"Wrote the report to {args.report}")
 
 
 # -- deltaprop diagnose / genie / plot --------------------------------------------------------
@@ -229,11 +229,11 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             "--sizes describes a fresh network, but MODEL has its own sizes; give one or the other"
         )
     if args.model:
-        from ..io.model import load
+        from ..network import load
 
         net = load(args.model)
         args.dtype = net.config.dtype
-    data = _load_data(args)
+    data = load_data(args)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
     if net is None:
@@ -247,28 +247,28 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return net, X, y
 
 
-@_reported
+@reported
 def diagnose(args: argparse.Namespace) -> int:
     from ..insight.diagnose import diagnose as run_diagnosis
 
     net, X, y = _network_and_samples(args)
     eta = args.eta if args.eta is not None or args.model else 3.0
-    _out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None)))
+    out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None)))
     return 0
 
 
-@_reported
+@reported
 def genie(args: argparse.Namespace) -> int:
     from ..insight.genie import genie as run_genie
 
     net, X, y = _network_and_samples(args)
     result = run_genie(net, X, y, neurons=args.neurons, dz=args.dz, top=args.top)
     rows = "sample 0" if X.shape[0] == 1 else f"samples 0 … {X.shape[0] - 1}"
-    _out(args, f"{net!r}, {args.split} {rows}\n{result}")
+    out(args, f"{net!r}, {args.split} {rows}\n{result}")
     return 0
 
 
-@_reported
+@reported
 def plot(args: argparse.Namespace) -> int:
     from ..insight.plots import render_pngs, require_matplotlib, save_plots
     from ..insight.run import load_run
@@ -276,13 +276,13 @@ def plot(args: argparse.Namespace) -> int:
     require_matplotlib()
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
-    out = Path(args.out) if args.out else Path(args.run)
+    directory = Path(args.out) if args.out else Path(args.run)
     pngs = render_pngs(run.history, weights=weights, confusion=run.confusion)
-    paths = save_plots(out, run.history, pngs=pngs)
-    _out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
+    paths = save_plots(directory, run.history, pngs=pngs)
+    out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
     if args.report:
         from ..insight.report import write_report
 
         write_report(args.report, run, pngs=pngs)
-        _out(args, f"Wrote the report to {args.report}")
+        out(args, f"Wrote the report to {args.report}")
     return 0

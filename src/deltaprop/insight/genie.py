@@ -215,10 +215,10 @@ def genie(
     dz = check_positive_float("dz", dz)
     top = check_positive_int("top", top)
     net64 = net.copy(dtype="float64")
-    X, Y = net64._check_xy(X, Y)
-    xp, acts, cost_fn = net64.xp, net64.activation_functions, net64.cost_function
+    X, Y = net64.check_data(X, Y)
+    xp, acts, cost_fn = net64.xp, net64.sigmas, net64.cost_function
     zs, a_list = forward(net64.weights, net64.biases, acts, X, xp)
-    _, nabla_b, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
+    _, nabla_b, _, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
     cost = _mean_cost(net64, zs, a_list, Y)
 
     # δ^l_j of the batch: the mean of the samples' δ, which is ∂C/∂b^l_j (BP3).
@@ -279,7 +279,7 @@ def _nudged_cost(
     net: Network, zs: list[Any], a_list: list[Any], Y: Any, i: int, j: int, dz: float
 ) -> float:
     """The mean cost when z^l_j (l = i + 2) becomes z^l_j + Δz on every sample."""
-    xp, acts = net.xp, net.activation_functions
+    xp, acts = net.xp, net.sigmas
     z = xp.asarray(zs[i], copy=True)
     z[:, j] += dz  # the genie
     new_zs, new_as = [*zs[:i], z], [*a_list[: i + 1], acts[i](z, xp)]

@@ -146,8 +146,8 @@ def gradcheck(
     max relative error ...e-1... (centred differences, eps=1e-05)
     """
     net64 = net.copy(dtype="float64")
-    X64, Y64 = net64._check_xy(X, Y)
-    xp, acts, cost = net64.xp, net64.activation_functions, net64.cost_function
+    X64, Y64 = net64.check_data(X, Y)
+    xp, acts, cost = net64.xp, net64.sigmas, net64.cost_function
     nabla_w, nabla_b = backprop(net64.weights, net64.biases, acts, cost, X64, Y64, xp)
     rng = np.random.default_rng(seed)
 

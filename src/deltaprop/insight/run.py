@@ -226,7 +226,7 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
     ...
     FileNotFoundError: no_such_run/run.json not found: give a directory written by ...
     """
-    from ..io.model import load
+    from ..network import load
 
     directory = Path(directory)
     path = directory / RUN_FILE

@@ -7,6 +7,7 @@ from .config import TrainConfig
 from .history import History
 from .loop import Trainer, TrainState, train
 from .optimizers import OPTIMIZERS, SGD, Optimizer, get_optimizer
+from .partition import Partition
 
 __all__ = [
     "OPTIMIZERS",
@@ -16,6 +17,7 @@ __all__ = [
     "CheckpointData",
     "History",
     "Optimizer",
+    "Partition",
     "Step",
     "TrainConfig",
     "TrainState",
