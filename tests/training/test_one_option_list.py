@@ -51,7 +51,8 @@ def test_an_object_and_a_contradicting_option_are_refused() -> None:
 @pytest.mark.parametrize(
     ("first", "second", "named"),
     [
-        ({"optimizer": Momentum(0.5)}, {"optimizer": "momentum"}, r"momentum=0.5 \(this run: 0.9\)"),
+        ({"optimizer": Momentum(0.5)}, {"optimizer": "momentum"},
+         r"momentum=0.5 \(this run: 0.9\)"),
         ({"optimizer": Adam(beta1=0.5)}, {"optimizer": "adam"}, r"beta1=0.5 \(this run: 0.9\)"),
         ({"schedule": Plateau(patience=3), "validation_split": 10},
          {"schedule": "plateau", "validation_split": 10},
