@@ -413,6 +413,7 @@ class Network:
         plateau_patience: int = 10,
         validation_split: float | int | None = None,
         patience: int | None = None,
+        verbose: int | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
 
@@ -459,9 +460,13 @@ class Network:
         patience : int, optional
             Early stopping: stop after this many epochs without a better validation score
             (accuracy for classification, else cost) and keep the best epoch's parameters.
+        verbose : {None, 0, 1, 2}, default None
+            Progress: None shows a bar per epoch (with the running mean cost) where someone
+            is watching, a terminal or a notebook, and nothing in pipes, logs or CI; 0 shows
+            nothing, 1 always a bar, 2 one line per epoch.
 
-        Every keyword but ``validation_data``, ``callbacks`` and the three checkpoint ones is
-        a field of :class:`~deltaprop.training.config.TrainConfig`, so
+        Every keyword but ``validation_data``, ``callbacks``, ``verbose`` and the three
+        checkpoint ones is a field of :class:`~deltaprop.training.config.TrainConfig`, so
         ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
 
         Returns
@@ -480,7 +485,9 @@ class Network:
             If ``checkpoint`` exists and ``resume`` is False.
         """
         from .training.loop import train
+        from .training.progress import progress_callbacks
 
+        callbacks = [*callbacks, *progress_callbacks(verbose)]
         config = TrainConfig(
             epochs, batch_size, eta, shuffle, seed,
             optimizer.name if isinstance(optimizer, Optimizer) else optimizer,

@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import os
 import secrets
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
-from .progress import EpochPrinter, ProgressBar
+from .progress import epoch_output
 from .resume import RESUMED_OPTIONS, checkpointed, prepare
 
 __all__ = ["RESUMED_OPTIONS", "CommandError", "evaluate", "gradcheck", "train"]
@@ -48,8 +47,10 @@ def _load_data(args: argparse.Namespace) -> Any:
     return load_mnist(args.data_dir, dtype=args.dtype)
 
 
-def _out(args: argparse.Namespace, text: str) -> None:
-    print(text, flush=True)
+def _out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:
+    """Print a line of output; with ``--quiet``, only the ``result`` lines."""
+    if result or not getattr(args, "quiet", False):
+        print(text, flush=True)
 
 
 def _train_config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
@@ -128,31 +129,27 @@ def train(args: argparse.Namespace) -> int:
     if resumed is not None:
         _out(args, f"Resuming from {args.checkpoint}: {resumed.state.epoch} epochs done")
     before, after = extras.callbacks(sizes)
-    callbacks: list[Any] = list(before)
-    if not args.quiet:
-        callbacks.append(EpochPrinter())
-        if sys.stderr.isatty():
-            callbacks.append(ProgressBar())
-    callbacks += after
+    callbacks: list[Any] = [*before, *epoch_output(args.quiet), *after]
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
     with checkpointed(args):
         history = net.fit(
             X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
-            checkpoint_every=args.checkpoint_every, resume=args.resume,
+            checkpoint_every=args.checkpoint_every, resume=args.resume, verbose=0,
             **dataclasses.asdict(config),
         )  # fmt: skip
     best = history.best("val_accuracy")
     seconds = np.mean(history["seconds"])
     last = history.rows[-1]
     if "stopped" in last:
-        _out(args, f"Stopped after epoch {last['epoch']}: {last['stopped']}")
+        _out(args, f"Stopped after epoch {last['epoch']}: {last['stopped']}", result=True)
     if best is not None:
         _out(
             args,
             f"Best{' validation' if n_val else ''}: epoch {best['epoch']}, "
             f"{best['val_correct']} / {best['val_n']} ({best['val_accuracy']:.2%}); "
             f"{seconds:.2f} s per epoch",
+            result=True,
         )
     if n_val:
         kept = f"epoch {best['epoch']}" if config.patience and best else "the last epoch"
@@ -160,7 +157,7 @@ def train(args: argparse.Namespace) -> int:
         line = f"Test ({kept}'s weights): cost {scores['cost']:.4f}"
         if "correct" in scores:
             line += f", {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
-        _out(args, line)
+        _out(args, line, result=True)
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")

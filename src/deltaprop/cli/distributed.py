@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import DistributedError, DivergenceError
 from ..training.callbacks import Callback
 from ..training.config import TrainConfig
-from .progress import EpochPrinter, ProgressBar
+from .progress import epoch_output
 from .resume import PRACTICE_OPTIONS, RESUMED_OPTIONS, checkpointed, prepare
 
 _REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
@@ -136,10 +136,8 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
         out(f"Resuming from {args.checkpoint}: {resumed} epochs done")
     clock = _Clock()
     callbacks: list[Any] = [clock]
-    if comm.rank == 0 and not args.quiet:
-        callbacks.append(EpochPrinter())
-        if sys.stderr.isatty():
-            callbacks.append(ProgressBar())
+    if comm.rank == 0:
+        callbacks += epoch_output(args.quiet)
     with checkpointed(args) if comm.rank == 0 else contextlib.nullcontext():
         history = fit_distributed(
             net, X, y, epochs=args.epochs, batch_size=m, eta=args.eta,

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..training.callbacks import Callback
 from .commands import _load_data, _out, _reported
+from .progress import MonitorPrinter
 
 AddOptions = Callable[..., None]
 
@@ -38,25 +39,6 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         "--report", metavar="FILE",
         help="write a self-contained HTML training report to FILE; needs matplotlib",
     )  # fmt: skip
-
-
-class MonitorPrinter(Callback):
-    """Prints the monitor's per-layer figures after each epoch's line."""
-
-    def __init__(self, layers: list[int]) -> None:
-        self.layers = layers
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        for layer in self.layers:
-            parts = [f"  layer {layer}: speed ‖∂C/∂b‖ {logs.get(f'grad_b_l{layer}', 0):.2e}"]
-            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_l{layer}', 0):.2e}")
-            for key, label in (("saturated", "saturated"), ("dead", "dead")):
-                if f"{key}_l{layer}" in logs:
-                    parts.append(f"{label} {logs[f'{key}_l{layer}']:.0%}")
-            parts.append(f"mean a {logs.get(f'activation_l{layer}', 0):.3f}")
-            if f"update_ratio_l{layer}" in logs:
-                parts.append(f"update/w {logs[f'update_ratio_l{layer}']:.1e}")
-            print(", ".join(parts), flush=True)
 
 
 class TrainExtras:
