@@ -5,6 +5,10 @@ with mini-batch stochastic gradient descent over epochs.
 
 >>> import deltaprop
 >>> net = deltaprop.Network([784, 30, 10], seed=1)
+
+Subpackages load on first use, so ``import deltaprop`` stays quick:
+
+>>> X_train, y_train, X_test, y_test = deltaprop.datasets.load_digits()
 """
 
 from .errors import DistributedError, DivergenceError, FormatError
@@ -17,6 +21,26 @@ from .network import Network, NetworkConfig
 from .training.callbacks import Callback, Step
 from .training.config import TrainConfig
 from .training.history import History
+
+#: the subpackages and modules reached as attributes, ``deltaprop.datasets``, imported on
+#: first use (PEP 562)
+_SUBMODULES = frozenset(
+    {"backends", "cli", "core", "datasets", "errors", "insight", "io", "network", "scale",
+     "sklearn", "training"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
+
 
 __version__ = "0.1.0"
 """The installed version of deltaprop."""

@@ -253,6 +253,11 @@ class Network:
             f"output_activation={c.output_activation!r}, cost={c.cost!r}, dtype={c.dtype!r})"
         )
 
+    def _repr_html_(self) -> str:
+        from ._html import network_html
+
+        return network_html(self)
+
     def to_numpy(self, array: Any) -> np.ndarray:
         """``array`` (a parameter or result of this network) as a NumPy array."""
         return self.backend.to_numpy(array)

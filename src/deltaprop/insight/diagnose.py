@@ -180,6 +180,11 @@ class Diagnosis:
                 )
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .html import diagnosis_html
+
+        return diagnosis_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
         return asdict(self)

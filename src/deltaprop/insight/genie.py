@@ -133,6 +133,11 @@ class GenieResult:
     stuck: list[tuple[int, int, float, float]] = field(default_factory=list)
     near_optimal: int = 0
 
+    def _repr_html_(self) -> str:
+        from .html import genie_html
+
+        return genie_html(self)
+
     def __str__(self) -> str:
         rows = "the sample" if self.n_samples == 1 else f"each of {self.n_samples} samples"
         lines = [

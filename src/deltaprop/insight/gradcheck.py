@@ -84,6 +84,11 @@ class GradcheckResult:
         """The largest relative error over the layers."""
         return max((lc.error for lc in self.layers), default=0.0)
 
+    def _repr_html_(self) -> str:
+        from .html import gradcheck_html
+
+        return gradcheck_html(self)
+
     def __str__(self) -> str:
         lines = ["layer   dC/dw rel. error   dC/db rel. error   parameters checked"]
         for lc in self.layers:

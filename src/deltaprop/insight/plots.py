@@ -48,13 +48,13 @@ def _figure(width: float = 7.0, height: float = 4.0, **margins: float) -> Figure
     """A figure with fixed margins (``subplots_adjust`` keywords): constrained layout would
     place the labels itself but makes each figure about 40% slower to draw."""
     try:
-        from matplotlib.figure import Figure
+        from ._inline import InlineFigure  # a Figure that shows itself in a notebook
     except ImportError:
         raise ImportError(
             "plots need matplotlib, which is not installed; install it with "
             "pip install 'deltaprop[plot]'"
         ) from None
-    fig = Figure(figsize=(width, height))
+    fig = InlineFigure(figsize=(width, height))
     fig.subplots_adjust(**{"left": 0.11, "right": 0.97, "bottom": 0.13, "top": 0.9, **margins})
     return fig
 

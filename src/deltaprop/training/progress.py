@@ -149,11 +149,11 @@ class ProgressBar(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         if self._bar is None:
             return
-        if self.leave:
+        if self.leave:  # the final figures, drawn once by close()
             cost = logs.get("train_cost")
             shown = [f"cost {cost:.4f}" if isinstance(cost, (int, float)) else ""]
-            self._done = self._bar.total
-            self._draw(", ".join(p for p in [*shown, _results(logs)] if p))
+            self._bar.set_postfix_str(", ".join(p for p in [*shown, _results(logs)] if p), False)
+            self._bar.n = self._bar.total
         self._bar.close()  # leave=False: the line is cleared, ready for the caller's line
         self._bar = None
 
