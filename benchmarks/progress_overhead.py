@@ -9,7 +9,7 @@ what is timed is the bar's own work and not the terminal's:
 
 - the hook alone: ``on_batch_end`` called ``--steps`` times on one recorded step of the
   classic network ([784, 30, 10], m = 10), inside one epoch; nanoseconds per call, the
-  fastest round;
+  fastest round; and the cost of one redraw (each bar redraws ten times a second);
 - in training: seconds per epoch of the classic experiment's step on 60,000 random
   MNIST-shaped rows (no download needed) with no callback, with a no-op per-batch hook (what
   the loop spends on handing any hook a step: it reads the step's cost back), with the old
@@ -95,6 +95,25 @@ def hook_ns(make: Any, step: Step, steps: int, rounds: int, trainer: Any) -> flo
     return best
 
 
+def redraw_us(make: Any, step: Step, calls: int, trainer: Any) -> float:
+    """Microseconds per redraw: every call draws (the old bar on its last batch, the tqdm bar
+    with no time between redraws)."""
+    import deltaprop.training.progress as progress
+
+    saved, progress.REFRESH = progress.REFRESH, 0.0
+    try:
+        cb = make()
+        cb.on_train_begin(trainer)
+        cb.on_epoch_begin(1, calls)
+        s = step._replace(n_batches=calls, batch=calls)
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            cb.on_batch_end(s)
+        return (time.perf_counter() - t0) / calls * 1e6
+    finally:
+        progress.REFRESH = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -118,6 +137,10 @@ def main() -> None:
     for name, make in makers.items():
         ns = hook_ns(make, keep.step, args.steps, args.rounds, keep.trainer)
         print(f"  {name:<10} {ns:7.0f} ns per step")
+    print("\none redraw (ten a second while an epoch runs):")
+    for name, make in makers.items():
+        us = min(redraw_us(make, keep.step, 2000, keep.trainer) for _ in range(args.rounds))
+        print(f"  {name:<10} {us:7.1f} µs per redraw")
 
     settings: dict[str, Any] = {"no callback": list, "no-op hook": lambda: [NoOp()]}
     settings.update({name: (lambda make=make: [make()]) for name, make in makers.items()})
