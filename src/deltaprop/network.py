@@ -420,7 +420,7 @@ class Network:
         patience: int | None = None,
         verbose: int | None = None,
     ) -> History:
-        """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
+        """Train by mini-batch stochastic gradient descent (docs/notation.md, "The algorithm").
 
         Parameters
         ----------

@@ -3,7 +3,7 @@
 Layers are numbered l = 1 … L, layer 1 being the input. The lists ``weights``, ``biases`` and
 ``activations`` hold one entry per layer l = 2 … L, so ``weights[i]`` is w^(i+2), of shape
 (n_l, n_{l-1}). Arrays of samples are batch-first: row x of ``a`` is sample x's a^l, so the
-per-sample equations of SPEC.md become, for a mini-batch of m rows,
+per-sample equations of docs/notation.md become, for a mini-batch of m rows,
 
     z^l  = a^(l-1) (w^l)ᵀ + b^l                   eq. 25, one matrix product per layer
     a^l  = σ(z^l)
@@ -13,7 +13,7 @@ per-sample equations of SPEC.md become, for a mini-batch of m rows,
     ∂C/∂w^l = (1/m) (δ^l)ᵀ a^(l-1)                BP4, one matrix product per layer
 
 where C is the mean of the per-sample costs over the m rows. Row x of δ^l is the δ^l of
-sample x exactly as SPEC.md defines it; the 1/m of the mean enters only in BP3 and BP4.
+sample x exactly as docs/notation.md defines it; the 1/m of the mean enters only in BP3 and BP4.
 
 Dropout (optional, training only): ``forward`` and ``backward`` take ``masks``, one (m, n_l)
 array r^l per hidden layer with entries 0 (dropped) or 1/(1 − p) (kept). Layer l+1 then sees

@@ -194,7 +194,7 @@ def genie(
         The samples (one, as in the text, or a batch).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
     neurons : sequence of (layer, neuron) pairs, optional
-        Which neurons to nudge: layer l in 2 … L (SPEC.md's numbering), neuron j from 0.
+        Which neurons to nudge: layer l in 2 … L (numbered as in docs/notation.md), neuron j from 0.
         By default the ``top`` neurons with the largest |δ|.
     dz : float, default 1e-3
         Δz; ΔC agrees with δ Δz up to a relative error of order Δz.

@@ -25,7 +25,7 @@ class LayerCheck:
     Attributes
     ----------
     layer : int
-        l, counted as in SPEC.md (2 … L).
+        l, counted as in docs/notation.md (2 … L).
     weights_error, biases_error : float
         The relative error of ∂C/∂w^l and of ∂C/∂b^l (see :class:`GradcheckResult`).
     checked : int
@@ -38,7 +38,7 @@ class LayerCheck:
     3e-10
     """
 
-    layer: int  # l, counted as in SPEC.md (2 … L)
+    layer: int  # l, counted as in docs/notation.md (2 … L)
     weights_error: float
     biases_error: float
     checked: int  # parameters compared in this layer

@@ -1,6 +1,6 @@
 """Model files: a network's parameters and configuration in one ``.npz`` file.
 
-The file holds the arrays ``w_2``, ``b_2``, … ``w_L``, ``b_L`` (layers numbered as in SPEC.md)
+The file holds the arrays ``w_2``, ``b_2``, … ``w_L``, ``b_L`` (layers numbered as in the notation)
 and a JSON metadata member naming the format, its version and the ``NetworkConfig`` fields.
 It is written atomically and read without pickle, checking every shape against the metadata
 before any array data is read.

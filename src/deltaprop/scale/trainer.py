@@ -1,7 +1,7 @@
 """Data-parallel mini-batch SGD: N processes train one network, exactly as one process would.
 
-SPEC.md's first assumption, C = (1/n) Σ_x C_x, is what makes this exact. Every process
-draws the same shuffle from the same seeded generator and so sees the same global
+The cost's first assumption (docs/notation.md), C = (1/n) Σ_x C_x, makes this exact.
+Every process draws the same shuffle from the same seeded generator and so sees the same global
 mini-batches of m rows; process r computes the forward pass and BP1–BP4 on its contiguous
 part of each, m_r rows (Σ_r m_r = m), giving ∇C_r, the gradient of the mean cost of its rows.
 One all-reduce of a single flat buffer per step then sums

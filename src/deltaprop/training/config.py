@@ -20,7 +20,7 @@ from .schedules import SCHEDULES
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Mini-batch stochastic gradient descent over epochs (SPEC.md, "The algorithm"), with the
+    """Mini-batch stochastic gradient descent over epochs (docs/notation.md), with the
     optimisers, regularisation, schedules, validation and early stopping practitioners use.
 
     Each field is also a ``Network.fit`` keyword and a ``deltaprop train`` option (``l2`` is
