@@ -9,6 +9,26 @@ with mini-batch stochastic gradient descent over epochs.
 Subpackages load on first use, so ``import deltaprop`` stays quick:
 
 >>> X_train, y_train, X_test, y_test = deltaprop.datasets.load_digits()
+
+The reference, module by module (the names below are the ones most programs need):
+
+- `deltaprop.core`: the mathematics: activations σ, costs (BP1), initialisations, and the
+  forward pass (eq. 25) and BP1–BP4 over a mini-batch;
+- `deltaprop.training`: the training loop and its configuration, callbacks, the History,
+  checkpoints, and the progress bar;
+- `deltaprop.training.optimizers` and `deltaprop.training.schedules`: SGD, momentum,
+  Nesterov, Adam, and learning-rate schedules;
+- `deltaprop.insight`: the gradient check, the diagnosis, the genie and the Monitor;
+- `deltaprop.insight.plots` and `deltaprop.insight.report`: figures (matplotlib) and the HTML
+  training report;
+- `deltaprop.datasets`: ``load_mnist`` and ``load_digits``;
+- `deltaprop.io`: the readers behind them, and model files;
+- `deltaprop.sklearn`: scikit-learn estimators;
+- `deltaprop.backends`: NumPy, CuPy, PyTorch and other Array API libraries;
+- `deltaprop.scale`: data-parallel training over MPI;
+- `deltaprop.cli`: the ``deltaprop`` command.
+
+The notation and the mathematics are stated in ``docs/notation.md``.
 """
 
 from .errors import DistributedError, DivergenceError, FormatError

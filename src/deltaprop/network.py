@@ -358,9 +358,10 @@ class Network:
 
         Returns
         -------
-        dict with ``cost`` (mean cost), ``n`` (samples) and, when the network has several
-        outputs, ``correct`` (rows whose largest output is the label, or the target's largest
-        entry) and ``accuracy`` (correct / n).
+        dict
+            ``cost`` (mean cost), ``n`` (samples) and, when the network has several outputs,
+            ``correct`` (rows whose largest output is the label, or the target's largest
+            entry) and ``accuracy`` (correct / n).
         """
         return self._evaluate(*self._check_xy(X, y))
 
@@ -422,6 +423,10 @@ class Network:
     ) -> History:
         """Train by mini-batch stochastic gradient descent (docs/notation.md, "The algorithm").
 
+        Every keyword but ``validation_data``, ``callbacks``, ``verbose`` and the three
+        checkpoint ones is a field of :class:`~deltaprop.training.config.TrainConfig`, so
+        ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
+
         Parameters
         ----------
         X : array of shape (n_samples, sizes[0])
@@ -469,10 +474,6 @@ class Network:
             Progress: None shows a bar per epoch (with the running mean cost) where someone
             is watching, a terminal or a notebook, and nothing in pipes, logs or CI; 0 shows
             nothing, 1 always a bar, 2 one line per epoch.
-
-        Every keyword but ``validation_data``, ``callbacks``, ``verbose`` and the three
-        checkpoint ones is a field of :class:`~deltaprop.training.config.TrainConfig`, so
-        ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
 
         Returns
         -------

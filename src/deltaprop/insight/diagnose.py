@@ -216,7 +216,9 @@ def diagnose(
     net : Network
         Left unchanged.
     X : array of shape (n_samples, sizes[0])
+        The samples, one per row.
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     eta : float, optional
         The learning rate; when given, each layer's update ratio η ‖∂C/∂w^l‖ / ‖w^l‖ is
         computed and judged.

@@ -193,6 +193,7 @@ def genie(
     X : array of shape (n_samples, sizes[0])
         The samples (one, as in the text, or a batch).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     neurons : sequence of (layer, neuron) pairs, optional
         Which neurons to nudge: layer l in 2 … L (numbered as in docs/notation.md), neuron j from 0.
         By default the ``top`` neurons with the largest |δ|.

@@ -125,7 +125,9 @@ def gradcheck(
     net : Network
         Left unchanged; the check runs on a float64 copy.
     X : array of shape (n_samples, sizes[0])
+        The samples, one per row (a few are enough: each parameter costs two passes).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     eps : float
         The step ε of the centred difference.
     max_per_layer : int, optional

@@ -389,6 +389,7 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        A figure of this module, or any matplotlib figure.
     dpi : int, default 100
         Resolution: a 7×4 inch figure is 700×400 pixels at 100.
 

@@ -121,6 +121,7 @@ def fit_distributed(
     callbacks : sequence of Callback
         Run on every process (see :class:`DistributedTrainer` for what a ``Step`` holds).
     optimizer : str or Optimizer
+        "sgd" (the default) or an optimiser, as for ``Network.fit``.
     comm : mpi4py communicator or Communicator, optional
         Default: every process of the job (``MPI.COMM_WORLD``).
     timeout : float or None, default 300

@@ -141,10 +141,13 @@ class DistributedTrainer(Trainer):
     net : Network
         On the NumPy backend; trained in place.
     config : TrainConfig
+        The run's hyper-parameters.
     comm : Communicator
         The processes of the job.
     optimizer : str or Optimizer, default "sgd"
+        How gradients update the parameters, as for ``Network.fit``.
     callbacks : sequence of Callback
+        Called on every process during training.
     state : TrainState, optional
         Continue from here (the same on every process).
 

@@ -92,11 +92,13 @@ class Trainer:
     net : Network
         Trained in place.
     config : TrainConfig
+        The run's hyper-parameters: epochs, batch size, η, optimiser, regularisation.
     optimizer : str or Optimizer, optional
         Overrides ``config.optimizer`` (an instance sets its own hyper-parameters).
     schedule : str or Schedule, optional
         Overrides ``config.schedule``.
     callbacks : sequence of Callback
+        Called during training (see :class:`~deltaprop.training.callbacks.Callback`).
     state : TrainState, optional
         Continue from here (a resumed run); a fresh run starts at epoch 0.
 
@@ -421,14 +423,17 @@ def train(
     Parameters
     ----------
     net : Network
+        Trained in place.
     X : array of shape (n, sizes[0])
         Inputs of the network's dtype on its backend (``Network.fit`` checks and converts).
     Y : array of shape (n, sizes[-1])
         Target rows (one-hot for classes).
     config : TrainConfig
+        The run's hyper-parameters.
     validation : (X_val, Y_val), optional
         Arrays like X and Y, measured after every epoch.
     callbacks : sequence of Callback
+        Called during training.
     optimizer : str or Optimizer, optional
         Overrides ``config.optimizer``.
     schedule : str or Schedule, optional
