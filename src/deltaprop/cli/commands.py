@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
+from .advice import chance_hint, check_model_fits, seed_or_fresh
 from .progress import epoch_output
 from .resume import RESUMED_OPTIONS, checkpointed, prepare
 
@@ -158,6 +159,9 @@ def train(args: argparse.Namespace) -> int:
         if "correct" in scores:
             line += f", {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
         _out(args, line, result=True)
+    hint = chance_hint(history, n_classes, args.eta, args.cost)
+    if hint:
+        _out(args, hint, result=True)
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")
@@ -172,6 +176,8 @@ def evaluate(args: argparse.Namespace) -> int:
     net = load(args.model)
     args.dtype = net.config.dtype
     data = _load_data(args)
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    check_model_fits(net, os.fspath(args.model), args.dataset, data.X_test.shape[1], n_classes)
     scores = net.evaluate(data.X_test, data.y_test)
     line = f"{os.fspath(args.model)}: {net!r}\ntest cost {scores['cost']:.4f}"
     if "correct" in scores:
@@ -186,7 +192,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     from ..network import Network
 
     sizes = args.sizes or [5, 4, 3]
-    seed = args.seed if args.seed is not None else 0
+    seed, _ = seed_or_fresh(args.seed)  # printed in the first line
     if args.samples <= 0:
         raise ValueError(f"--samples must be positive, got {args.samples}")
     net = Network(
@@ -202,7 +208,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     ok = result.max_error <= args.tolerance
     _out(
         args,
-        f"gradcheck: {net!r}, {args.samples} samples\n{result}\n"
+        f"gradcheck: {net!r}, {args.samples} samples, seed {seed}\n{result}\n"
         + ("OK" if ok else f"FAILED: above the tolerance {args.tolerance:g}"),
     )
     return 0 if ok else 1

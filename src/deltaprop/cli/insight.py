@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..training.callbacks import Callback
+from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
 from .commands import _load_data, _out, _reported
 from .progress import MonitorPrinter
 
@@ -218,10 +219,14 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     data = _load_data(args)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
-    if net is None:
-        n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    if net is not None:
+        check_model_fits(net, args.model, args.dataset, X.shape[1], n_classes)
+    else:
         sizes = args.sizes or [X.shape[1], 30, n_classes]
-        seed = args.seed if args.seed is not None else 0
+        seed, drawn = seed_or_fresh(args.seed)
+        if drawn:
+            _out(args, fresh_seed_line(seed))
         net = Network(
             sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype,
             seed,

@@ -95,7 +95,9 @@ def _add_practice_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def _add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
+def _add_network_options(
+    p: argparse.ArgumentParser, sizes_help: str, *, dtype: bool = True
+) -> None:
     g = p.add_argument_group("network")
     g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
     g.add_argument(
@@ -114,10 +116,11 @@ def _add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
         "--init", default="normal", choices=["normal", "scaled"],
         help="initial weights: N(0, 1) or N(0, 1/n_in) (default: %(default)s)",
     )  # fmt: skip
-    g.add_argument(
-        "--dtype", default="float32", choices=["float32", "float64"],
-        help="floating-point type of parameters and computation (default: %(default)s)",
-    )  # fmt: skip
+    if dtype:  # (gradcheck always computes in float64)
+        g.add_argument(
+            "--dtype", default="float32", choices=["float32", "float64"],
+            help="floating-point type of parameters and computation (default: %(default)s)",
+        )  # fmt: skip
     g.add_argument(
         "--seed", type=int, metavar="N",
         help="seeds the initial weights and the shuffling (default: a fresh seed, printed)",
@@ -252,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a small random network and data, and compare the gradient from "
         "BP1–BP4 with centred finite differences in float64, layer by layer.",
     )
-    _add_network_options(p, "layer widths (default: 5,4,3)")
+    _add_network_options(p, "layer widths (default: 5,4,3)", dtype=False)
     p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
     p.add_argument(
         "--tolerance", type=float, default=1e-7,
@@ -282,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> main(["gradcheck", "--sizes", "6,5,4", "--activation", "relu",
     ...       "--output-activation", "softmax", "--cost", "cross-entropy"])  # doctest: +ELLIPSIS
-    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples
+    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples, seed ...
     layer   dC/dw rel. error   dC/db rel. error   parameters checked
     ...
     OK

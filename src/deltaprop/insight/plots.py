@@ -48,6 +48,8 @@ def _figure(width: float = 7.0, height: float = 4.0, **margins: float) -> Figure
     """A figure with fixed margins (``subplots_adjust`` keywords): constrained layout would
     place the labels itself but makes each figure about 40% slower to draw."""
     try:
+        import matplotlib.figure  # noqa: F401 - fails here when matplotlib is missing
+
         from ._inline import InlineFigure  # a Figure that shows itself in a notebook
     except ImportError:
         raise ImportError(
