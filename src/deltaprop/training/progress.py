@@ -8,6 +8,7 @@ same :class:`ProgressBar`, cleared at the end of each epoch before its own resul
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import time
@@ -64,6 +65,18 @@ def watched(stream: TextIO | None = None) -> bool:
     return bool(isatty and isatty())
 
 
+@functools.cache
+def _bar_class() -> Any:
+    """tqdm's bar without its monitor thread, which only adjusts how often a stalled bar
+    redraws: :class:`ProgressBar` decides that itself. (tqdm is imported on first use.)"""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
+
+
 def _results(logs: dict[str, Any]) -> str:
     """The epoch's measured figures, e.g. ``val cost 0.0712, val accuracy 93.12%``."""
     parts = []
@@ -118,15 +131,13 @@ class ProgressBar(Callback):
         self._epochs = trainer.config.epochs
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
-        from tqdm import tqdm
-
         if self._bar is not None:
             self._bar.close()
         file = self.file or (sys.stdout if in_notebook() else sys.stderr)
         of = f"/{self._epochs}" if self._epochs else ""
         # The bar's count and postfix are brought up to date every REFRESH seconds here, so
         # that each redraw shows the running mean; tqdm's own throttle would show stale text.
-        self._bar = tqdm(
+        self._bar = _bar_class()(
             total=n_batches, desc=f"Epoch {epoch}{of}", unit="batch", file=file,
             leave=self.leave, mininterval=0, miniters=1, dynamic_ncols=True,
         )  # fmt: skip
