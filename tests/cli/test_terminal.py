@@ -4,14 +4,11 @@ pseudo-terminal and its output, escape codes and all, is rendered by a terminal 
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import select
 import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,9 @@ import pytest
 import deltaprop
 
 pyte = pytest.importorskip("pyte")
+pty = pytest.importorskip("pty", reason="needs a POSIX pseudo-terminal")
+fcntl = pytest.importorskip("fcntl", reason="needs a POSIX pseudo-terminal")
+termios = pytest.importorskip("termios", reason="needs a POSIX pseudo-terminal")
 
 COLUMNS, ROWS = 110, 60
 
