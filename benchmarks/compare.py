@@ -9,7 +9,7 @@ For each configuration, every contender trains one epoch of MNIST (60,000 images
 same batch order, each in a fresh process so that peak memory is its own:
 
 - ``deltaprop``: ``Network.fit`` for one epoch (the time is the training loop's own);
-- ``loop``: SPEC.md's per-sample algorithm, written plainly in NumPy (``peers.py``);
+- ``loop``: the per-sample algorithm of docs/notation.md, written plainly in NumPy (``peers.py``);
 - ``torch-hand`` / ``torch-autograd``: PyTorch on the CPU, BP1–BP4 by hand, or ``nn.Linear`` +
   autograd + ``optim.SGD``; the faster of the two is "torch" in the ratios;
 - ``sklearn``: ``MLPClassifier(solver="sgd", momentum=0, alpha=0)`` (softmax output);

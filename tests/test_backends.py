@@ -101,8 +101,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def test_batched_gradient_equals_per_sample_definition_on_every_backend(backend) -> None:
-    # SPEC.md's algorithm written literally in NumPy, one sample at a time as a column vector
-    # (sigmoid, quadratic cost), against the batched gradient computed on the backend.
+    # the algorithm of docs/notation.md written literally in NumPy, one sample at a time as a
+    # column vector (sigmoid, quadratic cost), against the batched gradient computed on the backend.
     xp_or_name, device = backend
     X, Y = _data(7, 5, 3, 0)
     net = Network([5, 6, 4, 3], dtype="float64", seed=1, backend=xp_or_name, device=device)

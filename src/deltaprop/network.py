@@ -26,6 +26,7 @@ from .training.checkpoint import load_checkpoint, train_with_checkpoint
 from .training.config import TrainConfig
 from .training.history import History
 from .training.loop import train
+from .training.progress import progress_callbacks
 
 
 class Network(Model):
@@ -126,6 +127,11 @@ class Network(Model):
             f"output_activation={c.output_activation!r}, cost={c.cost!r}, dtype={c.dtype!r})"
         )
 
+    def _repr_html_(self) -> str:
+        from ._html import network_html
+
+        return network_html(self)
+
     def copy(self, dtype: str | None = None) -> Network:
         """An independent copy on the same backend, optionally in another dtype."""
         config = self.config
@@ -195,9 +201,10 @@ class Network(Model):
 
         Returns
         -------
-        dict with ``cost`` (mean cost), ``n`` (samples) and, when the network has several
-        outputs, ``correct`` (rows whose largest output is the label, or the target's largest
-        entry) and ``accuracy`` (correct / n).
+        dict
+            ``cost`` (mean cost), ``n`` (samples) and, when the network has several outputs,
+            ``correct`` (rows whose largest output is the label, or the target's largest
+            entry) and ``accuracy`` (correct / n).
         """
         return self.evaluate_arrays(*self.check_data(X, y))
 
@@ -220,6 +227,7 @@ class Network(Model):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
+        verbose: int | None = None,
         config: TrainConfig | None = None,
         **options: Any,
     ) -> History:
@@ -249,6 +257,10 @@ class Network(Model):
             network and the options must match the checkpoint's (a difference is refused,
             naming the option and both values); only ``epochs`` and ``eta`` may change. A run
             that stopped itself (early stopping) is finished: resuming it trains nothing.
+        verbose : {None, 0, 1, 2}, default None
+            Progress: None shows a bar per epoch (with the running mean cost) where someone
+            is watching, a terminal or a notebook, and nothing in pipes, logs or CI; 0 shows
+            nothing, 1 always a bar, 2 one line per epoch.
         config : TrainConfig, optional
             The options as one object; ``options`` given beside it replace its fields.
         **options
@@ -297,6 +309,7 @@ class Network(Model):
                 f"fields of deltaprop.TrainConfig: {names}"
             )
         config, custom = TrainConfig.with_objects(**options)
+        callbacks = [*callbacks, *progress_callbacks(verbose)]
         X, Y = self.check_data(X, y)
         validation = None
         if validation_data is not None:

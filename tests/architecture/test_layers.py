@@ -3,7 +3,8 @@
 Every ``import`` in ``src/deltaprop`` counts: at module level, inside functions and under
 ``if TYPE_CHECKING:``. A function-level import hides a cycle from Python, not from a reader.
 
-    errors, _validation, _version, backends   the bottom: no deltaprop imports but each other
+    errors, _validation, _version, _html,     the bottom: no deltaprop imports but each other
+    backends
     core                                      the mathematics: eq. 25, BP1–BP4, σ's, costs
     io                                        files and data sets
     training                                  the loop, optimisers, schedules, checkpoints
@@ -25,7 +26,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = "deltaprop"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "_validation", "_version", "backends"),
+    ("errors", "_validation", "_version", "_html", "backends"),
     ("core",),
     ("io", "datasets"),
     ("training",),

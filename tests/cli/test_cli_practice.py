@@ -57,7 +57,7 @@ def test_validation_patience_and_plateau_on_digits(capsys) -> None:
 def test_cosine_with_adam_and_a_validation_fraction(capsys) -> None:
     status = main(
         ["train", "--dataset", "digits", "--epochs", "3", "--seed", "0", "--optimizer", "adam",
-         "--eta", "0.01", "--schedule", "cosine", "--validation", "0.25", "--quiet"]
+         "--eta", "0.01", "--schedule", "cosine", "--validation", "0.25"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert status == 0, out
@@ -85,7 +85,7 @@ def test_bad_options_are_one_line_errors(argv: list, status: int, message: str, 
 def test_mnist_classic_split(mnist_dir: Path, capsys) -> None:
     status = main(
         ["train", "--data-dir", str(mnist_dir), "--train-samples", "3000", "--epochs", "1",
-         "--validation", "1000", "--sizes", "784,30,10", "--seed", "0", "--quiet"]
+         "--validation", "1000", "--sizes", "784,30,10", "--seed", "0"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert status == 0, out

@@ -1,5 +1,5 @@
 """BP1–BP4 checked by independent routes: finite differences, the literal per-sample
-algorithm of SPEC.md, and a tiny network worked by hand."""
+algorithm of docs/notation.md, and a tiny network worked by hand."""
 
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _per_sample_gradient(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[list, list]:
-    """SPEC.md's algorithm, literally: one sample at a time as a column vector, sigmoid and
-    the quadratic cost, gradients summed over the batch and divided by m."""
+    """The algorithm of docs/notation.md, literally: one sample at a time as a column
+    vector, sigmoid and the quadratic cost, gradients summed over the batch and divided by m."""
     sum_w = [np.zeros_like(w) for w in net.weights]
     sum_b = [np.zeros_like(b) for b in net.biases]
     for x, y in zip(X, Y):
@@ -127,7 +127,7 @@ def test_tiny_network_worked_by_hand() -> None:
 
 def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:
     # A saturated output neuron: σ'(z^L) ≈ 0, so the quadratic cost's δ^L vanishes while the
-    # cross-entropy cost's δ^L = a^L − y stays large (SPEC.md, learning slowdown).
+    # cross-entropy cost's δ^L = a^L − y stays large (docs/notation.md, saturated neurons).
     quad = Network([1, 1], cost="quadratic", dtype="float64", seed=0)
     ce = Network([1, 1], cost="cross-entropy", dtype="float64", seed=0)
     for net in (quad, ce):
@@ -164,7 +164,7 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     output: str, cost: str
 ) -> None:
     # The training loop takes Σ_x C_x from delta_and_total, computed its own way (into the
-    # workspace, from z); here each C_x is written from SPEC.md's cost table.
+    # workspace, from z); here each C_x is written from the cost table of docs/notation.md.
     net = Network([3, 4], "sigmoid", output, cost, dtype="float64", seed=0)
     rng = np.random.default_rng(1)
     z = 3.0 * rng.standard_normal((7, 4))

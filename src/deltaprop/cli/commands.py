@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .advice import check_model_fits, seed_or_fresh
 from .common import CommandError, load_data, out, reported
 from .train import Job, run
 
@@ -30,6 +31,8 @@ def evaluate(args: argparse.Namespace) -> int:
     net = load(args.model)
     args.dtype = net.config.dtype
     data = load_data(args)
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    check_model_fits(net, os.fspath(args.model), args.dataset, data.X_test.shape[1], n_classes)
     scores = net.evaluate(data.X_test, data.y_test)
     line = f"{os.fspath(args.model)}: {net!r}\ntest cost {scores['cost']:.4f}"
     if "correct" in scores:
@@ -44,7 +47,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     from ..network import Network
 
     sizes = args.sizes or [5, 4, 3]
-    seed = args.seed if args.seed is not None else 0
+    seed, _ = seed_or_fresh(args.seed)  # printed in the first line
     if args.samples <= 0:
         raise ValueError(f"--samples must be positive, got {args.samples}")
     net = Network(
@@ -60,7 +63,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     ok = result.max_error <= args.tolerance
     out(
         args,
-        f"gradcheck: {net!r}, {args.samples} samples\n{result}\n"
+        f"gradcheck: {net!r}, {args.samples} samples, seed {seed}\n{result}\n"
         + ("OK" if ok else f"FAILED: above the tolerance {args.tolerance:g}"),
     )
     return 0 if ok else 1

@@ -43,7 +43,8 @@ def load_data(args: argparse.Namespace) -> Any:
     return load_mnist(args.data_dir, dtype=args.dtype)
 
 
-def out(args: argparse.Namespace, text: str) -> None:
-    """Print a line of the command's output (only one process of a distributed run prints)."""
-    if getattr(args, "printing", True):
+def out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:
+    """Print a line of the command's output; with ``--quiet``, only the ``result`` lines.
+    Only one process of a distributed run prints."""
+    if getattr(args, "printing", True) and (result or not getattr(args, "quiet", False)):
         print(text, flush=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..training.callbacks import Callback
+from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
 from .common import load_data, out, reported
+from .progress import MonitorPrinter
 
 AddOptions = Callable[..., Any]
 
@@ -38,25 +40,6 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         "--report", metavar="FILE",
         help="write a self-contained HTML training report to FILE; needs matplotlib",
     )  # fmt: skip
-
-
-class MonitorPrinter(Callback):
-    """Prints the monitor's per-layer figures after each epoch's line."""
-
-    def __init__(self, layers: list[int]) -> None:
-        self.layers = layers
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        for layer in self.layers:
-            parts = [f"  layer {layer}: speed ‖∂C/∂b‖ {logs.get(f'grad_b_l{layer}', 0):.2e}"]
-            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_l{layer}', 0):.2e}")
-            for key, label in (("saturated", "saturated"), ("dead", "dead")):
-                if f"{key}_l{layer}" in logs:
-                    parts.append(f"{label} {logs[f'{key}_l{layer}']:.0%}")
-            parts.append(f"mean a {logs.get(f'activation_l{layer}', 0):.3f}")
-            if f"update_ratio_l{layer}" in logs:
-                parts.append(f"update/w {logs[f'update_ratio_l{layer}']:.1e}")
-            print(", ".join(parts), flush=True)
 
 
 class TrainExtras:
@@ -236,10 +219,14 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     data = load_data(args)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
-    if net is None:
-        n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    if net is not None:
+        check_model_fits(net, args.model, args.dataset, X.shape[1], n_classes)
+    else:
         sizes = args.sizes or [X.shape[1], 30, n_classes]
-        seed = args.seed if args.seed is not None else 0
+        seed, drawn = seed_or_fresh(args.seed)
+        if drawn:
+            out(args, fresh_seed_line(seed))
         net = Network(
             sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype,
             seed,

@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a small random network and data, and compare the gradient from "
         "BP1–BP4 with centred finite differences in float64, layer by layer.",
     )
-    add_network_options(p, "layer widths (default: 5,4,3)")
+    add_network_options(p, "layer widths (default: 5,4,3)", dtype=False)
     p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
     p.add_argument(
         "--tolerance", type=float, default=1e-7,
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> main(["gradcheck", "--sizes", "6,5,4", "--activation", "relu",
     ...       "--output-activation", "softmax", "--cost", "cross-entropy"])  # doctest: +ELLIPSIS
-    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples
+    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples, seed ...
     layer   dC/dw rel. error   dC/db rel. error   parameters checked
     ...
     OK

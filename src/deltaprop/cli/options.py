@@ -65,7 +65,7 @@ def _split(text: str) -> float | int:
         ) from None
 
 
-def add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
+def add_network_options(p: argparse.ArgumentParser, sizes_help: str, *, dtype: bool = True) -> None:
     g = p.add_argument_group("network")
     g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
     g.add_argument(
@@ -84,10 +84,11 @@ def add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
         "--init", choices=["normal", "scaled"],
         help="initial weights: N(0, 1) or N(0, 1/n_in) (default: normal)",
     )  # fmt: skip
-    g.add_argument(
-        "--dtype", choices=["float32", "float64"],
-        help="floating-point type of parameters and computation (default: float32)",
-    )  # fmt: skip
+    if dtype:  # (gradcheck always computes in float64)
+        g.add_argument(
+            "--dtype", choices=["float32", "float64"],
+            help="floating-point type of parameters and computation (default: float32)",
+        )  # fmt: skip
     g.add_argument(
         "--seed", type=int, metavar="N",
         help="seeds the initial weights and the shuffling (default: a fresh seed, printed)",

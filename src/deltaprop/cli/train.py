@@ -12,17 +12,17 @@ import argparse
 import contextlib
 import dataclasses
 import secrets
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..core.model import NetworkConfig
+from .advice import chance_hint
 from .common import load_data, out
 from .insight import TrainExtras
 from .options import train_config
-from .progress import EpochPrinter, ProgressBar
+from .progress import epoch_output
 from .resume import checkpointed, prepare
 
 __all__ = ["Job", "run"]
@@ -149,18 +149,14 @@ def run(args: argparse.Namespace, job: Job) -> int:
             out(args, f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
                 "nothing more to train")  # fmt: skip
     before, after = extras.callbacks(sizes)
-    callbacks: list[Any] = list(before)
-    if args.printing and not args.quiet:
-        callbacks.append(EpochPrinter())
-        if sys.stderr.isatty():
-            callbacks.append(ProgressBar())
-    callbacks += after
+    shown = epoch_output(args.quiet) if args.printing else []
+    callbacks: list[Any] = [*before, *shown, *after]
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
     with checkpointed(args) if job.rank == 0 else contextlib.nullcontext():
         history = job.fit(
             net, X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
-            checkpoint_every=args.checkpoint_every, resume=args.resume,
+            checkpoint_every=args.checkpoint_every, resume=args.resume, verbose=0,
             **dataclasses.asdict(config),
         )  # fmt: skip
     _report(args, job, net, history, config, data, n_val)
@@ -180,13 +176,14 @@ def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: 
     seconds = np.mean(history["seconds"])
     last = history.rows[-1]
     if "stopped" in last:
-        out(args, f"Stopped after epoch {last['epoch']}: {last['stopped']}")
+        out(args, f"Stopped after epoch {last['epoch']}: {last['stopped']}", result=True)
     if best is not None:
         out(
             args,
             f"Best{' validation' if n_val else ''}: epoch {best['epoch']}, "
             f"{best['val_correct']} / {best['val_n']} ({best['val_accuracy']:.2%}); "
             f"{seconds:.2f} s per epoch",
+            result=True,
         )
     if n_val:
         kept = f"epoch {best['epoch']}" if config.patience and best else "the last epoch"
@@ -194,7 +191,10 @@ def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: 
         line = f"Test ({kept}'s weights): cost {scores['cost']:.4f}"
         if "correct" in scores:
             line += f", {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
-        out(args, line)
+        out(args, line, result=True)
+    hint = chance_hint(history, net.sizes[-1], config.eta, net.config.cost)
+    if hint:
+        out(args, hint, result=True)
     line = job.summary(history)
     if line:
         out(args, line)

@@ -113,6 +113,11 @@ class Diagnosis:
                 )
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .html import diagnosis_html
+
+        return diagnosis_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
         return asdict(self)
@@ -144,7 +149,9 @@ def diagnose(
     net : Network
         Left unchanged.
     X : array of shape (n_samples, sizes[0])
+        The samples, one per row.
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     eta : float, optional
         The learning rate; when given, each layer's update ratio η ‖∂C/∂w^l‖ / ‖w^l‖ is
         computed and judged.

@@ -133,6 +133,11 @@ class GenieResult:
     stuck: list[tuple[int, int, float, float]] = field(default_factory=list)
     near_optimal: int = 0
 
+    def _repr_html_(self) -> str:
+        from .html import genie_html
+
+        return genie_html(self)
+
     def __str__(self) -> str:
         rows = "the sample" if self.n_samples == 1 else f"each of {self.n_samples} samples"
         lines = [
@@ -188,8 +193,9 @@ def genie(
     X : array of shape (n_samples, sizes[0])
         The samples (one, as in the text, or a batch).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     neurons : sequence of (layer, neuron) pairs, optional
-        Which neurons to nudge: layer l in 2 … L (SPEC.md's numbering), neuron j from 0.
+        Which neurons to nudge: layer l in 2 … L (numbered as in docs/notation.md), neuron j from 0.
         By default the ``top`` neurons with the largest |δ|.
     dz : float, default 1e-3
         Δz; ΔC agrees with δ Δz up to a relative error of order Δz.

@@ -167,6 +167,7 @@ def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = 
     directory : str or os.PathLike
         Created if needed; each file is written atomically.
     run : Run
+        What :func:`record_run` recorded.
     net : Network, optional
         Saved as ``network.npz`` (for the first layer's weights in the figures).
 
@@ -209,6 +210,7 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
     Returns
     -------
     run : Run
+        The recorded run: configuration, history, diagnosis, confusion matrix.
     net : Network or None
         The saved network, if the directory has one.
 

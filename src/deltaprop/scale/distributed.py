@@ -32,6 +32,7 @@ from ..training.checkpoint import data_fingerprint, train_with_checkpoint
 from ..training.config import TrainConfig
 from ..training.history import History
 from ..training.loop import Trainer
+from ..training.progress import progress_callbacks
 from .comm import DEFAULT_TIMEOUT, Communicator, everywhere
 from .partition import MPIPartition, read_rows, split
 
@@ -91,6 +92,7 @@ def fit_distributed(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 1,
     resume: bool = False,
+    verbose: int | None = None,
     config: TrainConfig | None = None,
     comm: Any = None,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -121,6 +123,8 @@ def fit_distributed(
     checkpoint, checkpoint_every, resume, config
         As ``Network.fit``; rank 0 writes the checkpoint, and a run may resume on any number
         of processes, or in ``Network.fit``.
+    verbose : {None, 0, 1, 2}, default None
+        Progress, as ``Network.fit`` shows it, on rank 0 only.
     comm : mpi4py communicator or Communicator, optional
         Default: every process of the job (``MPI.COMM_WORLD``).
     timeout : float or None, default 300
@@ -195,6 +199,8 @@ def fit_distributed(
         validation = comm.together("reading the validation data", read_rows, net, X_val, y_val,
                                    slice(lo, hi), "validation")  # fmt: skip
     partition = MPIPartition(comm)
+    if comm.rank == 0:
+        callbacks = [*callbacks, *progress_callbacks(verbose)]
     if checkpoint is not None:
         return train_with_checkpoint(
             net, X, y, config, checkpoint, every=checkpoint_every, resume=resume,

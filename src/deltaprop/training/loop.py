@@ -101,11 +101,13 @@ class Trainer:
     model : Model
         A :class:`~deltaprop.core.model.Model` (a ``Network`` is one), trained in place.
     config : TrainConfig
+        The run's options: epochs, batch size, η, optimiser, regularisation, schedule, ….
     optimizer : Optimizer, optional
         An optimiser of the user's own (one deltaprop knows by name comes from ``config``).
     schedule : Schedule, optional
         A schedule of the user's own, likewise.
     callbacks : sequence of Callback
+        Called during training (see :class:`~deltaprop.training.callbacks.Callback`).
     state : TrainState, optional
         Continue from here (a resumed run); a fresh run starts at epoch 0.
     partition : Partition, optional
@@ -422,9 +424,11 @@ def train(
     Y : array of shape (n, sizes[-1])
         Target rows (one-hot for classes).
     config : TrainConfig
+        The run's hyper-parameters.
     validation : (X_val, Y_val), optional
         Arrays like X and Y, measured after every epoch.
     callbacks : sequence of Callback
+        Called during training.
     optimizer, schedule : optional
         Objects of the user's own (see :class:`Trainer`).
 
