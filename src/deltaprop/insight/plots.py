@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..training.history import History
 
 if TYPE_CHECKING:

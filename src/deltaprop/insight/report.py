@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .plots import monitored_layers, render_pngs
 from .run import Run
 

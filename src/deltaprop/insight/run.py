@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import FormatError
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..training.history import History
 from .diagnose import Diagnosis, diagnose
 
