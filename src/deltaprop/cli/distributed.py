@@ -26,7 +26,14 @@ def train(args: argparse.Namespace) -> int:
     comm = Communicator(timeout=args.timeout or None)
     args.processes = comm.size
     try:
+        _same_command(comm, args)
         return run(args, MPIJob(comm))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, maybe on this process alone
+        if comm.size > 1:
+            print(f"deltaprop train: interrupted (process {comm.rank} of {comm.size}): ending "
+                  "the job", file=sys.stderr)  # fmt: skip
+            comm.abort(130)  # the others would wait for this one until --timeout
+        raise
     except Exception as exc:
         collective = raised_everywhere(exc)
         if comm.rank == 0 or not collective:
@@ -42,6 +49,28 @@ def train(args: argparse.Namespace) -> int:
         if not collective and comm.size > 1:
             comm.abort(1)  # the others may be waiting for this process: end them all
         return 1
+
+
+def _same_command(comm: Any, args: argparse.Namespace) -> None:
+    """Every process must run the same command: a process given another option (``--save``
+    on one rank alone, another ``--eta``) would otherwise wait for the others forever, or
+    silently train with rank 0's value. Refuse, naming the option and the processes."""
+    from ..scale.comm import everywhere
+    from .options import flag_of
+
+    mine = {k: repr(v) for k, v in sorted(vars(args).items()) if k not in ("func", "processes")}
+    everyone = comm.allgather_object(mine, "comparing the command lines")
+    for rank, theirs in enumerate(everyone):
+        diff = [f"{flag_of(k)} {theirs.get(k)} (process 0: {everyone[0].get(k)})"
+                for k in sorted(set(theirs) | set(everyone[0]))
+                if theirs.get(k) != everyone[0].get(k)]  # fmt: skip
+        if diff:
+            from ..errors import DistributedError
+
+            raise everywhere(DistributedError(
+                f"process {rank} was started with {'; '.join(diff)}: start every process of "
+                "the job with the same command"
+            ))  # fmt: skip
 
 
 def _load(args: argparse.Namespace, comm: Any) -> dict[str, Any]:
