@@ -260,6 +260,7 @@ class Trainer:
         # drawn on the host, so every backend and every process sees the same order
         order = self.rng.permutation(n) if c.shuffle else None
         rows, bounds = part.rows(order, n, m)
+        n_rows = n if rows is None else rows.shape[0]  # this process's rows of the epoch
         if rows is not None and part.size == 1:
             rows = self.model.backend.asarray(rows)
         per_chunk = max(1, self._chunk_numbers // (m * X.shape[1]))  # mini-batches per chunk
@@ -271,17 +272,17 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for first in range(0, n_batches, per_chunk):
                 last = min(n_batches, first + per_chunk)
-                lo = int(bounds[first])
-                xs, ys = part.read(self.model, X, Y, rows, lo, int(bounds[last]))
+                lo, hi = int(bounds[first]), min(int(bounds[last]), n_rows)
+                xs, ys = part.read(self.model, X, Y, rows, lo, hi)
                 for b in range(first, last):
-                    s, e = int(bounds[b]) - lo, int(bounds[b + 1]) - lo
+                    s, e = int(bounds[b]) - lo, min(int(bounds[b + 1]), n_rows) - lo
                     x, y = xs[s:e, :], ys[s:e, :]
                     count = min(m, n - b * m)  # rows of the whole mini-batch
-                    step = self._step(x, y, count)
-                    costs[b - first] = step.cost
+                    zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, count)
+                    costs[b - first] = total  # Σ_x C_x, kept on the device
                     if batch_hooks:
-                        step = step._replace(epoch=epoch, batch=b + 1, n_batches=n_batches,
-                                             cost=float(step.cost) / count)  # fmt: skip
+                        step = Step(epoch, b + 1, n_batches, x, y, zs, activations, deltas,
+                                    grad_w, grad_b, float(total) / count)  # fmt: skip
                         for cb in batch_hooks:
                             cb.on_batch_end(step)
                 # One check per chunk, not per step: reading a number back stalls a GPU, and
@@ -305,10 +306,10 @@ class Trainer:
             "eta": self.eta,
         }
 
-    def _step(self, x: Any, y: Any, count: int) -> Step:
+    def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,
-        the combined gradient, the penalty and the update. The Step's ``cost`` is the whole
-        mini-batch's Σ_x C_x (the caller divides)."""
+        the combined gradient, the penalty and the update. Returns (zs, activations, deltas,
+        Σ_x C_x of the whole mini-batch, grad_w, grad_b)."""
         model, c = self.model, self.config
         ws = self._workspace(x.shape[0])
         masks = None
@@ -331,7 +332,7 @@ class Trainer:
             add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2, c.l1,
                                  model.xp)  # fmt: skip
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, model.xp)
-        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, total)
+        return zs, activations, deltas, total, grad_w, grad_b
 
     def _workspace(self, m: int) -> Workspace:
         ws = self._workspaces.get(m)
@@ -351,8 +352,9 @@ class Trainer:
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
-        step = self._step(x, y, x.shape[0])
-        return step._replace(cost=float(step.cost) / x.shape[0])
+        zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, x.shape[0])
+        cost = float(total) / x.shape[0]
+        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost)
 
     def _snapshot(self) -> list[Any]:
         xp = self.model.xp

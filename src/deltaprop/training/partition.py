@@ -48,9 +48,10 @@ class Partition:
 
     def rows(self, order: np.ndarray | None, n: int, m: int) -> tuple[Any, Any]:
         """This process's rows of an epoch whose row order is ``order`` (None: in order) and
-        where each mini-batch's part starts: mini-batch b is ``rows[bounds[b]:bounds[b+1]]``.
+        where each mini-batch's part starts: mini-batch b is ``rows[bounds[b]:bounds[b+1]]``
+        (the last bound may pass the end).
         Rows None mean rows 0 … n − 1 in order (read as slices, never copied)."""
-        return order, _Bounds(n, m)
+        return order, range(0, n + m, m)  # the last bound may pass n: the loop stops at n
 
     def read(self, model: Model, X: Any, Y: Any, rows: Any, lo: int, hi: int) -> tuple[Any, Any]:
         """Rows ``rows[lo:hi]`` (or lo … hi − 1 when ``rows`` is None) of X and Y, which are
@@ -58,7 +59,8 @@ class Partition:
         into arrays reused by every call (where the backend writes in place)."""
         if rows is None:
             return X[lo:hi, :], Y[lo:hi, :]
-        idx, k = rows[lo:hi], hi - lo
+        idx = rows[lo:hi]
+        k = idx.shape[0]
         take = ops_for(model.xp).take_rows
         if not ops_for(model.xp).writes_into:
             return take(X, idx), take(Y, idx)
@@ -103,14 +105,3 @@ class Partition:
     def on_root(self, what: str, func: Callable[..., Any], *args: Any) -> Any:
         """``func(*args)`` run by the process that reads and writes files, its result shared."""
         return func(*args)
-
-
-class _Bounds:
-    """Where each mini-batch of m of n rows starts (``bounds[b] = min(b m, n)``), without an
-    array that grows with n."""
-
-    def __init__(self, n: int, m: int) -> None:
-        self.n, self.m = n, m
-
-    def __getitem__(self, b: int) -> int:
-        return min(b * self.m, self.n)
