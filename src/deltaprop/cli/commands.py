@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
+from .experiment import apply_book_split
 from .progress import EpochPrinter, ProgressBar
 from .resume import RESUMED_OPTIONS, checkpointed, prepare
 
@@ -95,6 +96,7 @@ def train(args: argparse.Namespace) -> int:
     from .insight import TrainExtras
 
     extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
+    book = apply_book_split(args)  # no split chosen: the first 50,000 images, as the book
     data = _load_data(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:
@@ -122,7 +124,7 @@ def train(args: argparse.Namespace) -> int:
         f"init {c.init}, {c.dtype}, seed {seed}\n"
         f"{args.dataset}: {X.shape[0] - n_val} training"
         f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples; batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs; "
+        f"samples{book}; batch {args.batch_size}, eta {args.eta:g}, {args.epochs} epochs; "
         f"{_practice_summary(config)}",
     )
     if resumed is not None:

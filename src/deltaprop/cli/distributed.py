@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import DistributedError, DivergenceError
 from ..training.callbacks import Callback
 from ..training.config import TrainConfig
+from .experiment import apply_book_split
 from .progress import EpochPrinter, ProgressBar
 from .resume import PRACTICE_OPTIONS, RESUMED_OPTIONS, checkpointed, prepare
 
@@ -105,6 +106,7 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
     resumed, options = comm.on_root("reading the checkpoint", _prepare, args)
     vars(args).update(options)
     comm.together("checking the options", check_options)
+    book = apply_book_split(args)  # no split chosen: the first 50,000 images, as the book
     data = _load(args, comm)
     X, y = data["X_train"], data["y_train"]
     if args.train_samples is not None:
@@ -127,7 +129,7 @@ def _train(args: argparse.Namespace, comm: Any) -> int:
     out(
         f"deltaprop train: {list(sizes)} {c.activation}/{c.output_activation}, {c.cost} cost, "
         f"init {c.init}, {c.dtype}, seed {seed}\n"
-        f"{args.dataset}: {X.shape[0]} training and {data['X_test'].shape[0]} test samples; "
+        f"{args.dataset}: {X.shape[0]} training and {data['X_test'].shape[0]} test samples{book}; "
         f"batch {m}, eta {args.eta:g}, {args.epochs} epochs\n"
         f"distributed over {comm.size} processes: each takes about {m / comm.size:.3g} rows "
         "of every mini-batch"
