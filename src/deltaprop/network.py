@@ -413,6 +413,7 @@ class Network:
         plateau_patience: int = 10,
         validation_split: float | int | None = None,
         patience: int | None = None,
+        test_data: tuple[Any, Any] | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (SPEC.md, "The algorithm").
 
@@ -459,9 +460,13 @@ class Network:
         patience : int, optional
             Early stopping: stop after this many epochs without a better validation score
             (accuracy for classification, else cost) and keep the best epoch's parameters.
+        test_data : (X_test, y_test), optional
+            Also measured after every epoch, as ``test_cost``, ``test_accuracy``,
+            ``test_correct`` and ``test_n`` (the classic report; validation data are
+            ``val_*``). Never used to choose anything.
 
-        Every keyword but ``validation_data``, ``callbacks`` and the three checkpoint ones is
-        a field of :class:`~deltaprop.training.config.TrainConfig`, so
+        Every keyword but ``validation_data``, ``test_data``, ``callbacks`` and the three
+        checkpoint ones is a field of :class:`~deltaprop.training.config.TrainConfig`, so
         ``net.fit(X, y, **dataclasses.asdict(config))`` runs ``config``.
 
         Returns
@@ -501,6 +506,10 @@ class Network:
                 )
             k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
             X, validation, Y = X[:k, :], (X[k:, :], Y[k:, :]), Y[:k, :]
+        if test_data is not None:  # measured after every epoch, before anyone shows it
+            from .training.measure import EpochScores
+
+            callbacks = [EpochScores("test", test_data), *callbacks]
         overrides: dict[str, Any] = {
             "optimizer": optimizer if isinstance(optimizer, Optimizer) else None,
             "schedule": schedule if isinstance(schedule, Schedule) else None,

@@ -138,13 +138,15 @@ def train(args: argparse.Namespace) -> int:
     callbacks += after
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
-    with checkpointed(args):
+    extras.start(net, data, X, y, seed, config)  # what the report says about the run
+    with checkpointed(args), extras.running():
         history = net.fit(
-            X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
+            X, y, test_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every, resume=args.resume,
             **dataclasses.asdict(config),
         )  # fmt: skip
-    best = history.best("val_accuracy")
+    measured = "val" if n_val else "test"  # the data measured after each epoch
+    best = history.best(f"{measured}_accuracy")
     seconds = np.mean(history["seconds"])
     last = history.rows[-1]
     if "stopped" in last:
@@ -152,8 +154,9 @@ def train(args: argparse.Namespace) -> int:
     if best is not None:
         _out(
             args,
-            f"Best{' validation' if n_val else ''}: epoch {best['epoch']}, "
-            f"{best['val_correct']} / {best['val_n']} ({best['val_accuracy']:.2%}); "
+            f"Best {'validation' if n_val else 'test'} accuracy: epoch {best['epoch']}, "
+            f"{best[measured + '_correct']} / {best[measured + '_n']} "
+            f"({best[measured + '_accuracy']:.2%}); "
             f"{seconds:.2f} s per epoch",
         )
     if n_val:
@@ -166,7 +169,7 @@ def train(args: argparse.Namespace) -> int:
     if args.save:
         net.save(args.save)
         _out(args, f"Saved the network to {args.save}")
-    extras.finish(net, history, data, X, y, seed)
+    extras.finish(history)
     return 0
 
 
