@@ -271,6 +271,7 @@ def write_report(
     pngs: dict[str, bytes] | None = None,
     live: bool = False,
     status: str | None = None,
+    refresh: float = REFRESH_SECONDS,
 ) -> Path:
     """Write :func:`render_report` to ``path`` atomically; returns the path.
 
@@ -278,7 +279,7 @@ def write_report(
     ----------
     path : str or os.PathLike
         The HTML file to write.
-    run, weights, title, pngs, live, status
+    run, weights, title, pngs, live, status, refresh
         As for :func:`render_report`.
 
     Returns
@@ -293,7 +294,9 @@ def write_report(
     >>> write_report("report.html", run).read_text(encoding="utf-8").count("<img")
     3
     """
-    text = render_report(run, weights=weights, title=title, pngs=pngs, live=live, status=status)
+    text = render_report(
+        run, weights=weights, title=title, pngs=pngs, live=live, status=status, refresh=refresh
+    )
     path = Path(path)
     with atomic_write(path) as f:
         f.write(text.encode("utf-8"))
