@@ -135,7 +135,8 @@ def diagnose(args: argparse.Namespace) -> int:
 
     net, X, y = _network_and_samples(args)
     eta = args.eta if args.eta is not None or args.model else 3.0
-    _out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None)))
+    trained = bool(args.model)  # a saved network has been trained; a fresh one has not
+    _out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None, trained=trained)))
     return 0
 
 

@@ -185,7 +185,7 @@ def record_run(
         confusion = confusion_matrix(labels, net.predict(X_val), net.sizes[-1])
     diagnosis = None
     if diagnosis_data is not None:
-        diagnosis = diagnose(net, *diagnosis_data, eta=eta)
+        diagnosis = diagnose(net, *diagnosis_data, eta=eta, trained=True)
     return Run(dict(config), history, confusion, diagnosis, trace, confusion_data)
 
 
