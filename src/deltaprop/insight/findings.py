@@ -164,8 +164,8 @@ def saturated_hidden(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[F
                 f"layer {layer.layer}: {_pct(layer.saturated)} of its neurons are saturated "
                 f"(σ'(z) < {layer.saturation_threshold:g}); BP2 multiplies δ^{layer.layer} by "
                 f"σ'(z^{layer.layer}), so the weights and biases into them learn slowly (BP3, "
-                f"BP4), and so does every layer below — {_smaller_weights(ctx, layer)} keep z out of "
-                f"saturation"
+                f"BP4), and so does every layer below — {_smaller_weights(ctx, layer)} keep z "
+                f"out of saturation"
             )
             if ctx.trained:
                 message += "; some saturation is usual once a network has learned"
@@ -212,8 +212,8 @@ def exploding_gradient(layers: Sequence[LayerDiagnostics], ctx: Context) -> list
                 f"layer {layer.layer} learns {ratio:.0f}× faster than layer {slow.layer} "
                 f"(‖∂C/∂b‖ per neuron: {layer.speed:.2g} against {slow.speed:.2g}): exploding "
                 f"gradient — the factors (w^(l+1))ᵀ and σ'(z^l) that BP2 multiplies δ by on "
-                f"the way back are large; {_smaller_weights(ctx, layer)} or a smaller learning rate "
-                f"keep the early layers stable"
+                f"the way back are large; {_smaller_weights(ctx, layer)} or a smaller "
+                f"learning rate keep the early layers stable"
             )
             found.append(Finding("exploding_gradient", layer.layer, "BP2", ratio, message))
     return found
