@@ -54,7 +54,8 @@ class LiveReport(Callback):
     >>> live = LiveReport("live.html", {"eta": 1.0}, monitor)
     >>> history = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0,
     ...                   callbacks=[monitor, live])
-    >>> page = open("live.html", encoding="utf-8").read()
+    >>> from pathlib import Path
+    >>> page = Path("live.html").read_text(encoding="utf-8")
     >>> 'http-equiv="refresh"' in page, "so far" in page, live.epochs_written > 0
     (True, True, True)
     """

@@ -73,7 +73,16 @@ class EpochScores(Callback):
 def measured_prefix(logs: Any) -> str | None:
     """Which data a run measured after each epoch: "val" (validation data), "test", or None.
 
-    ``logs`` is an epoch's logs or a :class:`~deltaprop.History` (anything with ``in``).
+    Parameters
+    ----------
+    logs : dict or History
+        An epoch's logs or a :class:`~deltaprop.History` (anything with ``in``).
+
+    Returns
+    -------
+    str or None
+        The prefix of the figures: ``"val"`` when validation data were measured (they come
+        first: the schedule and early stopping watch them), else ``"test"``, else None.
 
     Examples
     --------
