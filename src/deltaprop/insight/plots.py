@@ -243,6 +243,12 @@ def learning_speed_figure(history: History, trace: History | None = None) -> Fig
     ax = fig.subplots()
     if _per_layer(history, "grad_b", ax, trace=trace):
         ax.set_yscale("log")
+        if trace:  # frame the running means and the epoch means; single batches may dip far
+            shown = [np.asarray(ln.get_ydata(), float) for ln in ax.lines if ln.get_alpha() is None]
+            values = np.concatenate(shown)
+            values = values[np.isfinite(values) & (values > 0)]
+            if values.size:
+                ax.set_ylim(values.min() / 4, values.max() * 4)
         ax.legend(title=_TRACE_LEGEND if trace else None, fontsize=8, title_fontsize=8)
     else:
         ax.text(0.5, 0.5, "not monitored", ha="center", transform=ax.transAxes)
@@ -284,8 +290,10 @@ def saturation_figure(history: History, trace: History | None = None) -> Figure:
     drawn = _per_layer(history, "saturated", ax, scale=100.0, trace=trace)
     drawn = _per_layer(history, "dead", ax, scale=100.0, linestyle="--") or drawn
     if drawn:
-        note = "lines: sampled mini-batches, dots: epochs" if trace else "solid: saturated"
-        ax.legend(title=f"{note}; dashed: dead ReLU", fontsize=8, title_fontsize=8)
+        notes = ["lines: sampled mini-batches, dots: epochs"] if trace else []
+        if monitored_layers(history, "dead"):
+            notes.append("dashed: dead ReLU")
+        ax.legend(title="; ".join(notes) or None, fontsize=8, title_fontsize=8)
     else:
         ax.text(0.5, 0.5, "not monitored", ha="center", transform=ax.transAxes)
     ax.set(xlabel="epoch", ylabel="% of neurons", title="Saturation per layer", ylim=(-2, 102))
