@@ -506,13 +506,10 @@ class Network:
                 )
             k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
             X, validation, Y = X[:k, :], (X[k:, :], Y[k:, :]), Y[:k, :]
-        if test_data is not None:  # measured after every epoch, before anyone shows it
-            from .training.measure import EpochScores
-
-            callbacks = [EpochScores("test", test_data), *callbacks]
         overrides: dict[str, Any] = {
             "optimizer": optimizer if isinstance(optimizer, Optimizer) else None,
             "schedule": schedule if isinstance(schedule, Schedule) else None,
+            "test": None if test_data is None else self._check_validation(test_data, "test"),
         }
         if checkpoint is not None:
             from .training.checkpoint import train_with_checkpoint
@@ -526,14 +523,14 @@ class Network:
         return train(self, X, Y, config, validation=validation, callbacks=list(callbacks),
                      **overrides)  # fmt: skip
 
-    def _check_validation(self, data: Any) -> tuple[Any, Any]:
+    def _check_validation(self, data: Any, name: str = "validation") -> tuple[Any, Any]:
         try:
             X_val, y_val = data
         except (TypeError, ValueError):
             raise ValueError(
-                "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
+                f"{name}_data must be a pair (X, y) of inputs and labels or targets"
             ) from None
-        return self._check_xy(X_val, y_val, prefix="validation ")
+        return self._check_xy(X_val, y_val, prefix=f"{name} ")
 
     # -- files ---------------------------------------------------------------------------
 

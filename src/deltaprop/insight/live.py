@@ -6,10 +6,11 @@ rendered ``live``, so that the open page reloads itself. The diagnosis and the c
 matrix, which need the finished network, come with the last version, which
 ``deltaprop train --report`` writes when the run ends or is interrupted.
 
-Rewriting costs about a second (drawing the figures), which is nothing beside an MNIST epoch
-but more than a whole epoch of a small data set: a rewrite is skipped while less than
-``3 ×`` the last one's time has passed since it, which keeps the report's share of the run
-under a quarter.
+Rewriting takes most of a second (drawing the figures): more than a whole epoch of a small
+data set, and on a fast machine about as long as an epoch of the classic MNIST network. So a
+rewrite is skipped while less time has passed since the last one than keeps the report's share
+of the run under ``max_share`` (a quarter by default; 1 rewrites after every epoch). The page
+reloads every few seconds anyway, so a viewer sees no difference.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class LiveReport(Callback):
         The run's monitor, for the per-layer and per-mini-batch figures.
     weights : bool, default True
         Also draw the first layer's weights.
+    max_share : float, default 0.25
+        The largest share of the run's time the rewrites may take: after a rewrite that
+        took t seconds, the next waits until t (1 − max_share) / max_share more have passed.
+        1 rewrites after every epoch.
 
     Examples
     --------
@@ -67,11 +72,16 @@ class LiveReport(Callback):
         monitor: Monitor | None = None,
         *,
         weights: bool = True,
+        max_share: float = 0.25,
     ) -> None:
+        if not 0 < max_share <= 1:
+            raise ValueError(f"max_share must be in (0, 1], got {max_share!r}")
         self.path = Path(path)
         self.config = dict(config or {})
         self.monitor = monitor
         self.weights = weights
+        self.max_share = max_share
+        self.writes = 0  # versions written while the run went on
         self.trainer: Trainer | None = None
         self.epochs_written = 0  # the epoch of the last version written (0: none yet)
         self._ready_at = 0.0  # time.monotonic() before which the next rewrite is skipped
@@ -84,9 +94,9 @@ class LiveReport(Callback):
             return
         start = time.monotonic()
         self.write(live=True)
-        self.epochs_written = epoch
+        self.epochs_written, self.writes = epoch, self.writes + 1
         end = time.monotonic()
-        self._ready_at = end + 3 * (end - start)
+        self._ready_at = end + (end - start) * (1 - self.max_share) / self.max_share
 
     def run(self) -> Run:
         """The run so far: the settings, the epochs done and the monitor's trace."""

@@ -194,8 +194,9 @@ class DistributedTrainer(Trainer):
         validation: tuple[Any, Any] | None = None,
         *,
         epochs: int | None = None,
+        test: tuple[Any, Any] | None = None,
     ) -> History:
-        history = super().run(X, Y, validation, epochs=epochs)
+        history = super().run(X, Y, validation, epochs=epochs, test=test)
         # Callbacks ran at the end of training (rank 0 writing the last checkpoint): no
         # process returns before they are done, and an error there is raised everywhere.
         self.comm.together("finishing the run", self._raise_deferred)

@@ -299,10 +299,12 @@ def train_with_checkpoint(
     callbacks: list[Callback] | None = None,
     optimizer: Any = None,
     schedule: Any = None,
+    test: tuple[Any, Any] | None = None,
 ) -> History:
     """``Network.fit`` with a checkpoint: start a new run, or continue the one in ``path``.
 
-    X, Y (and the validation pair) must already be checked arrays of the network's dtype.
+    X, Y (and the validation and test pairs) must already be checked arrays of the network's
+    dtype.
     An existing ``path`` is continued when ``resume`` is true and refused otherwise (so that
     a finished or running job's checkpoint is never overwritten by mistake); a missing one
     starts a new run. If training stops with an exception (Ctrl-C, divergence, ...), the last
@@ -326,7 +328,7 @@ def train_with_checkpoint(
     trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule,
                       callbacks=[saver, *(callbacks or [])], state=state)  # fmt: skip
     try:
-        return trainer.run(X, Y, validation)
+        return trainer.run(X, Y, validation, test=test)
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
         saver.flush()
         raise

@@ -175,13 +175,15 @@ class Trainer:
         validation: tuple[Any, Any] | None = None,
         *,
         epochs: int | None = None,
+        test: tuple[Any, Any] | None = None,
     ) -> History:
         """Train on inputs X (n, n_1) and targets Y (n, n_L) until ``config.epochs``, or for
         ``epochs`` more epochs when given (training in pieces, as ``partial_fit`` does).
 
         X, Y and the validation pair must already be checked arrays of the network's dtype
         (``Network.fit`` does that); validation targets may be one-hot rows. The plateau
-        schedule and early stopping need ``validation``.
+        schedule and early stopping need ``validation``. ``test``, a pair like it, is measured
+        after every epoch too, as ``test_*`` figures that nothing chooses by.
         """
         if validation is None and (self.schedule.needs_validation or self.stopper is not None):
             what = "early stopping (patience)" if self.stopper else "the plateau schedule"
@@ -202,6 +204,8 @@ class Trainer:
                 scores = self._validate(*validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
+            if test is not None:  # the same figures, named for the data they measure
+                logs.update({f"test_{k}": v for k, v in self._validate(*test).items()})
             reason = self._end_of_epoch(epoch, logs)
             if reason:
                 logs["stopped"] = reason
@@ -415,6 +419,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     optimizer: str | Optimizer | None = None,
     schedule: str | Schedule | None = None,
+    test: tuple[Any, Any] | None = None,
 ) -> History:
     """Train ``net`` in place: ``Trainer(net, config, ...).run(X, Y, validation)``.
 
@@ -428,6 +433,8 @@ def train(
     config : TrainConfig
     validation : (X_val, Y_val), optional
         Arrays like X and Y, measured after every epoch.
+    test : (X_test, Y_test), optional
+        Arrays like X and Y, measured after every epoch as ``test_*`` figures.
     callbacks : sequence of Callback
     optimizer : str or Optimizer, optional
         Overrides ``config.optimizer``.
@@ -448,4 +455,4 @@ def train(
     [1, 2]
     """
     trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule, callbacks=callbacks)
-    return trainer.run(X, Y, validation)
+    return trainer.run(X, Y, validation, test=test)
