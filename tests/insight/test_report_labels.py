@@ -92,3 +92,18 @@ def test_ctrl_c_leaves_a_complete_report_of_the_epochs_done(tmp_path, monkeypatc
     text = _text(report)
     assert "2 epochs; interrupted after epoch 2" in text
     assert "No diagnosis" not in text and "true \\ predicted" in text  # complete
+
+
+def test_the_speed_and_saturation_figures_draw_every_sampled_mini_batch(tmp_path, capsys):
+    from deltaprop.insight.plots import learning_speed_figure, saturation_figure
+
+    assert main(["train", "--dataset", "digits", "--epochs", "3", "--seed", "2", "--quiet",
+                 "--plots", str(tmp_path)]) == 0  # fmt: skip
+    run, _ = load_run(tmp_path)
+    steps = len(run.trace)
+    assert steps == 3 * 75  # 150 steps an epoch, every 2nd sampled (about 64 an epoch)
+    for figure in (learning_speed_figure, saturation_figure):
+        lines = figure(run.history, run.trace).axes[0].lines
+        faint = [ln for ln in lines if ln.get_alpha() is not None]  # one per layer, raw
+        assert [len(ln.get_xdata()) for ln in faint] == [steps, steps]
+        assert max(faint[0].get_xdata()) == 3.0  # x in epochs: the last step ends epoch 3
