@@ -1,4 +1,4 @@
-"""The reference experiments of SPEC.md, run in full: accuracy and seconds per epoch.
+"""The reference experiments of docs/notation.md, run in full: accuracy and seconds per epoch.
 
     python benchmarks/accuracy.py                       # all experiments below
     python benchmarks/accuracy.py --only classic-float32 --epochs 5

@@ -1,7 +1,7 @@
 """The contenders ``compare.py`` times beside deltaprop, each doing the same SGD epoch.
 
 Each function takes the data (X of shape (n, n_1), Y one-hot of shape (n, n_L), in the dtype
-being measured), the initial weights and biases (NumPy, shapes as in SPEC.md), the batch order,
+being measured), the initial weights and biases (NumPy, shapes as in the notation), the batch order,
 the batch size m, the learning rate η and the cost, trains in place for the given mini-batches
 and returns the trained (weights, biases) as NumPy arrays. Sigmoid neurons throughout.
 """
@@ -16,8 +16,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
-    """SPEC.md's algorithm as the classic implementation writes it: one sample at a time as a
-    column vector, gradients summed over the mini-batch, then w → w − (η/m) Σ."""
+    """The algorithm of docs/notation.md as the classic implementation writes it: one
+    sample at a time as a column vector, gradients summed over the mini-batch, then
+    w → w − (η/m) Σ."""
     weights = [w.copy() for w in weights]
     biases = [b.reshape(-1, 1).copy() for b in biases]
     for k in range(n_batches):

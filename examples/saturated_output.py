@@ -90,7 +90,7 @@ def summary(results: dict[str, Result]) -> str:
         out = r.before.layers[-1]
         lines.append(
             f"  {r.cost:>13}: output layer {out.saturated_wrong:.0%} saturated at the wrong "
-            f"value, mean |δ^3| {out.delta:.2e}, ‖∂C/∂b^3‖ {out.grad_b:.2e}"
+            f"value, mean |δ^3| {out.delta:.2e}, ‖∂C/∂b^3‖ {out.grad_b_norm:.2e}"
         )
     for f in q.before.findings:
         if f.rule == "saturated_output":

@@ -101,8 +101,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def test_batched_gradient_equals_per_sample_definition_on_every_backend(backend) -> None:
-    # SPEC.md's algorithm written literally in NumPy, one sample at a time as a column vector
-    # (sigmoid, quadratic cost), against the batched gradient computed on the backend.
+    # the algorithm of docs/notation.md written literally in NumPy, one sample at a time as a
+    # column vector (sigmoid, quadratic cost), against the batched gradient computed on the backend.
     xp_or_name, device = backend
     X, Y = _data(7, 5, 3, 0)
     net = Network([5, 6, 4, 3], dtype="float64", seed=1, backend=xp_or_name, device=device)
@@ -183,11 +183,11 @@ def test_saved_models_are_backend_neutral(backend, tmp_path) -> None:
 
 def test_parameters_are_views_of_one_flat_buffer() -> None:
     net = Network([4, 5, 3], seed=0)
-    flat = net._parameters().flat
+    flat = net.parameters().flat
     assert flat is not None and flat.size == net.n_parameters
     assert all(np.shares_memory(p, flat) for p in net.weights + net.biases)
     net.weights[0] = np.zeros((5, 4), dtype=np.float32)  # rebinding: repacked on demand
-    params = net._parameters()
+    params = net.parameters()
     assert np.shares_memory(net.weights[0], params.flat) and not params[0].any()
 
 

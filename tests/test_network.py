@@ -86,7 +86,7 @@ def test_bad_configuration_is_rejected_clearly(kwargs: dict, message: str) -> No
 def test_softmax_with_quadratic_cost_is_handled_exactly() -> None:
     # Allowed: softmax's Jacobian is applied in full in BP1 (checked by gradcheck elsewhere).
     net = Network([3, 4], activation="softmax", cost="quadratic", seed=0)
-    assert net.activation_functions[-1].name == "softmax"
+    assert net.sigmas[-1].name == "softmax"
 
 
 def test_cross_entropy_with_softmax_is_the_log_likelihood() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from deltaprop import TrainConfig
 from deltaprop.sklearn import DeltapropClassifier, DeltapropRegressor
 
 
@@ -154,3 +156,17 @@ def test_bad_hyper_parameters_are_reported_at_fit(params: dict, match: str) -> N
     clf = DeltapropClassifier(**params)  # storing them is never an error
     with pytest.raises(ValueError, match=match):
         clf.fit(X[:50], y[:50])
+
+
+@pytest.mark.parametrize("estimator", [DeltapropClassifier, DeltapropRegressor])
+def test_the_parameters_are_the_train_config_options_and_the_network_options(estimator) -> None:
+    options = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}  # random_state
+    network = {"hidden_layer_sizes", "activation", "init", "dtype", "random_state"}
+    assert set(estimator().get_params()) == options | network
+    # each is passed on: a value the TrainConfig refuses is refused at fit, naming it
+    X, y = np.random.default_rng(0).random((20, 3)), np.arange(20) % 2
+    for name in sorted(options - {"shuffle", "validation_split", "patience"}):
+        with pytest.raises(ValueError, match=name):
+            estimator(**{name: -1.0 if name != "optimizer" and name != "schedule" else "x"}).fit(
+                X, y
+            )

@@ -64,6 +64,8 @@ class _DeltapropEstimator(BaseEstimator):
         dropout: float = 0.0,
         schedule: str = "constant",
         plateau_patience: int = 10,
+        plateau_factor: float = 0.5,
+        plateau_eta_ratio: float = 1 / 128,
         validation_split: float | int | None = None,
         patience: int | None = None,
         shuffle: bool = True,
@@ -86,6 +88,8 @@ class _DeltapropEstimator(BaseEstimator):
         self.dropout = dropout
         self.schedule = schedule
         self.plateau_patience = plateau_patience
+        self.plateau_factor = plateau_factor
+        self.plateau_eta_ratio = plateau_eta_ratio
         self.validation_split = validation_split
         self.patience = patience
         self.shuffle = shuffle
@@ -143,7 +147,7 @@ class _DeltapropEstimator(BaseEstimator):
         config = self._train_config(seed)  # checks the hyper-parameters before building
         self._build(X, n_outputs, seed)
         keep = _KeepTrainer()
-        self.net_.fit(X, targets, callbacks=[keep], **dataclasses.asdict(config))
+        self.net_.fit(X, targets, callbacks=[keep], verbose=0, **dataclasses.asdict(config))
         self._trainer = keep.trainer
         self._record(keep.trainer.state.history)
 
@@ -167,7 +171,7 @@ class _DeltapropEstimator(BaseEstimator):
                 old = trainer.state
                 state = TrainState(old.epoch, old.rng_state, old.optimizer_state, old.history)
             trainer = self._trainer = Trainer(self.net_, config, state=state)
-        trainer.run(*self.net_._check_xy(X, targets), epochs=1)
+        trainer.run(*self.net_.check_data(X, targets), epochs=1)
         self._record(trainer.state.history)
 
     def _record(self, history: History) -> None:
@@ -211,7 +215,8 @@ class DeltapropClassifier(ClassifierMixin, _DeltapropEstimator):
         "float32" or "float64"; by default float32 data trains in float32 and anything else
         in float64.
     epochs, batch_size, eta, optimizer, momentum, beta1, beta2, epsilon, l2, l1, dropout, \
-schedule, plateau_patience, validation_split, patience, shuffle
+schedule, plateau_patience, plateau_factor, plateau_eta_ratio, validation_split, patience, \
+shuffle
         The fields of :class:`deltaprop.TrainConfig` (see ``Network.fit``). The defaults
         here are scikit-learn's MLP's: Adam with η = 0.001, mini-batches of 200, 200 epochs.
         ``l2`` is λ of the classic penalty (λ/2n) Σ w², n the number of training samples.
@@ -319,7 +324,8 @@ class DeltapropRegressor(RegressorMixin, _DeltapropEstimator):
     hidden_layer_sizes, activation, init, dtype
         The network's, as for :class:`DeltapropClassifier`.
     epochs, batch_size, eta, optimizer, momentum, beta1, beta2, epsilon, l2, l1, dropout, \
-schedule, plateau_patience, validation_split, patience, shuffle
+schedule, plateau_patience, plateau_factor, plateau_eta_ratio, validation_split, patience, \
+shuffle
         The fields of :class:`deltaprop.TrainConfig`, with scikit-learn's MLP defaults.
     random_state : int, RandomState or None
         Seeds the initial weights, the shuffling and dropout.

@@ -87,3 +87,46 @@ def test_divergence_says_how_to_resume_gently(data_dir: str, tmp_path: Path, cap
     assert "training diverged" in err and f"The checkpoint {ckpt} keeps epoch 1" in err
     assert f"deltaprop train --checkpoint {ckpt} --resume" in err and "--eta 1e+11" in err
     assert load_checkpoint(ckpt).state.epoch == 1
+
+
+def test_an_option_given_at_its_default_is_still_applied_or_refused(
+    data_dir: str, tmp_path: Path, capsys
+) -> None:
+    ckpt = str(tmp_path / "c.npz")
+    assert train(data_dir, "--epochs", "1", "--eta", "0.5", "--batch-size", "20", "--dtype",
+                 "float64", "--optimizer", "adam", "--seed", "3",
+                 "--checkpoint", ckpt) == 0  # fmt: skip
+    capsys.readouterr()
+    # --epochs 30 and --eta 3.0 are the defaults, given explicitly: applied
+    assert train(data_dir, "--epochs", "3", "--eta", "3.0", "--checkpoint", ckpt, "--resume") == 0
+    ck = load_checkpoint(ckpt)
+    assert ck.state.epoch == 3 and ck.config.eta == 3.0 and ck.state.history["eta"][-1] == 3.0
+    capsys.readouterr()
+    # the defaults of options a resume may not change, given explicitly: refused, named
+    for options, named in (
+        (["--optimizer", "sgd"], "--optimizer sgd (the checkpoint has adam)"),
+        (["--batch-size", "10", "--dtype", "float32"],
+         "--dtype float32 (the checkpoint has float64), --batch-size 10 (the checkpoint has 20)"),
+    ):  # fmt: skip
+        assert train(data_dir, *options, "--epochs", "4", "--checkpoint", ckpt, "--resume") == 1
+        assert named in capsys.readouterr().err
+    assert load_checkpoint(ckpt).state.epoch == 3  # nothing trained
+
+
+def test_the_printed_resume_command_says_what_to_run(data_dir: str, tmp_path: Path) -> None:
+    from deltaprop.cli import build_parser
+    from deltaprop.cli.options import fill_defaults
+    from deltaprop.cli.resume import resume_command
+
+    argv = ["train", "--data-dir", data_dir, "--epochs", "7", "--checkpoint", "c.npz"]
+    args = build_parser().parse_args(argv)
+    fill_defaults(args)
+    command = resume_command(args, "--eta", "0.3")
+    assert command.startswith("deltaprop train --checkpoint c.npz --resume --epochs 7")
+    assert command.endswith(f"--data-dir {data_dir} --eta 0.3")
+    args = build_parser().parse_args([*argv, "--distributed", "--timeout", "60"])
+    fill_defaults(args)
+    args.processes = 4
+    command = resume_command(args)
+    assert command.startswith("mpiexec -n 4 deltaprop train --checkpoint c.npz --resume")
+    assert "--distributed --timeout 60" in command

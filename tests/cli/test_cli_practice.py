@@ -11,13 +11,28 @@ from cli_errors import check_error
 
 from deltaprop import TrainConfig
 from deltaprop.cli import build_parser, main
+from deltaprop.cli.options import TRAINING_OPTIONS, fill_defaults, given
 
 
 def test_every_train_config_field_has_an_option_of_the_same_name() -> None:
-    args = build_parser().parse_args(["train"])
+    parser = build_parser()
+    args = parser.parse_args(["train"])
+    assert all(getattr(args, name) is None for name in TRAINING_OPTIONS)  # not given
+    fill_defaults(args)
+    train = parser._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
+    helps = {a.dest: a.help or "" for a in train._actions}
     for f in dataclasses.fields(TrainConfig):
         if f.name != "seed":  # --seed also seeds the network, and defaults to a fresh one
             assert getattr(args, f.name) == f.default, f.name
+            # the help text is TrainConfig's own
+            assert (
+                f.metadata["help"] in helps[f.name] or f.metadata["flag_help"] == helps[f.name]
+            ), f.name
+
+
+def test_an_option_given_is_told_from_one_left_out() -> None:
+    args = build_parser().parse_args(["train", "--eta", "3.0", "--batch-size", "10"])
+    assert given(args) == {"eta": 3.0, "batch_size": 10}  # given at the defaults, still given
 
 
 def test_validation_patience_and_plateau_on_digits(capsys) -> None:
@@ -42,7 +57,7 @@ def test_validation_patience_and_plateau_on_digits(capsys) -> None:
 def test_cosine_with_adam_and_a_validation_fraction(capsys) -> None:
     status = main(
         ["train", "--dataset", "digits", "--epochs", "3", "--seed", "0", "--optimizer", "adam",
-         "--eta", "0.01", "--schedule", "cosine", "--validation", "0.25", "--quiet"]
+         "--eta", "0.01", "--schedule", "cosine", "--validation", "0.25"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert status == 0, out
@@ -70,7 +85,7 @@ def test_bad_options_are_one_line_errors(argv: list, status: int, message: str, 
 def test_mnist_classic_split(mnist_dir: Path, capsys) -> None:
     status = main(
         ["train", "--data-dir", str(mnist_dir), "--train-samples", "3000", "--epochs", "1",
-         "--validation", "1000", "--sizes", "784,30,10", "--seed", "0", "--quiet"]
+         "--validation", "1000", "--sizes", "784,30,10", "--seed", "0"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert status == 0, out

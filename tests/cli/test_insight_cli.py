@@ -52,7 +52,8 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     assert status == 0, out
     lines = out.splitlines()
     layer_lines = [line for line in lines if line.startswith("  layer ")]
-    assert len(layer_lines) == 4 and "speed ‖∂C/∂b‖" in layer_lines[0]
+    assert len(layer_lines) == 4 and "speed " in layer_lines[0]
+    assert "speed = ‖∂C/∂b^l‖" in out  # the legend, once
     assert "saturated" in layer_lines[0] and "update/w" in layer_lines[0]
     assert f"Wrote the report to {report}" in out
     record = json.loads((run_dir / "run.json").read_text())

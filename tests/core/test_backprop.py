@@ -1,5 +1,5 @@
 """BP1–BP4 checked by independent routes: finite differences, the literal per-sample
-algorithm of SPEC.md, and a tiny network worked by hand."""
+algorithm of docs/notation.md, and a tiny network worked by hand."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ PAIRS = [
 
 def _data(net: Network, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     X = rng.standard_normal((n, net.sizes[0]))
-    if net.activation_functions[-1].name == "softmax":
+    if net.sigmas[-1].name == "softmax":
         Y = rng.dirichlet(np.ones(net.sizes[-1]), size=n)  # rows that sum to 1
     else:
         Y = rng.uniform(0.05, 0.95, (n, net.sizes[-1]))
@@ -49,8 +49,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _per_sample_gradient(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[list, list]:
-    """SPEC.md's algorithm, literally: one sample at a time as a column vector, sigmoid and
-    the quadratic cost, gradients summed over the batch and divided by m."""
+    """The algorithm of docs/notation.md, literally: one sample at a time as a column
+    vector, sigmoid and the quadratic cost, gradients summed over the batch and divided by m."""
     sum_w = [np.zeros_like(w) for w in net.weights]
     sum_b = [np.zeros_like(b) for b in net.biases]
     for x, y in zip(X, Y):
@@ -127,7 +127,7 @@ def test_tiny_network_worked_by_hand() -> None:
 
 def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:
     # A saturated output neuron: σ'(z^L) ≈ 0, so the quadratic cost's δ^L vanishes while the
-    # cross-entropy cost's δ^L = a^L − y stays large (SPEC.md, learning slowdown).
+    # cross-entropy cost's δ^L = a^L − y stays large (docs/notation.md, saturated neurons).
     quad = Network([1, 1], cost="quadratic", dtype="float64", seed=0)
     ce = Network([1, 1], cost="cross-entropy", dtype="float64", seed=0)
     for net in (quad, ce):
@@ -164,11 +164,11 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     output: str, cost: str
 ) -> None:
     # The training loop takes Σ_x C_x from delta_and_total, computed its own way (into the
-    # workspace, from z); here each C_x is written from SPEC.md's cost table.
+    # workspace, from z); here each C_x is written from the cost table of docs/notation.md.
     net = Network([3, 4], "sigmoid", output, cost, dtype="float64", seed=0)
     rng = np.random.default_rng(1)
     z = 3.0 * rng.standard_normal((7, 4))
-    a = net.activation_functions[-1](z, np)
+    a = net.sigmas[-1](z, np)
     y = rng.dirichlet(np.ones(4), size=7) if output == "softmax" else rng.uniform(0, 1, (7, 4))
     if cost == "quadratic":
         per_sample = 0.5 * np.sum((a - y) ** 2, axis=1)
@@ -177,7 +177,7 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     else:
         per_sample = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a), axis=1)
     out, scratch = np.empty_like(z), np.empty_like(z)
-    c, act = net.cost_function, net.activation_functions[-1]
+    c, act = net.cost_function, net.sigmas[-1]
     delta, total = c.delta_and_total(z, a, y, act, np, out=out, scratch=scratch)
     assert float(total) == pytest.approx(per_sample.sum(), rel=1e-12)
     np.testing.assert_allclose(delta, c.delta(z, a, y, act, np), rtol=1e-12)

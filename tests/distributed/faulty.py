@@ -23,7 +23,7 @@ from deltaprop.cli.main import main
 
 MODE = sys.argv[1]
 RANK = MPI.COMM_WORLD.Get_rank()
-_backward = loop.backward_with_cost
+_backward = loop.backward
 _calls = 0
 
 
@@ -53,5 +53,5 @@ def load(args: Any, comm: Any) -> dict[str, Any]:
 
 
 cli_distributed._load = load  # type: ignore[assignment]
-loop.backward_with_cost = backward  # type: ignore[assignment]
+loop.backward = backward  # type: ignore[assignment]
 sys.exit(main(sys.argv[2:]))

@@ -12,8 +12,8 @@ import pytest
 from mpi_data import blobs, max_abs_diff
 
 import deltaprop
-import deltaprop.cli.commands as commands
 import deltaprop.cli.distributed as cli_distributed
+import deltaprop.cli.train as cli_train
 from deltaprop.cli.main import main
 from deltaprop.scale.data import shared_arrays
 
@@ -28,7 +28,7 @@ def data(monkeypatch: Any) -> Data:
     X, y = blobs(130, n_in=12, n_classes=4)
     data = Data(X[:100], y[:100], X[100:], y[100:])
     monkeypatch.setattr(cli_distributed, "_load", lambda args, comm: data._asdict())
-    monkeypatch.setattr(commands, "_load_data", lambda args: data)
+    monkeypatch.setattr(cli_train, "load_data", lambda args: data)
     return data
 
 
@@ -104,10 +104,3 @@ def test_real_mnist_from_the_command_line(
         assert main([*options, "--save", str(single)]) == 0
     comm.allgather_object(None, "test: saved")
     assert max_abs_diff(deltaprop.load(ours), deltaprop.load(single)) <= 1e-10
-
-
-def test_per_process_insight_options_are_refused(comm: Any, data: Data, capsys: Any):
-    assert main([*TRAIN, "--distributed", "--monitor"]) == 1
-    err = capsys.readouterr().err
-    expected = "--monitor cannot be used with --distributed" if comm.rank == 0 else None
-    assert (expected in err) if expected else err == ""

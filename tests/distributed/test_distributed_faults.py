@@ -50,6 +50,9 @@ def launch(args: list[str], n: int = 2, timeout: float = 90) -> tuple[int, str, 
 def test_a_healthy_job_prints_once_and_succeeds():
     status, out, _ = launch([FAULTY, "none", *TRAIN])
     assert status == 0, out
+    assert out.count("Best: epoch") == 1 and "distributed over" not in out  # --quiet
+    status, out, _ = launch([FAULTY, "none", *(a for a in TRAIN if a != "--quiet")])
+    assert status == 0, out
     assert out.count("distributed over 2 processes") == 1 and out.count("Best: epoch") == 1
 
 

@@ -60,8 +60,8 @@ def test_figures_by_independent_routes(digits) -> None:
     for layer, z, a, gw, gb, w in zip(
         report.layers, (z2, z3), (a2, a3), nabla_w, nabla_b, net.weights
     ):
-        assert layer.grad_w == pytest.approx(np.linalg.norm(gw), rel=1e-9)
-        assert layer.grad_b == pytest.approx(np.linalg.norm(gb), rel=1e-9)
+        assert layer.grad_w_norm == pytest.approx(np.linalg.norm(gw), rel=1e-9)
+        assert layer.grad_b_norm == pytest.approx(np.linalg.norm(gb), rel=1e-9)
         assert layer.speed == pytest.approx(np.linalg.norm(gb) / np.sqrt(z.shape[1]))
         assert layer.saturated == pytest.approx(np.mean(a * (1 - a) < 0.01))
         assert layer.activation_mean == pytest.approx(a.mean())
@@ -144,7 +144,7 @@ def test_low_activation_slows_the_weights_out_of_a_layer(digits) -> None:
     report = diagnose(net, digits.X_train, digits.y_train)
     (found,) = [f for f in report.findings if f.rule == "low_activation"]
     assert found.layer == 2 and found.equation == "BP4" and found.value > 0.9
-    assert report.layers[1].grad_w < 0.01 * report.layers[1].grad_b
+    assert report.layers[1].grad_w_norm < 0.01 * report.layers[1].grad_b_norm
 
 
 def test_update_size_against_the_weights(healthy, digits) -> None:

@@ -46,10 +46,8 @@ def test_delta_is_the_bias_gradient_and_one_sample_is_the_texts_delta(digits) ->
     # One sample: δ^(x,l)_j straight from the backward pass.
     net64 = net.copy("float64")
     Y = np.eye(10)[y[:1]]
-    zs, a_list = forward(net64.weights, net64.biases, net64.activation_functions, X[:1], np)
-    *_, deltas = backward(
-        net64.weights, net64.activation_functions, net64.cost_function, zs, a_list, Y, np
-    )
+    zs, a_list = forward(net64.weights, net64.biases, net64.sigmas, X[:1], np)
+    _, _, deltas, _ = backward(net64.weights, net64.sigmas, net64.cost_function, zs, a_list, Y, np)
     one = genie(net, X[:1], y[:1], neurons=[(3, j) for j in range(10)])
     np.testing.assert_allclose([n.delta for n in one.neurons], deltas[1][0], rtol=1e-12)
 

@@ -69,7 +69,7 @@ def test_cli_resume_takes_the_practice_options_from_the_checkpoint(tmp_path: Pat
                  "--l2", "3", "--validation", "300", "--patience", "4", "--seed", "2",
                  "--checkpoint", ckpt]) == 0  # fmt: skip
     capsys.readouterr()
-    assert main([*base, "--epochs", "2", "--checkpoint", ckpt, "--resume"]) == 0
+    assert main([*base[:-1], "--epochs", "2", "--checkpoint", ckpt, "--resume"]) == 0
     out = capsys.readouterr().out
     assert "optimizer nesterov (μ 0.5), l2 3, patience 4" in out
     assert "1200 training, 300 validation" in out

@@ -1,4 +1,5 @@
-"""The training loop: mini-batch SGD as SPEC.md states it, determinism, callbacks, faults."""
+"""The training loop: mini-batch SGD as docs/notation.md states it, determinism, callbacks,
+faults."""
 
 from __future__ import annotations
 

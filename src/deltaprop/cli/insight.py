@@ -9,12 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .commands import _load_data, _out, _reported
-from .train_extras import MonitorPrinter, TrainExtras, add_train_options
+from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
+from .common import load_data, out, reported
+from .train_extras import TrainExtras, add_train_options
 
-__all__ = ["MonitorPrinter", "TrainExtras", "add_parsers", "add_train_options"]
+__all__ = ["TrainExtras", "add_parsers", "add_train_options"]
 
-AddOptions = Callable[..., None]
+AddOptions = Callable[..., Any]
 
 
 # -- deltaprop diagnose / genie / plot --------------------------------------------------------
@@ -111,17 +112,21 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             "--sizes describes a fresh network, but MODEL has its own sizes; give one or the other"
         )
     if args.model:
-        from ..io.model import load
+        from ..network import load
 
         net = load(args.model)
         args.dtype = net.config.dtype
-    data = _load_data(args)
+    data = load_data(args)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
-    if net is None:
-        n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    if net is not None:
+        check_model_fits(net, args.model, args.dataset, X.shape[1], n_classes)
+    else:
         sizes = args.sizes or [X.shape[1], 30, n_classes]
-        seed = args.seed if args.seed is not None else 0
+        seed, drawn = seed_or_fresh(args.seed)
+        if drawn:
+            out(args, fresh_seed_line(seed))
         net = Network(
             sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype,
             seed,
@@ -129,29 +134,29 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return net, X, y
 
 
-@_reported
+@reported
 def diagnose(args: argparse.Namespace) -> int:
     from ..insight.diagnose import diagnose as run_diagnosis
 
     net, X, y = _network_and_samples(args)
     eta = args.eta if args.eta is not None or args.model else 3.0
     trained = bool(args.model)  # a saved network has been trained; a fresh one has not
-    _out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None, trained=trained)))
+    out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None, trained=trained)))
     return 0
 
 
-@_reported
+@reported
 def genie(args: argparse.Namespace) -> int:
     from ..insight.genie import genie as run_genie
 
     net, X, y = _network_and_samples(args)
     result = run_genie(net, X, y, neurons=args.neurons, dz=args.dz, top=args.top)
     rows = "sample 0" if X.shape[0] == 1 else f"samples 0 … {X.shape[0] - 1}"
-    _out(args, f"{net!r}, {args.split} {rows}\n{result}")
+    out(args, f"{net!r}, {args.split} {rows}\n{result}")
     return 0
 
 
-@_reported
+@reported
 def plot(args: argparse.Namespace) -> int:
     from ..insight.plots import render_pngs, require_matplotlib, save_plots
     from ..insight.run import load_run
@@ -159,14 +164,14 @@ def plot(args: argparse.Namespace) -> int:
     require_matplotlib()
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
-    out = Path(args.out) if args.out else Path(args.run)
+    directory = Path(args.out) if args.out else Path(args.run)
     pngs = render_pngs(run.history, weights=weights, confusion=run.confusion, trace=run.trace,
                        confusion_data=run.confusion_data)  # fmt: skip
-    paths = save_plots(out, run.history, pngs=pngs)
-    _out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
+    paths = save_plots(directory, run.history, pngs=pngs)
+    out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
     if args.report:
         from ..insight.report import write_report
 
         write_report(args.report, run, pngs=pngs)
-        _out(args, f"Wrote the report to {args.report}")
+        out(args, f"Wrote the report to {args.report}")
     return 0

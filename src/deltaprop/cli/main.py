@@ -10,121 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .._version import __version__
 from . import commands, insight
+from .options import add_network_options, add_training_options, fill_defaults
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer widths such as 784,30,10, got {text!r}"
-        ) from None
-    if len(sizes) < 2 or min(sizes) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"need at least two positive layer widths such as 784,30,10, got {text!r}"
-        )
-    return sizes
-
-
-def _split(text: str) -> float | int:
-    """--validation: a number of rows (10000) or a fraction (0.1)."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of rows such as 10000 or a fraction such as 0.1, got {text!r}"
-        ) from None
-
-
-def _add_practice_options(p: argparse.ArgumentParser) -> None:
-    """Optimiser, regularisation, schedule, validation and early-stopping options; each
-    ``dest`` is the name of a TrainConfig field."""
-    g = p.add_argument_group("optimiser")
-    g.add_argument(
-        "--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam"],
-        help="how gradients update the parameters (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--momentum", type=float, default=0.9, metavar="μ",
-        help="momentum μ of the momentum and nesterov optimisers (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument("--beta1", type=float, default=0.9, help="Adam's β1 (default: %(default)s)")
-    g.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (default: %(default)s)")
-    g.add_argument("--epsilon", type=float, default=1e-8, help="Adam's ε (default: %(default)g)")
-    g = p.add_argument_group("regularisation")
-    g.add_argument(
-        "--l2", type=float, default=0.0, metavar="λ",
-        help="L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η∇w, n the number of "
-        "training samples; biases are not regularised (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--l1", type=float, default=0.0, metavar="λ",
-        help="L1 penalty (λ/n) Σ |w| (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--dropout", type=float, default=0.0, metavar="p",
-        help="drop each hidden neuron with probability p in training (default: %(default)s)",
-    )  # fmt: skip
-    g = p.add_argument_group("schedule, validation and early stopping")
-    g.add_argument(
-        "--schedule", default="constant", choices=["constant", "plateau", "cosine"],
-        help="learning rate per epoch: constant; plateau halves η after --plateau-patience "
-        "epochs without a better validation accuracy and stops at η/128; cosine brings η "
-        "down to 0 over the epochs (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--plateau-patience", type=int, default=10, metavar="N",
-        help="epochs without improvement before plateau halves η (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--validation", dest="validation_split", type=_split, metavar="N",
-        help="hold out the last N training samples (or a fraction such as 0.1) as validation "
-        "data, measured every epoch instead of the test set; MNIST's classic split is "
-        "--validation 10000",
-    )  # fmt: skip
-    g.add_argument(
-        "--patience", type=int, metavar="N",
-        help="early stopping: stop after N epochs without a better validation accuracy and "
-        "keep the best epoch's weights (needs --validation)",
-    )  # fmt: skip
-
-
-def _add_network_options(p: argparse.ArgumentParser, sizes_help: str) -> None:
-    g = p.add_argument_group("network")
-    g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
-    g.add_argument(
-        "--activation", default="sigmoid", metavar="NAME",
-        help="σ of the hidden layers: sigmoid, tanh, relu, identity (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--output-activation", metavar="NAME",
-        help="σ of the output layer, also softmax (default: same as --activation)",
-    )  # fmt: skip
-    g.add_argument(
-        "--cost", default="quadratic", metavar="NAME",
-        help="quadratic or cross-entropy (log-likelihood with softmax) (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--init", default="normal", choices=["normal", "scaled"],
-        help="initial weights: N(0, 1) or N(0, 1/n_in) (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--dtype", default="float32", choices=["float32", "float64"],
-        help="floating-point type of parameters and computation (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--seed", type=int, metavar="N",
-        help="seeds the initial weights and the shuffling (default: a fresh seed, printed)",
-    )  # fmt: skip
-
-
-def _add_data_options(p: argparse.ArgumentParser) -> None:
+def _add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     g = p.add_argument_group("data")
     g.add_argument(
         "--dataset", default="mnist", choices=["mnist", "digits"],
@@ -136,6 +27,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
         help="directory holding the four MNIST IDX files (default: $DELTAPROP_DATA, "
         "then the user cache, downloading there if needed)",
     )  # fmt: skip
+    return g
 
 
 def _seconds(text: str) -> float:
@@ -176,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> args = build_parser().parse_args(["train", "--sizes", "784,100,10", "--eta", "0.5"])
-    >>> args.command, args.sizes, args.eta, args.epochs
-    ('train', [784, 100, 10], 0.5, 30)
+    >>> args.command, args.sizes, args.eta
+    ('train', [784, 100, 10], 0.5)
+    >>> args.epochs is None        # not given: the checkpoint's, or the default (30), later
+    True
     """
     parser = argparse.ArgumentParser(
         prog="deltaprop",
@@ -194,27 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         "50,000 MNIST training images, printing the accuracy on the 10,000 test images after "
         "each epoch.",
     )
-    _add_network_options(p, "layer widths, input first (default: n_features,30,10)")
-    _add_data_options(p)
-    g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, default=30, metavar="N", help="default: %(default)s")
-    g.add_argument(
-        "--batch-size", type=int, default=10, metavar="M",
-        help="mini-batch size m (default: %(default)s)",
-    )  # fmt: skip
-    g.add_argument(
-        "--eta", type=float, default=3.0, metavar="η", help="learning rate (default: %(default)s)"
-    )
-    g.add_argument(
-        "--no-shuffle", dest="shuffle", action="store_false",
-        help="keep the training data in order instead of reshuffling every epoch",
-    )  # fmt: skip
-    g.add_argument(
+    add_network_options(p, "layer widths, input first (default: n_features,30,10)")
+    _add_data_options(p).add_argument(
         "--train-samples", type=int, metavar="N",
         help="train on the first N training samples (default: MNIST's first 50000, as the "
         "book, unless --validation is given; 60000 uses them all)",
     )  # fmt: skip
-    _add_practice_options(p)
+    add_training_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")
@@ -231,12 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--resume", action="store_true",
         help="continue the run saved in --checkpoint FILE with its network and options "
-        "(--epochs and --eta may change them); a missing FILE starts a new run",
+        "(--epochs and --eta may change; another value of any other option is refused); a "
+        "missing FILE starts a new run",
     )  # fmt: skip
     insight.add_train_options(p)
     _add_distributed_options(p)
     p.set_defaults(func=commands.train)
-    p.set_defaults(option_defaults={d: p.get_default(d) for d in commands.RESUMED_OPTIONS})
 
     p = sub.add_parser(
         "evaluate",
@@ -254,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a small random network and data, and compare the gradient from "
         "BP1–BP4 with centred finite differences in float64, layer by layer.",
     )
-    _add_network_options(p, "layer widths (default: 5,4,3)")
+    add_network_options(p, "layer widths (default: 5,4,3)", dtype=False)
     p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
     p.add_argument(
         "--tolerance", type=float, default=1e-7,
@@ -262,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.set_defaults(func=commands.gradcheck)
 
-    insight.add_parsers(sub, _add_network_options, _add_data_options)
+    insight.add_parsers(sub, add_network_options, _add_data_options)
     return parser
 
 
@@ -284,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> main(["gradcheck", "--sizes", "6,5,4", "--activation", "relu",
     ...       "--output-activation", "softmax", "--cost", "cross-entropy"])  # doctest: +ELLIPSIS
-    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples
+    gradcheck: Network([6, 5, 4], activation='relu', ...), 8 samples, seed ...
     layer   dC/dw rel. error   dC/db rel. error   parameters checked
     ...
     OK
@@ -292,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "train":  # train fills them in itself (from a checkpoint, maybe)
+        fill_defaults(args, training=False)
     try:
         return int(args.func(args) or 0)
     except commands.CommandError as exc:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
+import textwrap
 from typing import Any, TextIO
 
-from ..training.callbacks import Callback, Step
+from ..training.callbacks import Callback
 from ..training.measure import measured_prefix
+from ..training.progress import ProgressBar
 
 
 class EpochPrinter(Callback):
@@ -37,32 +38,44 @@ class EpochPrinter(Callback):
         )
 
 
-class ProgressBar(Callback):
-    """A one-line bar on a terminal while an epoch runs, redrawn at most ten times a second."""
+def epoch_output(quiet: bool) -> list[Callback]:
+    """What ``train`` shows of each epoch: a progress bar on a terminal (cleared when the
+    epoch ends, before its line) and the epoch's line; nothing with ``--quiet``."""
+    if quiet:
+        return []
+    bar: list[Callback] = [ProgressBar(leave=False)] if sys.stderr.isatty() else []
+    return [*bar, EpochPrinter()]
 
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self._last = 0.0
-        self._start = 0.0
 
-    def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
-        self._start = self._last = time.perf_counter()
+#: what each figure of the monitor's lines is, printed once before the first epoch's lines
+MONITOR_LEGEND = (
+    "  Monitor, per layer l, means over the epoch's sampled mini-batches: speed = ‖∂C/∂b^l‖, "
+    "the layer's learning speed (BP3); ‖∂C/∂w‖ = ‖∂C/∂w^l‖ (BP4); saturated = share of "
+    "σ'(z) near 0; dead = ReLU units never active; mean a = mean a^l; update/w = "
+    "‖Δw^l‖ / ‖w^l‖, how much one step changes the weights"
+)
 
-    def on_batch_end(self, step: Step) -> None:
-        now = time.perf_counter()
-        if now - self._last < 0.1 and step.batch < step.n_batches:
-            return
-        self._last = now
-        done = step.batch / step.n_batches
-        filled = int(done * self.width)
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(
-            f"\rEpoch {step.epoch} [{bar}] {done:4.0%}  {now - self._start:5.1f} s"
-            f"  cost {step.cost:.4f}"
-        )
-        self.stream.flush()
+
+class MonitorPrinter(Callback):
+    """Prints the monitor's per-layer figures after each epoch's line, and once what they are."""
+
+    def __init__(self, layers: list[int], stream: TextIO | None = None) -> None:
+        self.layers = layers
+        self.stream = stream
+        self._legend = True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        self.stream.write("\r" + " " * (self.width + 45) + "\r")
-        self.stream.flush()
+        stream = self.stream or sys.stdout
+        if self._legend:
+            print(textwrap.fill(MONITOR_LEGEND, 100, subsequent_indent="    "), file=stream)
+            self._legend = False
+        for layer in self.layers:
+            parts = [f"  layer {layer}: speed {logs.get(f'grad_b_l{layer}', 0):.2e}"]
+            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_l{layer}', 0):.2e}")
+            for key in ("saturated", "dead"):
+                if f"{key}_l{layer}" in logs:
+                    parts.append(f"{key} {logs[f'{key}_l{layer}']:.0%}")
+            parts.append(f"mean a {logs.get(f'activation_l{layer}', 0):.3f}")
+            if f"update_ratio_l{layer}" in logs:
+                parts.append(f"update/w {logs[f'update_ratio_l{layer}']:.1e}")
+            print(", ".join(parts), file=stream, flush=True)

@@ -1,8 +1,9 @@
 """``deltaprop train --checkpoint FILE [--resume]``: continuing a run, and stopping one well.
 
 With ``--resume`` the network and training options come from the checkpoint; an option given
-on the command line with another value is refused, except ``--epochs`` and ``--eta``, which
-change the run (to train longer, or more gently after a divergence). While training, Ctrl-C
+on the command line with another value is refused, naming it and both values, except those
+TrainConfig marks changeable (``--epochs`` and ``--eta``), which change the run (to train
+longer, or more gently after a divergence). While training, Ctrl-C
 and SIGTERM (what batch schedulers send before killing a job) keep the last completed epoch
 in the checkpoint and print the command that resumes the run.
 """
@@ -21,36 +22,33 @@ from types import FrameType
 from typing import Any
 
 from ..errors import DivergenceError, FormatError
+from ..training.config import options
+from .options import TRAINING_OPTIONS, fill_defaults, flag_of, given
 
-#: the options of the optimiser, regularisation, schedule, validation and early stopping
-PRACTICE_OPTIONS = ("optimizer", "momentum", "beta1", "beta2", "epsilon", "l2", "l1",
-                    "dropout", "schedule", "plateau_patience", "validation_split",
-                    "patience")  # fmt: skip
-#: options a resumed run takes from the checkpoint (command-line dest names)
-RESUMED_OPTIONS = ("sizes", "activation", "output_activation", "cost", "init", "dtype", "seed",
-                   "batch_size", "shuffle", "epochs", "eta", *PRACTICE_OPTIONS)  # fmt: skip
-_CHANGEABLE = ("epochs", "eta")
+
+def _shown(dest: str, value: Any) -> str:
+    return ",".join(map(str, value)) if dest == "sizes" else str(value)
 
 
 def _conflict(dest: str, given: Any, saved: Any) -> str:
     if dest == "shuffle":  # only --no-shuffle can be given
         return "--no-shuffle (the checkpoint's run shuffles)"
-    if dest == "sizes":
-        given, saved = ",".join(map(str, given)), ",".join(map(str, saved))
-    option = "validation" if dest == "validation_split" else dest.replace("_", "-")
-    return f"--{option} {given} (the checkpoint has {saved})"
+    return f"{flag_of(dest)} {_shown(dest, given)} (the checkpoint has {_shown(dest, saved)})"
 
 
 def prepare(args: argparse.Namespace) -> Any:
-    """Check the checkpoint options; for a resumed run, set ``args`` from the checkpoint.
+    """Check the checkpoint options and fill in the options not given: for a resumed run
+    from the checkpoint, else the defaults. Returns the loaded checkpoint (None for a new run).
 
-    Returns the loaded checkpoint (None for a new run).
+    An option given on the command line is applied if it may change (``--epochs``, ``--eta``)
+    and refused, naming it and both values, if it differs from the checkpoint's.
     """
     if args.checkpoint_every < 1:
         raise ValueError(f"--checkpoint-every must be positive, got {args.checkpoint_every}")
     if args.resume and not args.checkpoint:
         raise ValueError("--resume needs --checkpoint FILE, the checkpoint to continue from")
     if not args.checkpoint or not Path(args.checkpoint).exists():
+        fill_defaults(args)
         return None
     if not args.resume:
         raise FileExistsError(
@@ -60,31 +58,36 @@ def prepare(args: argparse.Namespace) -> Any:
     from ..training.checkpoint import load_checkpoint
 
     ck = load_checkpoint(args.checkpoint)
-    net, run = ck.network.config, ck.config
+    net = ck.network.config
     saved = {"sizes": list(net.sizes), "activation": net.activation,
              "output_activation": net.output_activation, "cost": net.cost, "init": net.init,
-             "dtype": net.dtype, "seed": run.seed, "batch_size": run.batch_size,
-             "shuffle": run.shuffle, "epochs": run.epochs, "eta": run.eta,
-             **{dest: getattr(run, dest) for dest in PRACTICE_OPTIONS}}  # fmt: skip
-    conflicts = []
-    for dest, value in saved.items():
-        given, default = getattr(args, dest), args.option_defaults[dest]
-        if given in (default, value):
-            setattr(args, dest, value)
-        elif dest not in _CHANGEABLE:
-            conflicts.append(_conflict(dest, given, value))
+             "dtype": net.dtype, "seed": ck.config.seed,
+             **{dest: getattr(ck.config, dest) for dest in TRAINING_OPTIONS}}  # fmt: skip
+    user = given(args)
+    changeable = {f.name for f in options() if f.metadata["changeable"]}
+    conflicts = [_conflict(dest, value, saved[dest]) for dest, value in user.items()
+                 if dest not in changeable and value != saved[dest]]  # fmt: skip
     if conflicts:
         raise ValueError(
             f"cannot change {', '.join(conflicts)} when resuming {args.checkpoint}: a resumed "
-            "run keeps its network and options (only --epochs and --eta may change); drop "
-            "those options, or start a new run with another --checkpoint"
+            f"run keeps its network and options (only {', '.join(map(flag_of, changeable))} "
+            "may change); drop those options, or start a new run with another --checkpoint"
         )
+    for dest, value in saved.items():
+        if dest not in user:
+            setattr(args, dest, value)
     return ck
 
 
 def resume_command(args: argparse.Namespace, *extra: str) -> str:
-    """The command line that continues this run from its checkpoint."""
-    parts = ["deltaprop", "train", "--checkpoint", str(args.checkpoint), "--resume"]
+    """The command line that continues this run from its checkpoint (the whole MPI job's
+    for a distributed run)."""
+    parts = ["deltaprop", "train", "--checkpoint", str(args.checkpoint), "--resume",
+             "--epochs", str(args.epochs)]  # fmt: skip
+    if getattr(args, "distributed", False):
+        parts = ["mpiexec", "-n", str(getattr(args, "processes", 1)), *parts, "--distributed"]
+        if args.timeout != 300.0:
+            parts += ["--timeout", f"{args.timeout:g}"]
     if args.dataset != "mnist":
         parts += ["--dataset", args.dataset]
     if args.data_dir:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..training.callbacks import Callback
-from .commands import _out
+from .common import out
+from .progress import MonitorPrinter
 
 # -- train --monitor / --plots / --report ---------------------------------------------------
 
@@ -35,25 +36,6 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         "--report", metavar="FILE",
         help="write a self-contained HTML training report to FILE; needs matplotlib",
     )  # fmt: skip
-
-
-class MonitorPrinter(Callback):
-    """Prints the monitor's per-layer figures after each epoch's line."""
-
-    def __init__(self, layers: list[int]) -> None:
-        self.layers = layers
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        for layer in self.layers:
-            parts = [f"  layer {layer}: speed ‖∂C/∂b‖ {logs.get(f'grad_b_l{layer}', 0):.2e}"]
-            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_l{layer}', 0):.2e}")
-            for key, label in (("saturated", "saturated"), ("dead", "dead")):
-                if f"{key}_l{layer}" in logs:
-                    parts.append(f"{label} {logs[f'{key}_l{layer}']:.0%}")
-            parts.append(f"mean a {logs.get(f'activation_l{layer}', 0):.3f}")
-            if f"update_ratio_l{layer}" in logs:
-                parts.append(f"update/w {logs[f'update_ratio_l{layer}']:.1e}")
-            print(", ".join(parts), flush=True)
 
 
 class TrainExtras:
@@ -96,7 +78,7 @@ class TrainExtras:
         after: list[Callback] = []
         if self.args.monitor and not self.args.quiet:
             after.append(MonitorPrinter(list(range(2, len(sizes) + 1))))
-        if self.args.report:
+        if self.args.report and getattr(self.args, "printing", True):  # (rank 0 of a job)
             from ..insight.live import LiveReport
 
             self.live = LiveReport(self.args.report, monitor=self.monitor)
@@ -162,9 +144,9 @@ class TrainExtras:
 
             directory = save_run(args.plots, run, net)
             save_plots(directory, run.history, pngs=pngs)
-            _out(args, f"Wrote the run and its figures to {directory}")
+            out(args, f"Wrote the run and its figures to {directory}")
         if args.report:
             from ..insight.report import write_report
 
             write_report(args.report, run, pngs=pngs, status=status)
-            _out(args, f"Wrote the report to {args.report}")
+            out(args, f"Wrote the report to {args.report}")

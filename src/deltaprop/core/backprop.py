@@ -1,9 +1,10 @@
 """The forward pass (eq. 25) and backpropagation (BP1–BP4), matrix-based over a mini-batch.
 
-Layers are numbered l = 1 … L, layer 1 being the input. The lists ``weights``, ``biases`` and
-``activations`` hold one entry per layer l = 2 … L, so ``weights[i]`` is w^(i+2), of shape
-(n_l, n_{l-1}). Arrays of samples are batch-first: row x of ``a`` is sample x's a^l, so the
-per-sample equations of SPEC.md become, for a mini-batch of m rows,
+Layers are numbered l = 1 … L, layer 1 being the input. The lists ``weights``, ``biases``
+and ``sigmas`` (the σ objects) hold one entry per layer l = 2 … L, so ``weights[i]`` is
+w^(i+2), of shape (n_l, n_{l-1}). Arrays of samples are batch-first: row x of ``a`` is
+sample x's a^l, so the per-sample equations (``docs/notation.md``) become, for a mini-batch
+of m rows,
 
     z^l  = a^(l-1) (w^l)ᵀ + b^l                   eq. 25, one matrix product per layer
     a^l  = σ(z^l)
@@ -13,7 +14,8 @@ per-sample equations of SPEC.md become, for a mini-batch of m rows,
     ∂C/∂w^l = (1/m) (δ^l)ᵀ a^(l-1)                BP4, one matrix product per layer
 
 where C is the mean of the per-sample costs over the m rows. Row x of δ^l is the δ^l of
-sample x exactly as SPEC.md defines it; the 1/m of the mean enters only in BP3 and BP4.
+sample x exactly as the per-sample definition has it; the 1/m of the mean enters only in BP3
+and BP4.
 
 Dropout (optional, training only): ``forward`` and ``backward`` take ``masks``, one (m, n_l)
 array r^l per hidden layer with entries 0 (dropped) or 1/(1 − p) (kept). Layer l+1 then sees
@@ -21,10 +23,11 @@ a^l ⊙ r^l in eq. 25 and BP4, and BP2 gains the same factor: δ^l = (δ^(l+1) w
 ⊙ r^l. Without masks (``None``, the default) nothing changes and nothing extra is computed.
 
 Every function takes the array namespace ``xp`` and uses only Array API operations, so the
-same code runs on NumPy, CuPy, PyTorch and any library that follows the standard. The training
-loop also passes a :class:`~deltaprop.core.workspace.Workspace` and gradient arrays for the
-results to be written into (``deltaprop.core.ops`` is that one escape hatch); without them,
-every function returns new arrays.
+same code runs on NumPy, CuPy, PyTorch and any library that follows the standard. ``forward``
+and ``backward`` write into a :class:`~deltaprop.core.workspace.Workspace` (the training loop
+keeps one per mini-batch size; ``deltaprop.core.ops`` is the one escape hatch from the standard
+that makes writing into arrays possible); :func:`backprop` and :func:`mean_cost` make their
+own for a one-off call.
 """
 
 from __future__ import annotations
@@ -33,12 +36,11 @@ from typing import Any
 
 from .activations import Activation, Array
 from .costs import Cost
-from .ops import ops_for
-from .workspace import UNBUFFERED, Workspace
+from .workspace import Workspace
 
 
 def feedforward(
-    weights: list[Array], biases: list[Array], activations: list[Activation], x: Array, xp: Any
+    weights: list[Array], biases: list[Array], sigmas: list[Activation], x: Array, xp: Any
 ) -> Array:
     """a^L for every row of ``x``, by eq. 25 layer by layer, keeping nothing else.
 
@@ -48,7 +50,7 @@ def feedforward(
         w^l for l = 2 … L, shape (n_l, n_{l-1}).
     biases : list of arrays
         b^l for l = 2 … L, shape (n_l,).
-    activations : list of Activation
+    sigmas : list of Activation
         σ of each layer l = 2 … L.
     x : array of shape (n, n_1)
         The inputs a^1, one sample per row.
@@ -69,46 +71,54 @@ def feedforward(
     >>> feedforward(weights, biases, sigmas, x, np).shape
     (5, 2)
     """
-    a = x
-    for w, b, sigma in zip(weights, biases, activations):
-        a = sigma(a @ w.T + b, xp)  # eq. 25
-    return a
+    return output(weights, biases, sigmas, x, xp)[1]
+
+
+def output(
+    weights: list[Array], biases: list[Array], sigmas: list[Activation], x: Array, xp: Any
+) -> tuple[Array, Array]:
+    """z^L and a^L for every row of ``x`` (the cost needs both), keeping nothing else; the
+    parameters as in :func:`feedforward`."""
+    z, a = x, x
+    for w, b, sigma in zip(weights, biases, sigmas):
+        z = a @ w.T + b  # eq. 25
+        a = sigma(z, xp)
+    return z, a
 
 
 def forward(
     weights: list[Array],
     biases: list[Array],
-    activations: list[Activation],
+    sigmas: list[Activation],
     x: Array,
     xp: Any,
-    workspace: Workspace | None = None,
+    ws: Workspace | None = None,
     *,
     masks: list[Array] | None = None,
 ) -> tuple[list[Array], list[Array]]:
-    """The forward pass, keeping what the backward pass needs.
+    """The forward pass (eq. 25), keeping z^l and a^l in ``ws`` for the backward pass.
 
     Parameters
     ----------
-    weights : list of arrays
-        w^l for l = 2 … L, shape (n_l, n_{l-1}).
-    biases : list of arrays
-        b^l for l = 2 … L, shape (n_l,).
-    activations : list of Activation
+    weights, biases : lists of arrays
+        w^l of shape (n_l, n_{l-1}) and b^l of shape (n_l,), for l = 2 … L.
+    sigmas : list of Activation
         σ of each layer l = 2 … L.
     x : array of shape (m, n_1)
         The inputs a^1, one sample per row.
     xp : module
         The array namespace of the arrays (``numpy``, or any Array API namespace).
-    workspace : Workspace, optional
-        Preallocated arrays to write z^l and a^l into (the training loop's); None allocates.
+    ws : Workspace, optional
+        For m rows: z^l and a^l are written into it (the training loop's); by default a new
+        one (:meth:`Workspace.like`).
     masks : list of arrays, optional
         The dropout masks r^l of the hidden layers l = 2 … L−1, shape (m, n_l).
 
     Returns
     -------
     zs : list of arrays
-        z^l for l = 2 … L, each of shape (m, n_l).
-    activations_out : list of arrays
+        z^l for l = 2 … L, each of shape (m, n_l) (``ws.z``).
+    activations : list of arrays
         a^l = σ(z^l) for l = 1 … L (a^1 = x), each of shape (m, n_l); one longer than ``zs``.
         With dropout these are before the masks: the next layer sees a^l ⊙ r^l.
 
@@ -119,69 +129,63 @@ def forward(
     >>> sigmas = [get_activation("sigmoid")] * 2
     >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
     >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
-    >>> zs, a_list = forward(weights, biases, sigmas, x, np)
-    >>> [z.shape for z in zs], [a.shape for a in a_list]
+    >>> zs, activations = forward(weights, biases, sigmas, x, np)
+    >>> [z.shape for z in zs], [a.shape for a in activations]
     ([(5, 3), (5, 2)], [(5, 4), (5, 3), (5, 2)])
     """
-    ws = workspace or UNBUFFERED
-    matmul = (workspace.ops if workspace is not None else ops_for(xp)).matmul
-    zs: list[Array] = []
-    a_list: list[Array] = [x]
-    a = x
-    for i, (w, b, sigma) in enumerate(zip(weights, biases, activations)):
-        z = matmul(a, w.T, out=ws.z[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
+    ws = ws or Workspace.like(weights, x, xp)
+    ops, a = ws.ops, x
+    for i, (w, b, sigma) in enumerate(zip(weights, biases, sigmas)):
+        z = ws.z[i] = ops.matmul(a, w.T, out=ws.z[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
         z += b  # … + b^l, broadcast over the rows
-        a = sigma(z, xp, out=ws.a[i])
-        zs.append(z)
-        a_list.append(a)
+        a = ws.a[i] = sigma(z, xp, out=ws.a[i])
         if masks is not None and i < len(masks):
             a = a * masks[i]  # dropout: layer l+1 sees a^l ⊙ r^l
-    return zs, a_list
+    return ws.z, [x, *ws.a]
 
 
 def backward(
     weights: list[Array],
-    activations: list[Activation],
+    sigmas: list[Activation],
     cost: Cost,
     zs: list[Array],
-    a_list: list[Array],
+    activations: list[Array],
     y: Array,
     xp: Any,
-    workspace: Workspace | None = None,
-    nabla_w: list[Array] | None = None,
-    nabla_b: list[Array] | None = None,
+    ws: Workspace | None = None,
     *,
     masks: list[Array] | None = None,
-) -> tuple[list[Array], list[Array], list[Array]]:
-    """BP1–BP4 over a mini-batch: the gradient of the mean cost of its m rows.
+) -> tuple[list[Array], list[Array], list[Array], Array]:
+    """BP1–BP4 over a mini-batch: the gradient of the mean cost C of its m rows.
 
     Parameters
     ----------
     weights : list of arrays
         w^l for l = 2 … L, shape (n_l, n_{l-1}).
-    activations : list of Activation
+    sigmas : list of Activation
         σ of each layer l = 2 … L.
     cost : Cost
         The per-sample cost; its ``delta`` is BP1.
-    zs, a_list : lists of arrays
+    zs, activations : lists of arrays
         z^l of shape (m, n_l) for l = 2 … L, and a^l for l = 1 … L, from :func:`forward`.
     y : array of shape (m, n_L)
         The targets.
     xp : module
         The array namespace of the arrays (``numpy``, or any Array API namespace).
-    workspace : Workspace, optional
-        Preallocated arrays for δ^l (the training loop's); None allocates.
-    nabla_w, nabla_b : lists of arrays, optional
-        Arrays shaped like the weights and biases to write the gradients into.
+    ws : Workspace, optional
+        Where δ^l and the gradients are written (the training loop's, the one :func:`forward`
+        wrote into); by default a new one.
     masks : list of arrays, optional
         The dropout masks that :func:`forward` was given, if any (shape (m, n_l) each).
 
     Returns
     -------
-    nabla_w, nabla_b : lists of arrays
-        ∂C/∂w^l and ∂C/∂b^l for l = 2 … L, shaped like ``weights`` and the biases.
+    grad_w, grad_b : lists of arrays
+        ∂C/∂w^l and ∂C/∂b^l for l = 2 … L, shaped like the weights and the biases.
     deltas : list of arrays
         δ^l for l = 2 … L, shape (m, n_l): row x is sample x's error δ^(x,l).
+    total : 0-d array
+        Σ_x C_x over the m rows, which BP1 computes on the way.
 
     Examples
     --------
@@ -190,78 +194,43 @@ def backward(
     >>> sigmas = [get_activation("sigmoid")] * 2
     >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
     >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
-    >>> zs, a_list = forward(weights, biases, sigmas, x, np)
+    >>> from deltaprop.core.workspace import Workspace
+    >>> ws = Workspace((4, 3, 2), 5, np, x.dtype)                 # reused by every step
+    >>> zs, activations = forward(weights, biases, sigmas, x, np, ws)
     >>> cost = get_cost("quadratic", sigmas[-1])
-    >>> nabla_w, nabla_b, deltas = backward(weights, sigmas, cost, zs, a_list, y, np)
-    >>> [g.shape for g in nabla_w], [d.shape for d in deltas]
+    >>> grad_w, grad_b, deltas, total = backward(weights, sigmas, cost, zs, activations, y, np, ws)
+    >>> [g.shape for g in grad_w], [d.shape for d in deltas]
     ([(3, 4), (2, 3)], [(5, 3), (5, 2)])
-    >>> np.allclose(nabla_b[1], deltas[1].mean(axis=0))    # BP3
+    >>> np.allclose(grad_b[1], deltas[1].mean(axis=0))     # BP3
     True
     """
-    grads_w, grads_b, deltas, _ = backward_with_cost(
-        weights, activations, cost, zs, a_list, y, xp, workspace, nabla_w, nabla_b, masks=masks
-    )
-    return grads_w, grads_b, deltas
-
-
-def backward_with_cost(
-    weights: list[Array],
-    activations: list[Activation],
-    cost: Cost,
-    zs: list[Array],
-    a_list: list[Array],
-    y: Array,
-    xp: Any,
-    workspace: Workspace | None = None,
-    nabla_w: list[Array] | None = None,
-    nabla_b: list[Array] | None = None,
-    *,
-    masks: list[Array] | None = None,
-) -> tuple[list[Array], list[Array], list[Array], Array]:
-    """:func:`backward`, also returning Σ_x C_x over the m rows (a 0-d array), which BP1
-    computes on the way for the quadratic cost."""
-    ops = workspace.ops if workspace is not None else ops_for(xp)
-    ws = workspace or UNBUFFERED
-    n_layers = len(weights)  # L − 1 layers of weights
-    m = y.shape[0]
-    inv_m = workspace.inv_m if workspace is not None else 1.0 / m
-    out_w = nabla_w if nabla_w is not None else UNBUFFERED.z
-    out_b = nabla_b if nabla_b is not None else UNBUFFERED.z
-    grads_w: list[Array] = [None] * n_layers
-    grads_b: list[Array] = [None] * n_layers
-    deltas: list[Array] = [None] * n_layers
-
-    # BP1: the output error δ^L, written by the cost (cross-entropy cancels σ'(z^L)).
-    last = n_layers - 1
-    delta, total = cost.delta_and_total(
-        zs[last], a_list[n_layers], y, activations[last], xp,
-        out=ws.delta[last], scratch=ws.scratch[last],
-    )  # fmt: skip
-    for i in range(n_layers - 1, -1, -1):  # layer l = i + 2, from L down to 2
+    ws = ws or Workspace.like(weights, activations[0], xp)
+    ops, deltas = ws.ops, ws.delta
+    last = len(weights) - 1  # layer L
+    # BP1: δ^L = ∇_a C ⊙ σ'(z^L), written by the cost (cross-entropy cancels σ'(z^L))
+    delta, total = cost.delta_and_total(zs[last], activations[last + 1], y, sigmas[last], xp,
+                                        out=deltas[last], scratch=ws.scratch[last])  # fmt: skip
+    for i in range(last, -1, -1):  # layer l = i + 2, from L down to 2
         deltas[i] = delta
-        # The 1/m of the mean, applied once to the (m, n_l) array δ^l rather than to both
-        # gradients (∂C/∂w^l is n_l × n_{l-1}, much larger for a small mini-batch).
-        delta_mean = ops.multiply(delta, inv_m, out=ws.scratch[i])
-        a_prev = a_list[i]
-        if masks is not None and i > 0:
-            a_prev = a_prev * masks[i - 1]  # dropout: layer l saw a^(l-1) ⊙ r^(l-1)
-        grads_b[i] = ops.sum_rows(delta_mean, out=out_b[i])  # BP3
-        grads_w[i] = ops.matmul(delta_mean.T, a_prev, out=out_w[i])  # BP4: (n_l, m) @ (m, ·)
+        a_prev = activations[i] if masks is None or i == 0 else activations[i] * masks[i - 1]
+        # the 1/m of the mean, applied once to the (m, n_l) δ^l rather than to both gradients
+        delta_mean = ops.multiply(delta, ws.inv_m, out=ws.scratch[i])
+        ws.grad_b[i] = ops.sum_rows(delta_mean, out=ws.grad_b[i])  # BP3
+        ws.grad_w[i] = ops.matmul(delta_mean.T, a_prev, out=ws.grad_w[i])  # BP4
         if i > 0:  # δ^1 of the input layer is never needed
-            # BP2: (δ^(l+1) w^(l+1)), (m, n_l) @ (n_l, n_{l-1}), then ⊙ σ'(z^l)
-            grad_a = ops.matmul(delta, weights[i], out=ws.delta[i - 1])
-            delta = activations[i - 1].backward(
-                grad_a, zs[i - 1], a_list[i], xp, scratch=ws.scratch[i - 1]
-            )
+            grad_a = ops.matmul(delta, weights[i], out=deltas[i - 1])  # BP2: δ^(l+1) w^(l+1) …
+            delta = sigmas[i - 1].backward(
+                grad_a, zs[i - 1], activations[i], xp, scratch=ws.scratch[i - 1]
+            )  # … ⊙ σ'(z^l) fmt: skip
             if masks is not None:
-                delta = delta * masks[i - 1]  # dropout: BP2 ⊙ r^(l-1); dropped neurons get δ = 0
-    return grads_w, grads_b, deltas, total
+                delta = delta * masks[i - 1]  # dropout: dropped neurons pass no δ back
+    return ws.grad_w, ws.grad_b, deltas, total
 
 
 def backprop(
     weights: list[Array],
     biases: list[Array],
-    activations: list[Activation],
+    sigmas: list[Activation],
     cost: Cost,
     x: Array,
     y: Array,
@@ -271,11 +240,9 @@ def backprop(
 
     Parameters
     ----------
-    weights : list of arrays
-        w^l for l = 2 … L, shape (n_l, n_{l-1}).
-    biases : list of arrays
-        b^l for l = 2 … L, shape (n_l,).
-    activations : list of Activation
+    weights, biases : lists of arrays
+        w^l of shape (n_l, n_{l-1}) and b^l of shape (n_l,), for l = 2 … L.
+    sigmas : list of Activation
         σ of each layer l = 2 … L.
     cost : Cost
         The per-sample cost.
@@ -288,9 +255,9 @@ def backprop(
 
     Returns
     -------
-    nabla_w : list of arrays
+    grad_w : list of arrays
         ∂C/∂w^l, shaped like ``weights``.
-    nabla_b : list of arrays
+    grad_b : list of arrays
         ∂C/∂b^l, shaped like ``biases``.
 
     Examples
@@ -300,20 +267,21 @@ def backprop(
     >>> sigmas = [get_activation("sigmoid")] * 2
     >>> x = np.random.default_rng(1).random((5, 4))       # 5 samples, shape (m, n_1)
     >>> y = np.eye(2)[[0, 1, 1, 0, 1]]                      # targets, shape (m, n_L)
-    >>> nabla_w, nabla_b = backprop(weights, biases, sigmas, get_cost("quadratic", sigmas[-1]),
-    ...                             x, y, np)
-    >>> [g.shape for g in nabla_w], [g.shape for g in nabla_b]
+    >>> grad_w, grad_b = backprop(weights, biases, sigmas, get_cost("quadratic", sigmas[-1]),
+    ...                           x, y, np)
+    >>> [g.shape for g in grad_w], [g.shape for g in grad_b]
     ([(3, 4), (2, 3)], [(3,), (2,)])
     """
-    zs, a_list = forward(weights, biases, activations, x, xp)
-    nabla_w, nabla_b, _ = backward(weights, activations, cost, zs, a_list, y, xp)
-    return nabla_w, nabla_b
+    ws = Workspace.like(weights, x, xp)
+    zs, activations = forward(weights, biases, sigmas, x, xp, ws)
+    grad_w, grad_b, _, _ = backward(weights, sigmas, cost, zs, activations, y, xp, ws)
+    return grad_w, grad_b
 
 
 def mean_cost(
     weights: list[Array],
     biases: list[Array],
-    activations: list[Activation],
+    sigmas: list[Activation],
     cost: Cost,
     x: Array,
     y: Array,
@@ -323,11 +291,9 @@ def mean_cost(
 
     Parameters
     ----------
-    weights : list of arrays
-        w^l for l = 2 … L, shape (n_l, n_{l-1}).
-    biases : list of arrays
-        b^l for l = 2 … L, shape (n_l,).
-    activations : list of Activation
+    weights, biases : lists of arrays
+        w^l of shape (n_l, n_{l-1}) and b^l of shape (n_l,), for l = 2 … L.
+    sigmas : list of Activation
         σ of each layer l = 2 … L.
     cost : Cost
         The per-sample cost.
@@ -353,5 +319,5 @@ def mean_cost(
     >>> C.shape, bool(C > 0)
     ((), True)
     """
-    zs, a_list = forward(weights, biases, activations, x, xp)
-    return xp.mean(cost.value(zs[len(zs) - 1], a_list[len(zs)], y, xp))
+    zs, activations = forward(weights, biases, sigmas, x, xp)
+    return xp.mean(cost.value(zs[-1], activations[-1], y, xp))

@@ -3,7 +3,7 @@
 Each cost is a small frozen object in a name-keyed registry:
 
 - ``cost.value(z, a, y, xp)`` is the per-sample cost C_x for every row (shape (n,)); the cost C
-  of a batch is the mean of these (SPEC.md's first assumption);
+  of a batch is the mean of these (the first assumption of docs/notation.md);
 - ``cost.delta(z, a, y, activation, xp)`` *is* BP1: δ^L = ∇_a C ⊙ σ'(z^L), written for each
   cost so that the cross-entropy cost can cancel σ'(z^L);
 - ``cost.delta_and_total(...)`` is BP1 together with Σ_x C_x over the rows (a 0-d array), the
@@ -229,8 +229,8 @@ def get_cost(name: str | Cost, output_activation: Activation) -> Cost:
     ----------
     name : str or Cost
         ``"quadratic"``, ``"cross-entropy"`` or ``"log-likelihood"``, or a :class:`Cost`.
-        ``"cross-entropy"`` with softmax outputs gives the log-likelihood cost, as in SPEC.md's
-        cost table.
+        ``"cross-entropy"`` with softmax outputs gives the log-likelihood cost, as in the cost table
+        of docs/notation.md.
     output_activation : Activation
         σ of the output layer.
 

@@ -58,37 +58,51 @@ def _size(shape: tuple[int, ...]) -> int:
 
 
 class Workspace:
-    """Arrays for one mini-batch size m, reused by every step of that size.
+    """The arrays of one mini-batch of m rows, which the forward pass and BP1–BP4 write into.
 
     ``z[i]``, ``a[i]``, ``delta[i]`` and ``scratch[i]`` have shape (m, n_l) for layer
-    l = i + 2 (a^1 is the input itself and is not stored). For a namespace whose ``ops`` do
-    not write into arrays, every entry is None and each step allocates as plain Array API
-    code does.
+    l = i + 2 (a^1 is the input itself and is not stored); ``grad_w[i]`` and ``grad_b[i]``
+    are ∂C/∂w^l and ∂C/∂b^l, views of the flat buffer ``grads``. The training loop keeps one
+    workspace per mini-batch size and passes its own ``grads``, so a step allocates nothing;
+    a one-off call (``deltaprop.core.backprop.backprop``) makes one with :meth:`like`.
+
+    For a namespace whose ``ops`` do not write into arrays, the functions put their new result
+    arrays into these lists instead, so callers read the lists either way.
+
+    Examples
+    --------
+    >>> ws = Workspace((4, 3, 2), 5, np, np.float64)
+    >>> [z.shape for z in ws.z], [g.shape for g in ws.grad_w], ws.grads.flat.shape
+    ([(5, 3), (5, 2)], [(3, 4), (2, 3)], (23,))
     """
 
-    def __init__(self, sizes: Sequence[int], m: int, xp: Any, dtype: Any, device: Any = None):
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        m: int,
+        xp: Any,
+        dtype: Any,
+        device: Any = None,
+        grads: ArrayList | None = None,
+    ) -> None:
         self.m = m
         self.ops: Ops = ops_for(xp)
+
+        def rows() -> list[Array]:
+            return [xp.zeros((m, n), dtype=dtype, device=device) for n in sizes[1:]]
+
+        self.z, self.a, self.delta, self.scratch = rows(), rows(), rows(), rows()
+        if grads is None:
+            shapes = [(n, k) for k, n in zip(sizes[:-1], sizes[1:])] + [(n,) for n in sizes[1:]]
+            grads = flat_arrays(shapes, xp, dtype, device)
+        self.grads = grads
         n_layers = len(sizes) - 1
-        if self.ops.writes_into:
+        self.grad_w, self.grad_b = list(grads[:n_layers]), list(grads[n_layers:])
+        self.inv_m = self.ops.scalar(1.0 / max(m, 1), dtype)  # the 1/m of the mean over the rows
 
-            def empty() -> list[Array]:
-                return [xp.empty((m, n), dtype=dtype, device=device) for n in sizes[1:]]
-
-            self.z, self.a, self.delta, self.scratch = empty(), empty(), empty(), empty()
-        else:
-            self.z = self.a = self.delta = self.scratch = [None] * n_layers
-        self.inv_m = self.ops.scalar(1.0 / m, dtype)  # the 1/m of the mean over the rows
-
-
-class _Unbuffered:
-    """Stands in for a workspace when there is none: every buffer is None."""
-
-    class _Nones:
-        def __getitem__(self, i: int) -> None:
-            return None
-
-    z = a = delta = scratch = _Nones()
-
-
-UNBUFFERED: Any = _Unbuffered()
+    @classmethod
+    def like(cls, weights: Sequence[Array], x: Array, xp: Any) -> Workspace:
+        """A workspace for the rows of ``x`` through layers of these ``weights``, of x's dtype
+        and device (for one-off calls)."""
+        sizes = [x.shape[1], *(w.shape[0] for w in weights)]
+        return cls(sizes, x.shape[0], xp, x.dtype, getattr(x, "device", None))

@@ -16,7 +16,8 @@ from .._validation import check_positive_float, check_positive_int
 from ..core.backprop import backward, forward
 from .findings import Context, Finding, find
 from .layerstats import (
-    LOW_ACTIVATION,
+    SMALL_ACTIVATION,
+    LayerDiagnostics,
     active_units,
     saturated_fraction,
     saturated_wrong,
@@ -26,74 +27,6 @@ from .layerstats import (
 
 if TYPE_CHECKING:
     from ..network import Network
-
-
-@dataclass(frozen=True)
-class LayerDiagnostics:
-    """The figures of one layer l on the diagnosed samples (C is their mean cost).
-
-    ``speed`` is ‖∂C/∂b^l‖ / √n_l, the root-mean-square of the bias gradient (BP3): the
-    per-neuron learning speed, comparable between layers of different widths.
-
-    Attributes
-    ----------
-    layer : int
-        l, 2 … L.
-    neurons : int
-        n_l.
-    activation : str
-        σ's name.
-    delta : float
-        Mean |δ^l| over samples and neurons (BP1, BP2).
-    grad_w : float
-        ‖∂C/∂w^l‖ (BP4).
-    grad_b : float
-        ‖∂C/∂b^l‖ (BP3).
-    speed : float
-        ‖∂C/∂b^l‖ / √n_l.
-    saturated : float or None
-        Fraction of (sample, neuron) entries with σ'(z) below ``saturation_threshold``
-        (None for activations that do not saturate: relu, identity).
-    saturation_threshold : float or None
-        The σ'(z) below which an entry counts as saturated.
-    saturated_wrong : float or None
-        Output layer only: the fraction saturated while |a − y| > 1/2 (BP1 stalls).
-    dead : float or None
-        ReLU only: the fraction of units with z ≤ 0 on every sample.
-    activation_mean : float
-        Mean a^l.
-    low_activation : float
-        Fraction of entries with |a^l| < 0.01 (BP4: their outgoing weights learn slowly).
-    weight_norm : float
-        ‖w^l‖.
-    update_ratio : float or None
-        η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given.
-
-    Examples
-    --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
-    >>> layer = deltaprop.diagnose(net, X, y).layers[0]
-    >>> layer.layer, layer.neurons, layer.activation
-    (2, 3, 'sigmoid')
-    """
-
-    layer: int  # l, 2 … L
-    neurons: int  # n_l
-    activation: str  # σ's name
-    delta: float  # mean |δ^l| over samples and neurons (BP1, BP2)
-    grad_w: float  # ‖∂C/∂w^l‖ (BP4)
-    grad_b: float  # ‖∂C/∂b^l‖ (BP3)
-    speed: float  # ‖∂C/∂b^l‖ / √n_l
-    saturated: float | None  # fraction of (sample, neuron) entries with σ'(z) < threshold
-    saturation_threshold: float | None
-    saturated_wrong: float | None  # output layer: saturated while |a − y| > 1/2 (BP1 stalls)
-    dead: float | None  # ReLU: fraction of units with z ≤ 0 on every sample
-    activation_mean: float  # mean a^l
-    low_activation: float  # fraction of |a^l| < 0.01
-    weight_norm: float  # ‖w^l‖
-    update_ratio: float | None  # η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given
 
 
 @dataclass(frozen=True)
@@ -154,7 +87,7 @@ class Diagnosis:
             ratio = "-" if d.update_ratio is None else f"{d.update_ratio:.2e}"
             lines.append(
                 f"{d.layer:>5} {d.neurons:>7}  {d.activation:<8} {d.delta:9.2e} "
-                f"{d.grad_w:9.2e} {d.grad_b:9.2e} {sat:>9} {dead:>6} "
+                f"{d.grad_w_norm:9.2e} {d.grad_b_norm:9.2e} {sat:>9} {dead:>6} "
                 f"{d.activation_mean:7.3f} {ratio:>9}"
             )
         return "\n".join(lines)
@@ -179,6 +112,11 @@ class Diagnosis:
                     textwrap.fill(str(f), 100, initial_indent="- ", subsequent_indent="  ")
                 )
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from .html import diagnosis_html
+
+        return diagnosis_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready."""
@@ -212,7 +150,9 @@ def diagnose(
     net : Network
         Left unchanged.
     X : array of shape (n_samples, sizes[0])
+        The samples, one per row.
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     eta : float, optional
         The learning rate; when given, each layer's update ratio η ‖∂C/∂w^l‖ / ‖w^l‖ is
         computed and judged.
@@ -248,13 +188,13 @@ def diagnose(
     """
     if eta is not None:
         eta = check_positive_float("eta", eta)
-    X, Y = net._check_xy(X, Y)
+    X, Y = net.check_data(X, Y)
     if max_samples is not None:
         n = check_positive_int("max_samples", max_samples)
         X, Y = X[:n], Y[:n]
-    xp, acts, cost_fn = net.xp, net.activation_functions, net.cost_function
+    xp, acts, cost_fn = net.xp, net.sigmas, net.cost_function
     zs, a_list = forward(net.weights, net.biases, acts, X, xp)
-    nabla_w, nabla_b, deltas = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
+    nabla_w, nabla_b, deltas, _ = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
     last = len(zs) - 1
     cost = float(xp.mean(cost_fn.value(zs[last], a_list[last + 1], Y, xp)))
 
@@ -280,15 +220,15 @@ def diagnose(
                 neurons=int(z.shape[1]),
                 activation=sigma.name,
                 delta=float(xp.mean(xp.abs(delta))),
-                grad_w=grad_w,
-                grad_b=grad_b,
+                grad_w_norm=grad_w,
+                grad_b_norm=grad_b,
                 speed=grad_b / math.sqrt(z.shape[1]),
                 saturated=None if saturated is None else float(saturated),
                 saturation_threshold=saturation_threshold(sigma),
                 saturated_wrong=wrong,
                 dead=dead,
                 activation_mean=float(xp.mean(a)),
-                low_activation=float(xp.mean(xp.astype(xp.abs(a) < LOW_ACTIVATION, a.dtype))),
+                low_activation=float(xp.mean(xp.astype(xp.abs(a) < SMALL_ACTIVATION, a.dtype))),
                 weight_norm=weight_norm,
                 update_ratio=ratio,
             )

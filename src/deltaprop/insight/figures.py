@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .layerstats import SATURATION_THRESHOLD
 from .plots import _figure, png_bytes
 
@@ -45,9 +45,11 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 100) -> tu
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to write.
     path : str or os.PathLike
         The file to write; its directory must exist.
     dpi : int, default 100
+        Resolution: a 7×3.2 inch figure is 700×320 pixels at 100.
 
     Returns
     -------

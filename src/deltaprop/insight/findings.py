@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .diagnose import LayerDiagnostics
+    from .layerstats import LayerDiagnostics
 
 #: a layer with this fraction of saturated (sample, neuron) entries learns visibly slower
 SATURATED = 0.2
@@ -23,7 +23,7 @@ SPEED_RATIO = 10.0
 DEAD = 0.1
 #: hidden layers with this fraction of activations near 0 (ReLU layers are half zero when
 #: healthy, so the bar sits well above one half)
-LOW_ACTIVATION = 0.8
+LOW_ACTIVATION_FRACTION = 0.8
 #: one step η ∂C/∂w^l as large as w^l itself is too large. (Healthy runs start near 0.1–0.7
 #: on the full-data gradient: the first steps all push the output biases the same way.)
 UPDATE_LARGE = 1.0
@@ -240,7 +240,7 @@ def low_activation(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Fin
     for layer in layers[:-1]:
         if layer.dead is not None and layer.dead >= DEAD:
             continue  # dead_units explains these zeros
-        if layer.low_activation >= LOW_ACTIVATION:
+        if layer.low_activation >= LOW_ACTIVATION_FRACTION:
             nxt = layer.layer + 1
             message = (
                 f"layer {layer.layer}: {_pct(layer.low_activation)} of its activations are near "

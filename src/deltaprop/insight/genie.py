@@ -133,6 +133,11 @@ class GenieResult:
     stuck: list[tuple[int, int, float, float]] = field(default_factory=list)
     near_optimal: int = 0
 
+    def _repr_html_(self) -> str:
+        from .html import genie_html
+
+        return genie_html(self)
+
     def __str__(self) -> str:
         rows = "the sample" if self.n_samples == 1 else f"each of {self.n_samples} samples"
         lines = [
@@ -188,8 +193,9 @@ def genie(
     X : array of shape (n_samples, sizes[0])
         The samples (one, as in the text, or a batch).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     neurons : sequence of (layer, neuron) pairs, optional
-        Which neurons to nudge: layer l in 2 … L (SPEC.md's numbering), neuron j from 0.
+        Which neurons to nudge: layer l in 2 … L (numbered as in docs/notation.md), neuron j from 0.
         By default the ``top`` neurons with the largest |δ|.
     dz : float, default 1e-3
         Δz; ΔC agrees with δ Δz up to a relative error of order Δz.
@@ -215,10 +221,10 @@ def genie(
     dz = check_positive_float("dz", dz)
     top = check_positive_int("top", top)
     net64 = net.copy(dtype="float64")
-    X, Y = net64._check_xy(X, Y)
-    xp, acts, cost_fn = net64.xp, net64.activation_functions, net64.cost_function
+    X, Y = net64.check_data(X, Y)
+    xp, acts, cost_fn = net64.xp, net64.sigmas, net64.cost_function
     zs, a_list = forward(net64.weights, net64.biases, acts, X, xp)
-    _, nabla_b, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
+    _, nabla_b, _, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
     cost = _mean_cost(net64, zs, a_list, Y)
 
     # δ^l_j of the batch: the mean of the samples' δ, which is ∂C/∂b^l_j (BP3).
@@ -279,7 +285,7 @@ def _nudged_cost(
     net: Network, zs: list[Any], a_list: list[Any], Y: Any, i: int, j: int, dz: float
 ) -> float:
     """The mean cost when z^l_j (l = i + 2) becomes z^l_j + Δz on every sample."""
-    xp, acts = net.xp, net.activation_functions
+    xp, acts = net.xp, net.sigmas
     z = xp.asarray(zs[i], copy=True)
     z[:, j] += dz  # the genie
     new_zs, new_as = [*zs[:i], z], [*a_list[: i + 1], acts[i](z, xp)]

@@ -25,7 +25,7 @@ class LayerCheck:
     Attributes
     ----------
     layer : int
-        l, counted as in SPEC.md (2 … L).
+        l, counted as in docs/notation.md (2 … L).
     weights_error, biases_error : float
         The relative error of ∂C/∂w^l and of ∂C/∂b^l (see :class:`GradcheckResult`).
     checked : int
@@ -38,7 +38,7 @@ class LayerCheck:
     3e-10
     """
 
-    layer: int  # l, counted as in SPEC.md (2 … L)
+    layer: int  # l, counted as in docs/notation.md (2 … L)
     weights_error: float
     biases_error: float
     checked: int  # parameters compared in this layer
@@ -84,6 +84,11 @@ class GradcheckResult:
         """The largest relative error over the layers."""
         return max((lc.error for lc in self.layers), default=0.0)
 
+    def _repr_html_(self) -> str:
+        from .html import gradcheck_html
+
+        return gradcheck_html(self)
+
     def __str__(self) -> str:
         lines = ["layer   dC/dw rel. error   dC/db rel. error   parameters checked"]
         for lc in self.layers:
@@ -120,7 +125,9 @@ def gradcheck(
     net : Network
         Left unchanged; the check runs on a float64 copy.
     X : array of shape (n_samples, sizes[0])
+        The samples, one per row (a few are enough: each parameter costs two passes).
     Y : array of shape (n_samples, sizes[-1]), or 1-D class labels
+        Their targets, or class labels (one-hot encoded here).
     eps : float
         The step ε of the centred difference.
     max_per_layer : int, optional
@@ -146,8 +153,8 @@ def gradcheck(
     max relative error ...e-1... (centred differences, eps=1e-05)
     """
     net64 = net.copy(dtype="float64")
-    X64, Y64 = net64._check_xy(X, Y)
-    xp, acts, cost = net64.xp, net64.activation_functions, net64.cost_function
+    X64, Y64 = net64.check_data(X, Y)
+    xp, acts, cost = net64.xp, net64.sigmas, net64.cost_function
     nabla_w, nabla_b = backprop(net64.weights, net64.biases, acts, cost, X64, Y64, xp)
     rng = np.random.default_rng(seed)
 

@@ -12,6 +12,7 @@ Shared by the training monitor (:mod:`.monitor`) and the diagnosis (:mod:`.diagn
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.activations import Activation, Array
@@ -21,8 +22,9 @@ from ..core.activations import Activation, Array
 #: Softmax uses its Jacobian's diagonal a_j(1 − a_j), which is the sigmoid's σ'.
 SATURATION_THRESHOLD: dict[str, float] = {"sigmoid": 0.01, "tanh": 0.04, "softmax": 0.01}
 
-#: |a| below this counts as a low activation (BP4: the weights out of the neuron barely learn).
-LOW_ACTIVATION = 0.01
+#: |a| below this counts as a small activation (BP4: the weights out of the neuron barely
+#: learn)
+SMALL_ACTIVATION = 0.01
 
 
 def saturation_threshold(activation: Activation) -> float | None:
@@ -72,3 +74,72 @@ def vector_norm(x: Array, xp: Any) -> Array:
     """The Euclidean (Frobenius, for a matrix) norm of all entries of ``x``, as a 0-d array."""
     flat = xp.reshape(x, (-1,))
     return xp.sqrt(xp.vecdot(flat, flat))
+
+
+@dataclass(frozen=True)
+class LayerDiagnostics:
+    """The figures of one layer l on the diagnosed samples (C is their mean cost).
+
+    ``speed`` is ‖∂C/∂b^l‖ / √n_l, the root-mean-square of the bias gradient (BP3): the
+    per-neuron learning speed, comparable between layers of different widths.
+
+    Attributes
+    ----------
+    layer : int
+        l, 2 … L.
+    neurons : int
+        n_l.
+    activation : str
+        σ's name.
+    delta : float
+        Mean |δ^l| over samples and neurons (BP1, BP2).
+    grad_w_norm : float
+        ‖∂C/∂w^l‖ (BP4).
+    grad_b_norm : float
+        ‖∂C/∂b^l‖ (BP3).
+    speed : float
+        ‖∂C/∂b^l‖ / √n_l.
+    saturated : float or None
+        Fraction of (sample, neuron) entries with σ'(z) below ``saturation_threshold``
+        (None for activations that do not saturate: relu, identity).
+    saturation_threshold : float or None
+        The σ'(z) below which an entry counts as saturated.
+    saturated_wrong : float or None
+        Output layer only: the fraction saturated while |a − y| > 1/2 (BP1 stalls).
+    dead : float or None
+        ReLU only: the fraction of units with z ≤ 0 on every sample.
+    activation_mean : float
+        Mean a^l.
+    low_activation : float
+        Fraction of entries with |a^l| < ``SMALL_ACTIVATION`` (0.01; BP4: their outgoing
+        weights learn slowly).
+    weight_norm : float
+        ‖w^l‖.
+    update_ratio : float or None
+        η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
+    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    >>> layer = deltaprop.diagnose(net, X, y).layers[0]
+    >>> layer.layer, layer.neurons, layer.activation
+    (2, 3, 'sigmoid')
+    """
+
+    layer: int  # l, 2 … L
+    neurons: int  # n_l
+    activation: str  # σ's name
+    delta: float  # mean |δ^l| over samples and neurons (BP1, BP2)
+    grad_w_norm: float  # ‖∂C/∂w^l‖ (BP4)
+    grad_b_norm: float  # ‖∂C/∂b^l‖ (BP3)
+    speed: float  # ‖∂C/∂b^l‖ / √n_l
+    saturated: float | None  # fraction of (sample, neuron) entries with σ'(z) < threshold
+    saturation_threshold: float | None
+    saturated_wrong: float | None  # output layer: saturated while |a − y| > 1/2 (BP1 stalls)
+    dead: float | None  # ReLU: fraction of units with z ≤ 0 on every sample
+    activation_mean: float  # mean a^l
+    low_activation: float  # fraction of |a^l| < 0.01
+    weight_norm: float  # ‖w^l‖
+    update_ratio: float | None  # η ‖∂C/∂w^l‖ / ‖w^l‖, when η is given

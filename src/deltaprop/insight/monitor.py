@@ -152,7 +152,7 @@ class Monitor(Callback):
         xp = net.xp
         values = self._values
         for i, (z, delta) in enumerate(zip(step.zs, step.deltas)):
-            a, sigma = step.activations[i + 1], net.activation_functions[i]
+            a, sigma = step.activations[i + 1], net.sigmas[i]
             inv_size = 1.0 / (z.shape[0] * z.shape[1])
             values.append(xp.sum(xp.abs(delta)) * inv_size)  # mean |δ^l|
             values.append(_squared_norm(step.nabla_w[i], xp))  # ‖∂C/∂w^l‖² (BP4)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..training.history import History
 
 if TYPE_CHECKING:
@@ -50,13 +50,15 @@ def _figure(width: float = 7.0, height: float = 4.0, **margins: float) -> Figure
     """A figure with fixed margins (``subplots_adjust`` keywords): constrained layout would
     place the labels itself but makes each figure about 40% slower to draw."""
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.figure  # noqa: F401 - fails here when matplotlib is missing
+
+        from ._inline import InlineFigure  # a Figure that shows itself in a notebook
     except ImportError:
         raise ImportError(
             "plots need matplotlib, which is not installed; install it with "
             "pip install 'deltaprop[plot]'"
         ) from None
-    fig = Figure(figsize=(width, height))
+    fig = InlineFigure(figsize=(width, height))
     fig.subplots_adjust(**{"left": 0.11, "right": 0.97, "bottom": 0.13, "top": 0.9, **margins})
     return fig
 
@@ -453,6 +455,7 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        A figure of this module, or any matplotlib figure.
     dpi : int, default 100
         Resolution: a 7×4 inch figure is 700×400 pixels at 100.
 

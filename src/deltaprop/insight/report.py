@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .plots import monitored_layers, render_pngs
 from .run import Run
 
@@ -199,9 +199,12 @@ def render_report(
     Parameters
     ----------
     run : Run
+        The run to report (:func:`~deltaprop.insight.record_run`, or read by
+        :func:`~deltaprop.insight.load_run`).
     weights : array of shape (n_2, n_1), optional
         w^2, drawn as images when the input width is a square.
     title : str, optional
+        The page's title; by default one made from the network and the data set.
     pngs : dict of str to bytes, optional
         Figures already rendered by :func:`~deltaprop.insight.plots.render_pngs`; the
         ``confusion`` figure among them is left out (the report shows a table).

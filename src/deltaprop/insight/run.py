@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import FormatError
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from ..training.history import History
 from .diagnose import Diagnosis, diagnose
 
@@ -197,6 +197,7 @@ def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = 
     directory : str or os.PathLike
         Created if needed; each file is written atomically.
     run : Run
+        What :func:`record_run` recorded.
     net : Network, optional
         Saved as ``network.npz`` (for the first layer's weights in the figures).
 
@@ -239,6 +240,7 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
     Returns
     -------
     run : Run
+        The recorded run: configuration, history, diagnosis, confusion matrix.
     net : Network or None
         The saved network, if the directory has one.
 
@@ -256,7 +258,7 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
     ...
     FileNotFoundError: no_such_run/run.json not found: give a directory written by ...
     """
-    from ..io.model import load
+    from ..network import load
 
     directory = Path(directory)
     path = directory / RUN_FILE

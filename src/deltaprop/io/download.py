@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from deltaprop.io._atomic import atomic_write
+from deltaprop.io.atomic import atomic_write
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -1,144 +1,176 @@
-"""Model files: a network's parameters and configuration in one ``.npz`` file.
+"""Model files: a network's configuration and parameters in one ``.npz`` file.
 
-The file holds the arrays ``w_2``, ``b_2``, … ``w_L``, ``b_L`` (layers numbered as in SPEC.md)
-and a JSON metadata member naming the format, its version and the ``NetworkConfig`` fields.
-It is written atomically and read without pickle, checking every shape against the metadata
-before any array data is read.
+The file holds the arrays ``w_2``, ``b_2``, … ``w_L``, ``b_L`` (layers numbered from the input,
+as in ``docs/notation.md``) and a JSON metadata member naming the format, its version and the
+:class:`~deltaprop.core.model.NetworkConfig` fields. It is written atomically and read without
+pickle, checking every shape against the metadata before any array data is read.
+
+This module reads and writes a configuration and arrays; ``deltaprop.load`` turns them into a
+``Network`` (and reads the network in a checkpoint as well).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
+
+from ..core.model import NetworkConfig
 from ..errors import FormatError
 from .npzfile import Expected, read_npz, require, write_npz
 
-if TYPE_CHECKING:
-    from ..network import Network
+__all__ = ["FORMAT", "VERSION", "CheckpointFile", "network_config", "network_fields",
+           "read_model", "write_model"]  # fmt: skip
 
 FORMAT = "deltaprop-model"
 VERSION = 1
-_DTYPES = ("float32", "float64")
 CHECKPOINT_FORMAT = "deltaprop-checkpoint"  # a checkpoint also holds a network
+_DTYPES = ("float32", "float64")
 
 
-class _Checkpoint(FormatError):
-    """Raised by ``expected_arrays`` for a checkpoint file, which ``load`` reads another way."""
+class CheckpointFile(FormatError):
+    """Raised by :func:`read_model` for a training checkpoint, which holds a network too but
+    is read by :func:`deltaprop.training.checkpoint.load_checkpoint`."""
 
 
-def save(net: Network, path: str | os.PathLike[str]) -> None:
-    """Write ``net`` to ``path`` (conventionally ``*.npz``), atomically."""
-    c = net.config
-    meta = {
-        "format": FORMAT,
-        "version": VERSION,
-        "sizes": list(c.sizes),
-        "activation": c.activation,
-        "output_activation": c.output_activation,
-        "cost": c.cost,
-        "init": c.init,
-        "dtype": c.dtype,
-        "seed": c.seed,
+def network_fields(config: NetworkConfig) -> dict[str, Any]:
+    """The :class:`NetworkConfig` as the plain JSON fields model files and checkpoints store.
+
+    Examples
+    --------
+    >>> network_fields(NetworkConfig((4, 3, 2), seed=1))["sizes"]
+    [4, 3, 2]
+    """
+    return {
+        "sizes": list(config.sizes),
+        "activation": config.activation,
+        "output_activation": config.output_activation,
+        "cost": config.cost,
+        "init": config.init,
+        "dtype": config.dtype,
+        "seed": config.seed,
     }
+
+
+def network_config(fields: Mapping[str, Any]) -> NetworkConfig:
+    """The :class:`NetworkConfig` stored as :func:`network_fields`, every field checked.
+
+    Raises
+    ------
+    FormatError
+        Naming the field that is missing or wrong.
+
+    Examples
+    --------
+    >>> network_config(network_fields(NetworkConfig((4, 3, 2)))).sizes
+    (4, 3, 2)
+    >>> network_config({"sizes": [4, 0]})
+    Traceback (most recent call last):
+    ...
+    deltaprop.errors.FormatError: invalid network configuration: ...
+    """
+    try:
+        sizes = require(
+            fields, "sizes", list, "a list of at least two positive integers",
+            lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
+        )  # fmt: skip
+        return NetworkConfig(
+            tuple(sizes),
+            activation=require(fields, "activation", str),
+            output_activation=require(fields, "output_activation", str),
+            cost=require(fields, "cost", str),
+            init=require(fields, "init", str),
+            dtype=require(fields, "dtype", str, "'float32' or 'float64'", lambda d: d in _DTYPES),
+            seed=require(fields, "seed", (int, type(None)), "null or an integer"),
+        )
+    except ValueError as exc:  # FormatError from require, or NetworkConfig's own checks
+        raise FormatError(f"invalid network configuration: {exc}") from None
+
+
+def parameter_shapes(sizes: Any, dtypes: tuple[str, ...]) -> Expected:
+    """The arrays ``w_2``, ``b_2`` … of a network of ``sizes``, with shapes and dtypes."""
+    shapes: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes[f"w_{i + 2}"] = ((n_out, n_in), dtypes)
+        shapes[f"b_{i + 2}"] = ((n_out,), dtypes)
+    return shapes
+
+
+def write_model(
+    path: str | os.PathLike[str], config: NetworkConfig, weights: list[Any], biases: list[Any]
+) -> None:
+    """Write a model file: ``config`` and the NumPy arrays w^l, b^l for l = 2 … L, atomically.
+
+    Examples
+    --------
+    >>> config = NetworkConfig((2, 1))
+    >>> write_model("tiny.npz", config, [np.ones((1, 2), np.float32)], [np.zeros(1, np.float32)])
+    >>> read_model("tiny.npz")[1]
+    [array([[1., 1.]], dtype=float32)]
+    """
+    meta = {"format": FORMAT, "version": VERSION, **network_fields(config)}
     arrays = {}
-    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"w_{i + 2}"] = net.to_numpy(w)
-        arrays[f"b_{i + 2}"] = net.to_numpy(b)
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        arrays[f"w_{i + 2}"] = np.asarray(w)
+        arrays[f"b_{i + 2}"] = np.asarray(b)
     write_npz(path, arrays, meta)
 
 
-def expected_arrays(meta: Mapping[str, Any]) -> Expected:
-    """The arrays a model file with this metadata must hold, with their shapes and dtypes.
-
-    Raises FormatError (``read_npz`` adds the file's name) for metadata that is not a
-    deltaprop model's.
-    """
+def _expected(meta: Mapping[str, Any]) -> Expected:
+    """The arrays a model file with this metadata must hold (``read_npz``'s ``expect``)."""
     fmt = meta.get("format")
     if fmt == CHECKPOINT_FORMAT:
-        raise _Checkpoint("a checkpoint")
+        raise CheckpointFile("a training checkpoint, not a model file")
     if fmt != FORMAT:
         raise FormatError(f"not a deltaprop model file (its format field is {fmt!r})")
     version = require(meta, "version", int)
-    if not 1 <= version <= VERSION:
+    if version != VERSION:
         raise FormatError(
-            f"model format version {version} is not supported by this deltaprop "
-            f"(it reads versions 1 … {VERSION}); upgrade deltaprop to load it"
+            f"model format version {version} is not supported by this deltaprop (it reads "
+            f"version {VERSION}); upgrade deltaprop to load it"
         )
     sizes = require(
         meta, "sizes", list, "a list of at least two positive integers",
         lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
     )  # fmt: skip
-    shapes: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        shapes[f"w_{i + 2}"] = ((n_out, n_in), _DTYPES)
-        shapes[f"b_{i + 2}"] = ((n_out,), _DTYPES)
-    return shapes
+    return parameter_shapes(sizes, _DTYPES)
 
 
-def load(path: str | os.PathLike[str]) -> Network:
-    """Read a network written by :meth:`Network.save` (or the network in a checkpoint).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A ``.npz`` file written by :meth:`Network.save`, ``deltaprop train --save``, or a
-        training checkpoint.
-
-    Returns
-    -------
-    Network
-        On the NumPy backend, with the saved configuration and parameters.
+def read_model(path: str | os.PathLike[str]) -> tuple[NetworkConfig, list[Any], list[Any]]:
+    """Read a model file: its configuration and the NumPy arrays w^l and b^l.
 
     Raises
     ------
+    CheckpointFile
+        If the file is a training checkpoint (``deltaprop.load`` reads those as well).
     FormatError
         If the file is not a deltaprop model, is truncated or corrupt, holds arrays of the
-        wrong shape or type (object arrays included), or non-finite parameters.
+        wrong shape or type, or non-finite parameters; the message names the file.
     FileNotFoundError
         If there is no such file.
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], cost="cross-entropy", seed=0)
-    >>> net.save("net.npz")
-    >>> same = deltaprop.load("net.npz")
-    >>> same
-    Network([4, 3, 2], ..., cost='cross-entropy', dtype='float32')
-    >>> all(np.array_equal(w, v) for w, v in zip(same.weights, net.weights))
-    True
     >>> with open("not_a_model.npz", "w") as f:
     ...     _ = f.write("hello")
-    >>> deltaprop.load("not_a_model.npz")
+    >>> read_model("not_a_model.npz")
     Traceback (most recent call last):
     ...
     deltaprop.errors.FormatError: not_a_model.npz: not a valid .npz (zip) file, or truncated ...
     """
-    from ..network import Network, NetworkConfig
-
-    where = os.fspath(path)
     try:
-        meta, arrays = read_npz(path, expected_arrays)
+        meta, arrays = read_npz(path, _expected)
     except FormatError as exc:
-        if not isinstance(exc.__cause__, _Checkpoint):
-            raise
-        from ..training.checkpoint import load_checkpoint
-
-        return load_checkpoint(path).network
+        if isinstance(exc.__cause__, CheckpointFile):
+            raise exc.__cause__ from None
+        raise
     try:
-        config = NetworkConfig(
-            tuple(meta["sizes"]),
-            activation=require(meta, "activation", str),
-            output_activation=require(meta, "output_activation", str),
-            cost=require(meta, "cost", str),
-            init=require(meta, "init", str),
-            dtype=require(meta, "dtype", str),
-            seed=meta.get("seed"),
-        )
-    except ValueError as exc:  # FormatError from require, or NetworkConfig's own checks
-        raise FormatError(f"{where}: invalid network configuration: {exc}") from None
+        config = network_config(meta)
+    except FormatError as exc:
+        raise FormatError(f"{os.fspath(path)}: {exc}") from None
     n_layers = len(config.sizes) - 1
     weights = [arrays[f"w_{i + 2}"] for i in range(n_layers)]
     biases = [arrays[f"b_{i + 2}"] for i in range(n_layers)]
-    return Network.from_parameters(config, weights, biases)
+    return config, weights, biases

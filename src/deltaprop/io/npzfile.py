@@ -26,8 +26,8 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from deltaprop.errors import FormatError
-from deltaprop.io._atomic import atomic_write
 from deltaprop.io._npymember import invalid_as_format_error, read_member
+from deltaprop.io.atomic import atomic_write
 
 __all__ = ["META_MAX_BYTES", "Expected", "read_npz", "require", "write_npz"]
 

@@ -7,12 +7,12 @@ needs no MPI.
 from ..errors import DistributedError
 from .comm import Communicator
 from .distributed import fit_distributed
-from .trainer import DistributedTrainer, local_rows, split
+from .partition import MPIPartition, local_rows, split
 
 __all__ = [
     "Communicator",
     "DistributedError",
-    "DistributedTrainer",
+    "MPIPartition",
     "fit_distributed",
     "local_rows",
     "split",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .comm import Communicator
 
 

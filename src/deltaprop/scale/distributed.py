@@ -7,32 +7,34 @@ Run the same script on every process, for example ``mpiexec -n 4 python -m mpi4p
     X = np.load("X_train.npy", mmap_mode="r")  # each process reads only its rows
     history = fit_distributed(net, X, y, epochs=30, batch_size=10, eta=3.0, seed=1)
 
-Every process returns the same history and holds the same trained parameters; only rank 0
-should print or save (``Communicator().rank == 0``).
+It takes every option ``Network.fit`` takes and runs the same training loop: only which rows
+each process computes and how the gradients are combined differ
+(:class:`~deltaprop.scale.partition.MPIPartition`). Every process returns the same history
+and holds the same trained parameters; only rank 0 should print or save
+(``Communicator().rank == 0``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .. import _validation as v
 from ..errors import DistributedError
+from ..network import Network
 from ..training.callbacks import Callback
+from ..training.checkpoint import data_fingerprint, train_with_checkpoint
 from ..training.config import TrainConfig
 from ..training.history import History
-from ..training.loop import TrainState
-from ..training.optimizers import Optimizer, get_optimizer
-from .checkpoint import RankZeroCheckpoint, resume_state
+from ..training.loop import Trainer
+from ..training.progress import progress_callbacks
 from .comm import DEFAULT_TIMEOUT, Communicator, everywhere
-from .trainer import DistributedTrainer, read_rows, split
-
-if TYPE_CHECKING:
-    from ..network import Network
+from .partition import MPIPartition, read_rows, split
 
 
 def _check_source(net: Network, X: Any, y: Any, name: str) -> None:
@@ -62,19 +64,40 @@ def _check_source(net: Network, X: Any, y: Any, name: str) -> None:
         v.check_labels(labels, net.sizes[-1], name=f"{name} y")
 
 
-def _same_everywhere(comm: Communicator, net: Network, config: TrainConfig, n: int) -> None:
-    """The processes must build the same network and run the same options on the same
-    number of rows: compare, and say which process differs."""
-    mine = (repr(net.config), repr(config), n)
-    everyone = comm.allgather_object(mine, "comparing the network and options")
+def _same_everywhere(
+    comm: Communicator, net: Network, config: TrainConfig, data: dict[str, Any]
+) -> None:
+    """The processes must build the same network and run the same options on the same data:
+    compare, and say which process differs in what."""
+    mine = {"network": repr(net.config), **{k: repr(v) for k, v in
+            dataclasses.asdict(config).items()}, "data": repr(data)}  # fmt: skip
+    everyone = comm.allgather_object(mine, "comparing the network, options and data")
     for rank, theirs in enumerate(everyone):
-        if theirs != everyone[0]:
-            raise everywhere(
-                DistributedError(
-                    f"process {rank} runs {theirs} but process 0 runs {everyone[0]}; start every "
-                    "process with the same network, options and data"
-                )
-            )
+        diff = [f"{k} {theirs[k]} (process 0: {everyone[0][k]})"
+                for k in mine if theirs[k] != everyone[0][k]]  # fmt: skip
+        if diff:
+            raise everywhere(DistributedError(
+                f"process {rank} runs with {'; '.join(diff)}; start every process with the "
+                "same network, options and data"
+            ))  # fmt: skip
+
+
+def _measured(comm: Any, net: Network, data: Any, name: str) -> tuple[Any, Any] | None:
+    """This process's block of the rows of ``data`` (validation or test), measured after
+    every epoch; None when not given."""
+    if data is None:
+        return None
+    try:
+        X_m, y_m = data
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}_data must be a pair (X, y) of inputs and labels or targets"
+        ) from None
+    _check_source(net, X_m, y_m, name)
+    lo, hi = split(int(X_m.shape[0]), comm.size, comm.rank)
+    rows: tuple[Any, Any] = comm.together(f"reading the {name} data", read_rows, net, X_m, y_m,
+                                          slice(lo, hi), name)  # fmt: skip
+    return rows
 
 
 def fit_distributed(
@@ -82,20 +105,17 @@ def fit_distributed(
     X: Any,
     y: Any,
     *,
-    epochs: int = 30,
-    batch_size: int = 10,
-    eta: float = 3.0,
     validation_data: tuple[Any, Any] | None = None,
-    shuffle: bool = True,
-    seed: int | None = None,
+    test_data: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
-    optimizer: str | Optimizer = "sgd",
-    comm: Any = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 1,
     resume: bool = False,
-    state: TrainState | None = None,
+    verbose: int | None = None,
+    config: TrainConfig | None = None,
+    comm: Any = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    **options: Any,
 ) -> History:
     """Train ``net`` in place by mini-batch SGD, with each mini-batch split over processes.
 
@@ -106,35 +126,35 @@ def fit_distributed(
     Parameters
     ----------
     net : Network
-        Rank 0's parameters are broadcast to the others first, so an unseeded network works.
+        On the NumPy backend. Rank 0's parameters are broadcast to the others first, so an
+        unseeded network works.
     X : array-like of shape (n_samples, sizes[0])
         Anything NumPy-like that an integer array indexes by rows. Each process reads only the
         rows it computes, so a memory-mapped ``.npy`` file keeps each process's memory at
         about 1/N of the data.
     y : array-like of shape (n_samples,) or (n_samples, sizes[-1])
         Class labels or target rows, indexed like X.
-    epochs, batch_size, eta, shuffle, seed
-        As ``Network.fit``; ``batch_size`` is the global mini-batch m, split over the
-        processes. With ``seed=None`` rank 0 draws one for all.
     validation_data : (X_val, y_val), optional
         Each process measures its block of rows after every epoch; the figures are summed.
+    test_data : (X_test, y_test), optional
+        Measured the same way, as ``test_*`` figures (see ``Network.fit``).
     callbacks : sequence of Callback
-        Run on every process (see :class:`DistributedTrainer` for what a ``Step`` holds).
-    optimizer : str or Optimizer
+        Run on every process (the ``Step`` holds this process's rows and the combined
+        gradient); a callback that writes files should write on rank 0 only.
+    checkpoint, checkpoint_every, resume, config
+        As ``Network.fit``; rank 0 writes the checkpoint, and a run may resume on any number
+        of processes, or in ``Network.fit``.
+    verbose : {None, 0, 1, 2}, default None
+        Progress, as ``Network.fit`` shows it, on rank 0 only.
     comm : mpi4py communicator or Communicator, optional
         Default: every process of the job (``MPI.COMM_WORLD``).
     timeout : float or None, default 300
         Seconds a process waits for the others before raising ``DistributedError``.
-    checkpoint : str or os.PathLike, optional
-        Rank 0 saves the training state here every ``checkpoint_every`` epochs and at the
-        end, atomically. If the file exists, ``resume=True`` continues from it, on any number
-        of processes (otherwise it is refused rather than overwritten).
-    checkpoint_every : int, default 1
-        Epochs between checkpoints.
-    resume : bool, default False
-        Continue from ``checkpoint`` if it exists (a missing file starts a new run).
-    state : TrainState, optional
-        Continue a run from this state (rank 0's is used), with rank 0's parameters.
+    **options
+        Every :class:`~deltaprop.training.config.TrainConfig` field, as ``Network.fit`` takes
+        them (optimisers, regularisation, dropout, schedules, validation split, early
+        stopping). ``batch_size`` is the global mini-batch m, split over the processes. With
+        ``seed=None`` rank 0 draws one for all.
 
     Returns
     -------
@@ -148,8 +168,8 @@ def fit_distributed(
     DivergenceError
         When the mini-batch's cost stops being finite, on every process alike.
     DistributedError
-        When a process stops answering, or the processes disagree (different networks or
-        options); end the job then (``comm.abort()``).
+        When a process stops answering, or the processes disagree (different networks,
+        options or data: the message names what differs); end the job then (``comm.abort()``).
 
     Examples
     --------
@@ -160,57 +180,45 @@ def fit_distributed(
     >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
     >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> single = net.copy()
-    >>> history = fit_distributed(net, X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
-    >>> _ = single.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
-    >>> len(history), max(float(np.abs(a - b).max()) for a, b in zip(net.weights, single.weights))
-    (2, 1.3877787807814457e-17)
+    >>> history = fit_distributed(net, X, y, epochs=2, batch_size=10, eta=1.0, l2=0.5,
+    ...                           dropout=0.2, optimizer="adam", seed=0)
+    >>> _ = single.fit(X, y, epochs=2, batch_size=10, eta=1.0, l2=0.5, dropout=0.2,
+    ...                optimizer="adam", seed=0)
+    >>> diff = max(float(np.abs(a - b).max()) for a, b in zip(net.weights, single.weights))
+    >>> len(history), diff < 1e-12                             # the same up to rounding
+    (2, True)
     """
     comm = comm if isinstance(comm, Communicator) else Communicator(comm, timeout=timeout)
-    config = TrainConfig(epochs, batch_size, eta, shuffle, seed)
-    get_optimizer(optimizer)
+    if config is not None:
+        options = {**dataclasses.asdict(config), **options}
+    config, custom = TrainConfig.with_objects(**options)
     _check_source(net, X, y, "training")
     if config.seed is None:  # one seed for all: the shuffle must be the same everywhere
         drawn = comm.bcast_object(secrets.randbelow(2**31), "sharing the shuffling seed")
-        config = TrainConfig(epochs, batch_size, eta, shuffle, drawn)
-    _same_everywhere(comm, net, config, int(X.shape[0]))
-    validation = None
-    if validation_data is not None:
-        try:
-            X_val, y_val = validation_data
-        except (TypeError, ValueError):
+        config = dataclasses.replace(config, seed=drawn)
+    n_val = config.n_validation(int(X.shape[0]))
+    if n_val:
+        if validation_data is not None:
             raise ValueError(
-                "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
-            ) from None
-        _check_source(net, X_val, y_val, "validation")
-        lo, hi = split(int(X_val.shape[0]), comm.size, comm.rank)
-        validation = comm.together(
-            "reading the validation data",
-            read_rows,
-            net,
-            X_val,
-            y_val,
-            slice(lo, hi),
-            "validation",
-        )
-    callbacks = list(callbacks)
-    saver = None
+                "give either validation_data or validation_split, not both: "
+                "validation_split holds out the last rows of X as validation data"
+            )
+        k = int(X.shape[0]) - n_val  # the first k rows train, the last n_val validate
+        X, y, validation_data = X[:k], y[:k], (X[k:], y[k:])
+    data = comm.together("fingerprinting the data", data_fingerprint, net, X, y)
+    _same_everywhere(comm, net, config, data)
+    validation = _measured(comm, net, validation_data, "validation")
+    test = _measured(comm, net, test_data, "test")
+    partition = MPIPartition(comm)
+    if comm.rank == 0:
+        callbacks = [*callbacks, *progress_callbacks(verbose)]
     if checkpoint is not None:
-        saver = RankZeroCheckpoint(checkpoint, comm, every=checkpoint_every)
-        state = resume_state(comm, checkpoint, net, config, resume=resume, optimizer=optimizer)
-        if state is not None:
-            saver.saved_epoch = state.epoch
-        callbacks.insert(0, saver)
-    elif resume:
+        return train_with_checkpoint(
+            net, X, y, config, checkpoint, every=checkpoint_every, resume=resume,
+            validation=validation, callbacks=list(callbacks), partition=partition, test=test,
+            **custom,
+        )  # fmt: skip
+    if resume:
         raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-    if state is not None:
-        state = comm.bcast_object(state, "sharing the training state")
-    trainer = DistributedTrainer(
-        net, config, comm, optimizer=optimizer, callbacks=callbacks, state=state
-    )
-    if saver is None:
-        return trainer.run(X, y, validation)
-    try:
-        return trainer.run(X, y, validation)
-    except BaseException:  # divergence, Ctrl-C: keep the last good epoch (rank 0 writes)
-        saver.flush()
-        raise
+    trainer = Trainer(net, config, callbacks=callbacks, partition=partition, **custom)
+    return trainer.run(X, y, validation, test=test)

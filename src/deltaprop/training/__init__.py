@@ -1,5 +1,5 @@
 """Training: the hyper-parameters, optimisers, the loop, callbacks, the history it keeps and
-checkpoints to resume it."""
+checkpoints to resume it, and the progress shown while it runs."""
 
 from .callbacks import Callback, Step
 from .checkpoint import Checkpoint, CheckpointData, load_checkpoint, restore, save_checkpoint
@@ -7,6 +7,8 @@ from .config import TrainConfig
 from .history import History
 from .loop import Trainer, TrainState, train
 from .optimizers import OPTIMIZERS, SGD, Optimizer, get_optimizer
+from .partition import Partition
+from .progress import EpochLine, ProgressBar
 
 __all__ = [
     "OPTIMIZERS",
@@ -14,8 +16,11 @@ __all__ = [
     "Callback",
     "Checkpoint",
     "CheckpointData",
+    "EpochLine",
     "History",
     "Optimizer",
+    "Partition",
+    "ProgressBar",
     "Step",
     "TrainConfig",
     "TrainState",

@@ -9,33 +9,48 @@ what it parsed in a :class:`Parsed`, and returns the arrays the file must hold.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from ..core.model import Model, NetworkConfig
 from ..errors import FormatError
-from ..io.model import CHECKPOINT_FORMAT
+from ..io.model import CHECKPOINT_FORMAT, network_config, network_fields, parameter_shapes
 from ..io.npzfile import Expected, read_npz, require, write_npz
-from ._plaindata import decode, encode, expected_arrays
-from .config import TrainConfig
+from ._plaindata import check_tree, decode, encode
+from .config import TrainConfig, options
 from .history import History
 from .loop import TrainState
+from .optimizers import get_optimizer
+from .schedules import get_schedule
 
-if TYPE_CHECKING:
-    from ..network import Network, NetworkConfig
-
-NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype", "seed")
-TRAINING_FIELDS = tuple(f.name for f in fields(TrainConfig))  # every one, plain values
 FORMAT = CHECKPOINT_FORMAT  # "deltaprop-checkpoint"; deltaprop.load reads its network too
-VERSION = 2  # 2: every TrainConfig field, and the schedule's and early stopping's state
+VERSION = 3  # the options actually used, the optimiser's and schedule's settings, "stopped"
 HISTORY = "history"  # the array holding the history rows as UTF-8 JSON
 HISTORY_MAX_BYTES = 64 << 20
 _PARAMS = ("float32", "float64")
-_U128 = 1 << 128
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def settings(obj: Any) -> dict[str, Any]:
+    """The name and settings of an optimiser or schedule object, as plain data: what a
+    checkpoint records and a resumed run must match (a user's own class included).
+
+    Examples
+    --------
+    >>> from deltaprop.training.optimizers import Momentum
+    >>> settings(Momentum(0.5))
+    {'name': 'momentum', 'params': {'momentum': 0.5}}
+    """
+    is_instance = dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+    params = dataclasses.asdict(obj) if is_instance else {}
+    plain = {k: v for k, v in params.items() if isinstance(v, _PLAIN)}
+    return {"name": obj.name, "params": plain}
 
 
 @dataclass
@@ -46,86 +61,37 @@ class Parsed:
     training: TrainConfig | None = None
     epoch: int = 0
     rng_state: dict[str, Any] = field(default_factory=dict)
-    optimizer: str = ""
-    optimizer_tree: Any = None
-    schedule_tree: Any = None  # None in version 1 files
-    stopping_tree: Any = None
+    trees: dict[str, Any] = field(default_factory=dict)  # optimizer, schedule, stopping state
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # their settings
+    stopped: str | None = None
     data: dict[str, Any] | None = None
-
-    def optimizer_state(self, arrays: dict[str, np.ndarray]) -> Any:
-        return decode(self.optimizer_tree, arrays)
-
-    def state(self, tree: Any, arrays: dict[str, np.ndarray]) -> Any:
-        return {} if tree is None else decode(tree, arrays)
-
-
-def _network(meta: dict[str, Any]) -> NetworkConfig:
-    from ..network import NetworkConfig
-
-    net = require(meta, "network", dict, "an object")
-    sizes = require(
-        net, "sizes", list, "a list of at least two positive integers",
-        lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
-    )  # fmt: skip
-    try:
-        return NetworkConfig(
-            tuple(sizes),
-            activation=require(net, "activation", str),
-            output_activation=require(net, "output_activation", str),
-            cost=require(net, "cost", str),
-            init=require(net, "init", str),
-            dtype=require(net, "dtype", str, "'float32' or 'float64'", lambda d: d in _PARAMS),
-            seed=require(net, "seed", (int, type(None)), "null or an integer"),
-        )
-    except ValueError as exc:  # FormatError from require, or NetworkConfig's own checks
-        raise FormatError(f"invalid network configuration: {exc}") from None
 
 
 def _training(meta: dict[str, Any]) -> TrainConfig:
     run = require(meta, "training", dict, "an object")
-    try:
-        # Version 1 files hold only these five; the other fields then keep their defaults
-        # (plain SGD, no regularisation, a constant η), which is what those runs used.
-        given = dict(
-            epochs=require(run, "epochs", int),
-            batch_size=require(run, "batch_size", int),
-            eta=require(run, "eta", float),
-            shuffle=require(run, "shuffle", bool),
-            seed=require(run, "seed", (int, type(None)), "null or an integer"),
+    names = [f.name for f in options()]
+    if set(run) != set(names):
+        raise FormatError(
+            f"metadata field 'training' must hold exactly the options {', '.join(names)}"
         )
-        plain = (bool, int, float, str, type(None))
-        for name in TRAINING_FIELDS:
-            if name not in given and name in run:
-                given[name] = require(run, name, plain, "a number, a string or null")
-        return TrainConfig(**given)  # checks every value
-    except ValueError as exc:
+    try:
+        return TrainConfig(**{k: require(run, k, _PLAIN, "a number, a string or null")
+                              for k in names})  # fmt: skip
+    except ValueError as exc:  # FormatError from require, or TrainConfig's own checks
         raise FormatError(f"invalid training configuration: {exc}") from None
 
 
 def _rng_state(meta: dict[str, Any]) -> dict[str, Any]:
-    """The shuffling generator's state: that of ``numpy.random.default_rng`` (PCG64)."""
-    generator = np.random.default_rng(0).bit_generator
-    kind = type(generator).__name__
+    """The shuffling generator's state, checked by NumPy itself."""
     state = require(meta, "rng_state", dict, "an object")
-
-    def u(bound: int) -> Any:
-        return lambda v: type(v) is int and 0 <= v < bound
-
-    if require(state, "bit_generator", str) != kind or set(state) != {
-        "bit_generator", "state", "has_uint32", "uinteger"
-    }:  # fmt: skip
-        raise FormatError(f"metadata field 'rng_state' is not the state of a {kind} generator")
-    inner = require(state, "state", dict, "an object")
-    if set(inner) != {"state", "inc"}:
-        raise FormatError("metadata field 'rng_state' must hold exactly 'state' and 'inc'")
-    require(inner, "state", int, "an unsigned 128-bit integer", u(_U128))
-    require(inner, "inc", int, "an unsigned 128-bit integer", u(_U128))
-    require(state, "has_uint32", int, "0 or 1", u(2))
-    require(state, "uinteger", int, "an unsigned 32-bit integer", u(1 << 32))
+    generator = np.random.default_rng(0).bit_generator
     try:
-        generator.state = state  # numpy's own check
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise FormatError(f"metadata field 'rng_state' is not usable: {exc}") from None
+        generator.state = state
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise FormatError(
+            f"metadata field 'rng_state' is not the state of a "
+            f"{type(generator).__name__} generator: {exc}"
+        ) from None
     return state
 
 
@@ -143,6 +109,17 @@ def _data(meta: dict[str, Any]) -> dict[str, Any] | None:
     return dict(data)
 
 
+def _settings(meta: dict[str, Any], key: str) -> dict[str, Any]:
+    node = require(meta, key, dict, "an object")
+    name = require(node, "name", str)
+    params = require(node, "params", dict, "an object")
+    if not all(isinstance(v, _PLAIN) for v in params.values()):
+        raise FormatError(f"metadata field '{key}' has settings that are not plain values")
+    if "state" not in node:
+        raise FormatError(f"metadata field '{key}' has no 'state'")
+    return {"name": name, "params": dict(params)}
+
+
 def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
     """Validate a checkpoint's metadata into ``parsed``; return the arrays it must hold."""
     if meta.get("format") != FORMAT:
@@ -150,28 +127,25 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
             f"not a deltaprop checkpoint (its format field is {meta.get('format')!r})"
         )
     version = require(meta, "version", int)
-    if not 1 <= version <= VERSION:
+    if version != VERSION:
         raise FormatError(
             f"checkpoint format version {version} is not supported by this deltaprop (it "
-            f"reads versions 1 … {VERSION}); upgrade deltaprop to resume from it"
+            f"reads version {VERSION}); resume it with the deltaprop that wrote it"
         )
-    parsed.network = network = _network(meta)
+    parsed.network = network = network_config(require(meta, "network", dict, "an object"))
     parsed.training = _training(meta)
     parsed.epoch = require(meta, "epoch", int, "a positive integer", lambda e: e > 0)
     parsed.rng_state = _rng_state(meta)
     parsed.data = _data(meta)
-    opt = require(meta, "optimizer", dict, "an object")
-    parsed.optimizer = require(opt, "name", str)
-    if "state" not in opt:
-        raise FormatError("metadata field 'optimizer' has no 'state'")
-    parsed.optimizer_tree = opt["state"]
+    parsed.stopped = require(meta, "stopped", (str, type(None)), "null or a string")
     shapes: dict[str, Any] = {}
     try:
-        expected_arrays(opt["state"], "optimizer state", shapes)
-        for key in ("schedule", "stopping"):  # from version 2
-            if key in meta:
-                setattr(parsed, f"{key}_tree", meta[key])
-                expected_arrays(meta[key], f"{key} state", shapes)
+        for key in ("optimizer", "schedule"):
+            parsed.objects[key] = _settings(meta, key)
+            parsed.trees[key] = meta[key]["state"]
+        parsed.trees["stopping"] = require(meta, "stopping", (dict, list, type(None)))
+        for key, tree in parsed.trees.items():
+            check_tree(tree, f"{key} state", shapes)
     except RecursionError:
         raise FormatError("optimizer state: nested too deeply") from None
     n_history = require(
@@ -179,10 +153,7 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
         lambda n: 0 <= n <= HISTORY_MAX_BYTES,
     )  # fmt: skip
     shapes[HISTORY] = ((n_history,), ("uint8",))
-    dtype = (network.dtype,)
-    for i, (n_in, n_out) in enumerate(zip(network.sizes[:-1], network.sizes[1:])):
-        shapes[f"w_{i + 2}"] = ((n_out, n_in), dtype)
-        shapes[f"b_{i + 2}"] = ((n_out,), dtype)
+    shapes.update(parameter_shapes(network.sizes, (network.dtype,)))
     return shapes
 
 
@@ -212,7 +183,7 @@ def parse_history(raw: np.ndarray, where: str) -> list[dict[str, Any]]:
         if not (isinstance(node, dict) and set(node) == {"dict"}):
             raise FormatError(f"{label}: row {i} is not an object")
         try:
-            expected_arrays(node, f"{label}: row {i}", found)
+            check_tree(node, f"{label}: row {i}", found)
         except RecursionError:
             raise FormatError(f"{label}: row {i} is nested too deeply") from None
         if found:
@@ -227,15 +198,17 @@ class CheckpointData:
 
     Attributes
     ----------
-    network : Network
-        The network with the checkpoint's parameters (NumPy arrays).
+    network : Model
+        The network's configuration and parameters (NumPy arrays).
     config : TrainConfig
-        The run's hyper-parameters.
+        The options the run used.
     state : TrainState
         Epochs completed, the shuffling generator's state, the optimiser's state (NumPy
-        arrays) and the history.
-    optimizer : str
-        The optimiser's name.
+        arrays), the history, and why the run stopped itself if it did.
+    optimizer : dict
+        The optimiser's ``name`` and ``params`` (its settings), as the run used them.
+    schedule : dict
+        The schedule's, likewise.
     data : dict or None
         ``{"n": samples, "fingerprint": hex digest}`` of the training data, when recorded.
 
@@ -244,77 +217,84 @@ class CheckpointData:
     >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
     >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
     >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
-    >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
+    >>> history = net.fit(X, y, epochs=2, seed=0, optimizer="momentum", momentum=0.5,
+    ...                   checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
     >>> ck.network.sizes, ck.config.epochs, ck.state.epoch, ck.optimizer, ck.data["n"]
-    ((4, 3, 2), 2, 2, 'sgd', 60)
+    ((4, 3, 2), 2, 2, {'name': 'momentum', 'params': {'momentum': 0.5}}, 60)
     """
 
-    network: Network
+    network: Model
     config: TrainConfig
     state: TrainState
-    optimizer: str
+    optimizer: dict[str, Any]
+    schedule: dict[str, Any]
     data: dict[str, Any] | None
 
 
 def snapshot(
-    net: Network, config: TrainConfig, state: TrainState, optimizer: str, data: Any
+    model: Model,
+    config: TrainConfig,
+    state: TrainState,
+    objects: dict[str, dict[str, Any]],
+    data: Any,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The arrays and metadata of a checkpoint of this moment (copies, safe to keep)."""
+    """The arrays and metadata of a checkpoint of this moment (copies, safe to keep);
+    ``objects`` holds the :func:`settings` of the optimiser and the schedule."""
     arrays: dict[str, np.ndarray] = {}
-    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"w_{i + 2}"] = np.array(net.to_numpy(w), copy=True)
-        arrays[f"b_{i + 2}"] = np.array(net.to_numpy(b), copy=True)
-    opt_tree = encode(state.optimizer_state, arrays, "opt", "the optimizer state")
-    schedule_tree = encode(state.schedule_state, arrays, "sched", "the schedule's state")
-    stopping_tree = encode(state.stopping_state, arrays, "stop", "early stopping's state")
+    for i, (w, b) in enumerate(zip(model.weights, model.biases)):
+        arrays[f"w_{i + 2}"] = np.array(model.to_numpy(w), copy=True)
+        arrays[f"b_{i + 2}"] = np.array(model.to_numpy(b), copy=True)
+    trees = {
+        "optimizer": encode(state.optimizer_state, arrays, "opt", "the optimizer state"),
+        "schedule": encode(state.schedule_state, arrays, "sched", "the schedule's state"),
+    }
+    stopping = encode(state.stopping_state, arrays, "stop", "early stopping's state")
     rows = [encode(row, None, "", f"history row {i + 1}") for i, row in enumerate(state.history)]
     history = json.dumps(rows, allow_nan=False, ensure_ascii=False).encode("utf-8")
     arrays[HISTORY] = np.frombuffer(history, dtype=np.uint8)
     meta = {
         "format": FORMAT,
         "version": VERSION,
-        "network": {k: getattr(net.config, k) for k in NETWORK_FIELDS},
-        "training": {k: getattr(config, k) for k in TRAINING_FIELDS},
+        "network": network_fields(model.config),
+        "training": dataclasses.asdict(config),
         "epoch": state.epoch,
         "rng_state": dict(state.rng_state),
-        "optimizer": {"name": optimizer, "state": opt_tree},
-        "schedule": schedule_tree,
-        "stopping": stopping_tree,
+        **{key: {**objects[key], "state": tree} for key, tree in trees.items()},
+        "stopping": stopping,
+        "stopped": state.stopped,
         "history_bytes": len(history),
         "data": data,
     }
-    meta["network"]["sizes"] = list(net.config.sizes)
     return arrays, meta
-
-
-def non_finite(arrays: dict[str, np.ndarray]) -> list[str]:
-    return [k for k, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
 
 
 def save_checkpoint(
     path: str | os.PathLike[str],
-    net: Network,
+    model: Model,
     config: TrainConfig,
     state: TrainState,
     *,
-    optimizer: str = "sgd",
+    optimizer: Any = None,
+    schedule: Any = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Write a checkpoint of ``net`` and ``state`` to ``path``, atomically.
+    """Write a checkpoint of ``model`` and ``state`` to ``path``, atomically, recording the
+    optimiser and schedule that ``config`` names (or the objects of the user's own given).
 
     Parameters
     ----------
     path : str or os.PathLike
         The file to write; its directory must exist.
-    net : Network
-        Its configuration and parameters are saved.
+    model : Model
+        Its configuration and parameters are saved (a ``Network`` is a Model).
     config : TrainConfig
         The run's options.
     state : TrainState
         Where the run stands.
-    optimizer : str, default "sgd"
-        The optimiser's name.
+    optimizer, schedule : str or object, optional
+        The optimiser or schedule the run uses, when not the one ``config`` names (a name,
+        or an object of the user's own).
     data : dict, optional
         :func:`~deltaprop.training.checkpoint.data_fingerprint` of the training data.
 
@@ -332,13 +312,16 @@ def save_checkpoint(
     >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
-    >>> save_checkpoint("copy.npz", ck.network, ck.config, ck.state, optimizer=ck.optimizer,
-    ...                 data=ck.data)
+    >>> save_checkpoint("copy.npz", ck.network, ck.config, ck.state, data=ck.data)
     >>> load_checkpoint("copy.npz").state.epoch
     2
     """
-    arrays, meta = snapshot(net, config, state, optimizer, data)
-    bad = non_finite(arrays)
+    objects = {
+        "optimizer": settings(get_optimizer(optimizer or config.optimizer_object())),
+        "schedule": settings(get_schedule(schedule or config.schedule_object())),
+    }
+    arrays, meta = snapshot(model, config, state, objects, data)
+    bad = [k for k, a in arrays.items() if a.dtype.kind in "fc" and not np.isfinite(a).all()]
     if bad:
         raise ValueError(f"not saving a checkpoint whose {', '.join(bad)} hold NaN or inf")
     write_npz(path, arrays, meta)
@@ -378,8 +361,6 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     ...
     deltaprop.errors.FormatError: ...
     """
-    from ..network import Network
-
     parsed = Parsed()
     _, arrays = read_npz(path, lambda meta: expected(meta, parsed))
     assert parsed.network is not None and parsed.training is not None  # set by expected()
@@ -388,11 +369,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     if len(rows) != parsed.epoch:
         raise FormatError(f"{where}: {len(rows)} history rows for {parsed.epoch} epochs")
     n = len(parsed.network.sizes) - 1
-    net = Network.from_parameters(
+    model = Model.from_parameters(
         parsed.network, [arrays[f"w_{i + 2}"] for i in range(n)],
         [arrays[f"b_{i + 2}"] for i in range(n)],
     )  # fmt: skip
-    state = TrainState(parsed.epoch, parsed.rng_state, parsed.optimizer_state(arrays),
-                       History(rows), parsed.state(parsed.schedule_tree, arrays),
-                       parsed.state(parsed.stopping_tree, arrays))  # fmt: skip
-    return CheckpointData(net, parsed.training, state, parsed.optimizer, parsed.data)
+    trees = {key: ({} if tree is None else decode(tree, arrays))
+             for key, tree in parsed.trees.items()}  # fmt: skip
+    state = TrainState(parsed.epoch, parsed.rng_state, trees["optimizer"], History(rows),
+                       trees["schedule"], trees["stopping"], parsed.stopped)  # fmt: skip
+    return CheckpointData(model, parsed.training, state, parsed.objects["optimizer"],
+                          parsed.objects["schedule"], parsed.data)  # fmt: skip

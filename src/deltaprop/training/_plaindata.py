@@ -100,7 +100,7 @@ def _kind(node: Any, where: str) -> str:
     return "list" if isinstance(node, list) else "leaf"
 
 
-def expected_arrays(
+def check_tree(
     node: Any, where: str, found: dict[str, tuple[tuple[int, ...], tuple[str]]], depth: int = 0
 ) -> None:
     """Check the tree's structure and collect, for each array it names, (shape, (dtype,))."""
@@ -118,7 +118,7 @@ def expected_arrays(
         if not isinstance(items, list):
             raise FormatError(f"{where}: a tuple must hold a list")
         for i, item in enumerate(items):
-            expected_arrays(item, f"{where}[{i}]", found, depth + 1)
+            check_tree(item, f"{where}[{i}]", found, depth + 1)
     elif kind == "dict":
         pairs = node["dict"]
         if not isinstance(pairs, list) or not all(
@@ -128,7 +128,7 @@ def expected_arrays(
         if len({key for key, _ in pairs}) != len(pairs):
             raise FormatError(f"{where}: a dict has a key twice")
         for key, item in pairs:
-            expected_arrays(item, f"{where}[{key!r}]", found, depth + 1)
+            check_tree(item, f"{where}[{key!r}]", found, depth + 1)
     else:
         name, shape, dtype = node["array"], node["shape"], node["dtype"]
         # opt_N: the optimiser's state; sched_N and stop_N: the schedule's and early stopping's
@@ -150,7 +150,7 @@ def expected_arrays(
 
 
 def decode(node: Any, arrays: Mapping[str, np.ndarray]) -> Any:
-    """The value a tree stands for (checked first by :func:`expected_arrays`)."""
+    """The value a tree stands for (checked first by :func:`check_tree`)."""
     kind = _kind(node, "")
     if kind == "leaf":
         return node
@@ -185,3 +185,14 @@ def same_structure(a: Any, b: Any) -> bool:
             and all(same_structure(x, y) for x, y in zip(a, b))
         )
     return type(a) is type(b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)))
+
+
+def arrays_in(value: Any) -> list[Any]:
+    """Every array in a plain-data value (an optimiser's state), depth first."""
+    if _is_array(value):
+        return [value]
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in arrays_in(item)]
+    return []

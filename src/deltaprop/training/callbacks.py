@@ -11,7 +11,6 @@ from ..core.activations import Array
 
 if TYPE_CHECKING:
     from .history import History
-    from .loop import Trainer
 
 
 class Step(NamedTuple):
@@ -101,8 +100,9 @@ class Callback:
     (True, True)
     """
 
-    def on_train_begin(self, trainer: Trainer) -> None:
-        """Called once before the first epoch; ``trainer.net``, ``trainer.config`` and
+    def on_train_begin(self, trainer: Any) -> None:
+        """Called once before the first epoch with the
+        :class:`~deltaprop.training.loop.Trainer`: ``trainer.model``, ``trainer.config`` and
         ``trainer.state`` (epoch, RNG and optimiser state, history) describe the run."""
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:

@@ -8,8 +8,10 @@ nothing in it. It holds:
 - ``w_2`` … ``w_L``, ``b_2`` … ``b_L``: the parameters, in the network's dtype;
 - ``opt_0``, ``opt_1``, …: the arrays of the optimiser's state (see ``_plaindata``);
 - ``history``: the per-epoch rows, as UTF-8 JSON bytes;
-- metadata: the network's and the run's configuration, the epochs completed, the shuffling
-  generator's state, the optimiser's name and state tree, and a fingerprint of the data.
+- metadata: the network's configuration, every training option as the run used it (an
+  optimiser or schedule object's settings included), the epochs completed, the shuffling
+  generator's state, the optimiser's and schedule's state trees, why the run stopped itself if
+  it did (such a run is finished: resuming it trains nothing), and a fingerprint of the data.
 
 Checkpoints are taken between epochs. A run killed in epoch k + 1 resumes from the end of
 epoch k and replays epoch k + 1 exactly: same shuffle, same mini-batches, same updates, so
@@ -23,55 +25,69 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..errors import DivergenceError
+from ..core.model import Model
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
     FORMAT,
     VERSION,
     CheckpointData,
     load_checkpoint,
-    non_finite,
     save_checkpoint,
+    settings,
     snapshot,
 )
 from ._plaindata import same_structure
 from .callbacks import Callback
-from .config import TrainConfig
+from .config import TrainConfig, must_match
 from .history import History
-from .loop import TrainState
-
-if TYPE_CHECKING:
-    from ..network import Network
-    from .loop import Trainer
+from .loop import Trainer, TrainState
+from .optimizers import Optimizer
+from .partition import Partition
+from .schedules import Schedule
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "CheckpointData", "data_fingerprint",
            "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
            "train_with_checkpoint"]  # fmt: skip
 
-# options a resumed run cannot change: all but epochs and eta
-_MUST_MATCH = ("batch_size", "shuffle", "optimizer", "momentum", "beta1", "beta2", "epsilon",
-               "l2", "l1", "dropout", "schedule", "plateau_patience", "validation_split",
-               "patience")  # fmt: skip
+_NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype")
 
 
-def data_fingerprint(X: np.ndarray, Y: np.ndarray) -> dict[str, Any]:
+def data_fingerprint(model: Model, X: Any, Y: Any) -> dict[str, Any]:
     """A digest of the training data, to check that a resumed run is given the same data.
 
-    X (n, n_1) and Y (n, n_L) as the training loop sees them. Cheap rather than exhaustive
-    (MNIST in a fraction of a second): shapes, dtypes, 1024 evenly spaced rows and the column
-    sums, enough to catch other data passed by mistake.
+    X (n, n_1) and Y (targets or labels) as given to training: checked arrays, or the raw
+    (memory-mapped) arrays a distributed run reads by rows; both give the same digest, since
+    1024 evenly spaced rows are checked and converted as training converts them. Cheap rather
+    than exhaustive: enough to catch other data passed by mistake.
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    >>> data_fingerprint(net, X, y) == data_fingerprint(net, X, np.eye(2)[y])
+    True
     """
+    n = X.shape[0]
+    rows = np.unique(np.linspace(0, n - 1, num=1024).astype(np.int64))
+
+    def take(A: Any) -> Any:
+        return (
+            A[rows]
+            if not hasattr(A, "device") or isinstance(A, np.ndarray)
+            else (model.to_numpy(A)[rows])
+        )
+
+    x, y = model.check_data(take(X), take(Y))
     digest = hashlib.blake2b(digest_size=16)
-    rows = np.unique(np.linspace(0, X.shape[0] - 1, num=1024).astype(np.int64))
-    for array in (X, Y):
+    for array in (model.to_numpy(x), model.to_numpy(y)):
         digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(np.ascontiguousarray(array[rows]).tobytes())
-        digest.update(np.sum(array, axis=0, dtype=np.float64).tobytes())
-    return {"n": int(X.shape[0]), "fingerprint": digest.hexdigest()}
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return {"n": int(n), "fingerprint": digest.hexdigest()}
 
 
 def _to_namespace(value: Any, xp: Any) -> Any:
@@ -85,29 +101,38 @@ def _to_namespace(value: Any, xp: Any) -> Any:
     return value
 
 
+def _describe(settings: dict[str, Any]) -> str:
+    """``momentum(momentum=0.5)``: an optimiser's or schedule's name and settings."""
+    params = ", ".join(f"{k}={v!r}" for k, v in settings["params"].items())
+    return f"{settings['name']}({params})" if params else settings["name"]
+
+
 def restore(
     path: str | os.PathLike[str],
-    net: Network,
+    model: Model,
     config: TrainConfig,
     *,
-    optimizer: Any = None,
+    optimizer: Optimizer | None = None,
+    schedule: Schedule | None = None,
     data: dict[str, Any] | None = None,
 ) -> TrainState:
-    """Load the checkpoint at ``path`` into ``net`` (in place) and return the state to resume.
+    """Load the checkpoint at ``path`` into ``model`` (in place) and return the state to resume.
 
-    Hand the result to ``Trainer(net, config, optimizer=optimizer, state=...)``. ``config``
-    may ask for more (or fewer) epochs and another ``eta``; everything else must match.
+    Hand the result to ``Trainer(model, config, state=...)``. ``config`` may ask for more (or
+    fewer) epochs and another ``eta`` (the options marked changeable); every other option, the
+    network and the data must be the checkpoint's.
 
     Parameters
     ----------
     path : str or os.PathLike
         The checkpoint file.
-    net : Network
+    model : Model
         Receives the checkpoint's parameters; must match its network.
     config : TrainConfig
         The resumed run's options.
-    optimizer : str or Optimizer, optional
-        Overrides ``config.optimizer``; must be the checkpoint's.
+    optimizer, schedule : optional
+        Objects of the user's own that the run uses (by default those ``config`` names);
+        their settings must be the checkpoint's.
     data : dict, optional
         :func:`data_fingerprint` of the training data, checked against the recorded one.
 
@@ -118,8 +143,8 @@ def restore(
     Raises
     ------
     ValueError
-        If the checkpoint was made for another network, optimiser, batch size, shuffling or
-        data (``data`` from :func:`data_fingerprint`); the message says what differs.
+        If the checkpoint was made for another network, options or data; the message names
+        each option that differs with both values.
     deltaprop.errors.FormatError, FileNotFoundError
         As :func:`load_checkpoint`.
 
@@ -136,21 +161,27 @@ def restore(
     (2, True)
     >>> len(Trainer(fresh, config, state=state).run(X, np.eye(2)[y]))
     4
+    >>> restore("run.npz", fresh, deltaprop.TrainConfig(batch_size=20))
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint run.npz does not fit this run: ... batch_size=10 (this run: 20)...
     """
-    from .optimizers import get_optimizer, optimizer_from_config
-
     ck = load_checkpoint(path)
-    theirs, ours = ck.network.config, net.config
-    fields = ("sizes", "activation", "output_activation", "cost", "dtype")
+    optimizer = optimizer or config.optimizer_object()
+    objects = {"optimizer": settings(optimizer),
+               "schedule": settings(schedule or config.schedule_object())}  # fmt: skip
+    theirs, ours = ck.network.config, model.config
     diff = [f"{k} {getattr(theirs, k)!r} (this network: {getattr(ours, k)!r})"
-            for k in fields if getattr(theirs, k) != getattr(ours, k)]  # fmt: skip
+            for k in _NETWORK_FIELDS if getattr(theirs, k) != getattr(ours, k)]  # fmt: skip
     diff += [f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
-             for k in _MUST_MATCH if getattr(ck.config, k) != getattr(config, k)]  # fmt: skip
-    opt = optimizer_from_config(config) if optimizer is None else get_optimizer(optimizer)
-    if ck.optimizer != opt.name:
-        diff.append(f"optimizer {ck.optimizer!r} (this run: {opt.name!r})")
-    elif not same_structure(opt.init([*net.weights, *net.biases]), ck.state.optimizer_state):
-        diff.append(f"an optimizer state that does not fit this {opt.name!r} optimizer")
+             for k in must_match() if getattr(ck.config, k) != getattr(config, k)]  # fmt: skip
+    for key, recorded in (("optimizer", ck.optimizer), ("schedule", ck.schedule)):
+        if recorded != objects[key] and not any(key in d for d in diff):
+            diff.append(f"{key} {_describe(recorded)} (this run: {_describe(objects[key])})")
+    if ck.optimizer == objects["optimizer"] and not same_structure(
+        optimizer.init([*ck.network.weights, *ck.network.biases]), ck.state.optimizer_state
+    ):
+        diff.append(f"an optimizer state that does not fit this {optimizer.name!r} optimizer")
     if data is not None and ck.data is not None and ck.data != data:
         diff.append(
             f"other training data ({ck.data['n']} samples, fingerprint "
@@ -164,12 +195,13 @@ def restore(
             + ". Resume with the same network, data and options (only epochs and eta may "
             "change), or start a new run with another checkpoint file."
         )
-    for p, saved in zip([*net.weights, *net.biases], [*ck.network.weights, *ck.network.biases]):
-        p[...] = saved if net.xp is np else net.xp.asarray(saved)
-    optimizer_state = _to_namespace(ck.state.optimizer_state, net.xp)
-    stopping_state = _to_namespace(ck.state.stopping_state, net.xp)
-    return TrainState(ck.state.epoch, ck.state.rng_state, optimizer_state, ck.state.history,
-                      ck.state.schedule_state, stopping_state)  # fmt: skip
+    xp = model.xp
+    for p, saved in zip(model.parameters(), [*ck.network.weights, *ck.network.biases]):
+        p[...] = saved if xp is np else xp.asarray(saved)
+    state = ck.state
+    state.optimizer_state = _to_namespace(state.optimizer_state, xp)
+    state.stopping_state = _to_namespace(state.stopping_state, xp)
+    return state
 
 
 class Checkpoint(Callback):
@@ -178,8 +210,9 @@ class Checkpoint(Callback):
     At the end of each epoch it takes a snapshot (parameters, optimiser state, epoch, the
     shuffling generator's state, history); due snapshots are written at once, atomically.
     :meth:`flush` writes the latest snapshot if it is not on disk yet: ``Network.fit`` calls
-    it when training is interrupted (Ctrl-C) or diverges, so the last good epoch is kept.
-    A snapshot whose parameters are not finite is never written.
+    it when training is interrupted (Ctrl-C) or diverges, so the last good epoch is kept. A
+    run that stops itself (early stopping) is saved as finished, with the weights it returns.
+    Only the process that writes files writes (see ``Partition.writes``).
 
     Parameters
     ----------
@@ -215,59 +248,48 @@ class Checkpoint(Callback):
         self.saved_epoch: int | None = None  # the epoch the file on disk holds
         self._trainer: Trainer | None = None
         self._pending: tuple[int, dict[str, np.ndarray], dict[str, Any]] | None = None
-        self._good: list[np.ndarray] = []  # the parameters at the end of the last good epoch
-        self._n_batches = 0
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.path)
-        net = trainer.net
-        self._good = [np.array(net.to_numpy(p)) for p in [*net.weights, *net.biases]]
+        if trainer.partition.writes:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.path)
 
-    def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
-        self._n_batches = n_batches
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+    def _snapshot(self) -> None:
         trainer = self._trainer
         if trainer is None:
             raise RuntimeError("Checkpoint.on_train_begin was not called")
-        arrays, meta = snapshot(trainer.net, trainer.config, trainer.state,
-                                 trainer.optimizer.name, self.data)  # fmt: skip
-        bad = non_finite(arrays)
-        if bad:
-            self._diverged(trainer, epoch, bad)
-        net = trainer.net
-        self._good = [arrays[f"{kind}_{i + 2}"] for kind in "wb" for i in range(len(net.weights))]
-        self._pending = (epoch, arrays, meta)
+        objects = {"optimizer": settings(trainer.optimizer),
+                   "schedule": settings(trainer.schedule)}  # fmt: skip
+        arrays, meta = snapshot(trainer.model, trainer.config, trainer.state, objects, self.data)
+        self._pending = (trainer.state.epoch, arrays, meta)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        self._snapshot()
         if epoch % self.every == 0:
             self.flush()
 
-    def _diverged(self, trainer: Trainer, epoch: int, bad: list[str]) -> None:
-        """The last update of an epoch overflowed although its cost was finite."""
-        net = trainer.net
-        for p, good in zip([*net.weights, *net.biases], self._good):
-            p[...] = good if net.xp is np else net.xp.asarray(good)
-        eta = trainer.eta
-        kept = f"epoch {self.saved_epoch}" if self.saved_epoch else "no epoch yet"
-        raise DivergenceError(
-            f"training diverged: after the last mini-batch ({self._n_batches}) of epoch {epoch} "
-            f"with eta = {eta:g}, {', '.join(bad)} hold NaN or inf; try a smaller learning "
-            f"rate (e.g. eta = {eta / 10:g}). The network keeps the weights it had at the "
-            f"start of epoch {epoch}; the checkpoint {self.path} holds {kept}.",
-            epoch=epoch, batch=self._n_batches, eta=eta,
-        )  # fmt: skip
-
     def on_train_end(self, history: History) -> None:
+        trainer = self._trainer
+        if trainer is not None and trainer.state.stopped and trainer.state.epoch:
+            self._snapshot()  # finished, with the weights the run returns
         self.flush()
 
     def flush(self) -> None:
         """Write the latest epoch's snapshot if it is not saved yet."""
-        if self._pending is not None:
-            epoch, arrays, meta = self._pending
+        if self._pending is None:
+            return
+        epoch, arrays, meta = self._pending
+        self._pending = None
+        partition = self._trainer.partition if self._trainer else Partition()
+        if not partition.writes:
+            return
+        try:
             write_npz(self.path, arrays, meta)
-            self._pending = None
-            self.saved_epoch = epoch
+        except OSError as exc:
+            partition.failed(OSError(f"could not write the checkpoint {self.path}: {exc}"))
+            return
+        self.saved_epoch = epoch
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
@@ -287,9 +309,9 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 
 
 def train_with_checkpoint(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
+    model: Model,
+    X: Any,
+    Y: Any,
     config: TrainConfig,
     path: str | os.PathLike[str],
     *,
@@ -297,36 +319,47 @@ def train_with_checkpoint(
     resume: bool = False,
     validation: tuple[Any, Any] | None = None,
     callbacks: list[Callback] | None = None,
-    optimizer: Any = None,
-    schedule: Any = None,
+    optimizer: Optimizer | None = None,
+    schedule: Schedule | None = None,
+    partition: Partition | None = None,
     test: tuple[Any, Any] | None = None,
 ) -> History:
-    """``Network.fit`` with a checkpoint: start a new run, or continue the one in ``path``.
+    """Train with a checkpoint: start a new run, or continue the one in ``path``.
 
-    X, Y (and the validation and test pairs) must already be checked arrays of the network's
-    dtype.
-    An existing ``path`` is continued when ``resume`` is true and refused otherwise (so that
-    a finished or running job's checkpoint is never overwritten by mistake); a missing one
-    starts a new run. If training stops with an exception (Ctrl-C, divergence, ...), the last
-    good epoch's snapshot is written before the exception propagates.
+    X, Y (and the validation and test pairs) as :meth:`Trainer.run` takes them. An existing
+    ``path`` is continued when ``resume`` is true and refused otherwise (so that a finished or
+    running job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
+    training stops with an exception (Ctrl-C, divergence, ...), the last good epoch's
+    snapshot is written before the exception propagates. A run the checkpoint marks as
+    finished (it stopped itself) trains nothing more.
     """
-    from .loop import Trainer
-
     if not isinstance(resume, bool):
         raise ValueError(f"resume must be True or False, got {resume!r}")
-    data = data_fingerprint(X, Y)
+    partition = partition or Partition()
+    data = data_fingerprint(model, X, Y)
     saver = Checkpoint(path, every=every, data=data)
-    state = None
-    if Path(path).exists():
+
+    def load() -> TrainState | None:
+        if Path(path).is_dir():
+            raise IsADirectoryError(
+                f"checkpoint {os.fspath(path)} is a directory: give a file name such as "
+                f"{os.path.join(os.fspath(path), 'run.npz')}"
+            )
+        if not Path(path).exists():
+            return None
         if not resume:
             raise FileExistsError(
                 f"checkpoint {os.fspath(path)} already exists: pass resume=True (--resume) to "
                 "continue that run, or remove the file or choose another path to start anew"
             )
-        state = restore(path, net, config, optimizer=optimizer, data=data)
+        return restore(path, model, config, optimizer=optimizer, schedule=schedule, data=data)
+
+    state = partition.on_root("reading the checkpoint", load)
+    if state is not None:
         saver.saved_epoch = state.epoch
-    trainer = Trainer(net, config, optimizer=optimizer, schedule=schedule,
-                      callbacks=[saver, *(callbacks or [])], state=state)  # fmt: skip
+    trainer = Trainer(model, config, optimizer=optimizer, schedule=schedule,
+                      callbacks=[saver, *(callbacks or [])], state=state,
+                      partition=partition)  # fmt: skip
     try:
         return trainer.run(X, Y, validation, test=test)
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch

@@ -1,10 +1,21 @@
-"""The hyper-parameters of a training run, validated once."""
+"""The options of a training run: the one place each is declared.
+
+:class:`TrainConfig` is a frozen dataclass. Each field carries, in its metadata, its help text,
+the command-line group it belongs to and whether a resumed run may change it. Everything else
+is derived from these fields: ``Network.fit``'s keywords, the ``deltaprop train`` options
+(:func:`options`), the scikit-learn estimators' parameters, what a checkpoint records and what a
+resumed run must match (:func:`must_match`). An optimiser or schedule object given to ``fit``
+contributes its hyper-parameters to the configuration (:meth:`TrainConfig.with_objects`), so
+what is recorded is what was run.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from .._validation import (
@@ -14,19 +25,85 @@ from .._validation import (
     check_positive_int,
     check_seed,
 )
-from .optimizers import OPTIMIZERS, Adam, Momentum
-from .schedules import SCHEDULES
+from .optimizers import OPTIMIZERS, Optimizer
+from .schedules import SCHEDULES, Schedule
+
+__all__ = ["TrainConfig", "must_match", "options"]
+
+
+def _option(
+    default: Any,
+    help: str,
+    group: str,
+    check: Callable[[str, Any], Any],
+    *,
+    changeable: bool = False,
+    flag: str | None = None,
+    flag_help: str | None = None,
+    metavar: str | None = None,
+) -> Any:
+    """A TrainConfig field: its default, its help text, the check of its value, the
+    command-line group and flag (``--batch-size`` for ``batch_size`` unless given), and
+    whether a resumed run may change it; ``flag_help`` is the help of a flag that gives a
+    yes-or-no option its other value."""
+    meta = {"help": help, "group": group, "check": check, "changeable": changeable,
+            "flag": flag, "flag_help": flag_help, "metavar": metavar}  # fmt: skip
+    return field(default=default, metadata=meta)
+
+
+def _name_in(registry: dict[str, Any]) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in registry:
+            raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(registry)}")
+        return value
+
+    return check
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _optional_positive_int(name: str, value: Any) -> int | None:
+    return None if value is None else check_positive_int(name, value)
+
+
+def _positive_fraction(name: str, value: Any) -> float:
+    value = check_fraction(name, value)
+    if value == 0:
+        raise ValueError(f"{name} must be above 0 and below 1, got 0")
+    return value
+
+
+def _split(name: str, split: Any) -> float | int | None:
+    """None, a fraction 0 < f < 1, or a whole number of rows ≥ 1 (like scikit-learn's
+    ``test_size``); 0 means none."""
+    if split is None or (isinstance(split, numbers.Real) and split == 0):
+        return None
+    if isinstance(split, bool) or not isinstance(split, numbers.Real):
+        raise ValueError(f"{name} must be a fraction in (0, 1) or a number of rows, got {split!r}")
+    if isinstance(split, numbers.Integral):
+        return check_positive_int(name, split)
+    split = float(split)
+    if not 0 < split < 1:
+        raise ValueError(
+            f"{name} must be a fraction in (0, 1) of the training rows or a whole number of "
+            f"rows, got {split!r}"
+        )
+    return split
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Mini-batch stochastic gradient descent over epochs (SPEC.md, "The algorithm"), with the
-    optimisers, regularisation, schedules, validation and early stopping practitioners use.
+    """Mini-batch stochastic gradient descent over epochs, with the optimisers,
+    regularisation, schedules, validation and early stopping practitioners use.
 
-    Each field is also a ``Network.fit`` keyword and a ``deltaprop train`` option (``l2`` is
+    Each field is also a ``Network.fit`` keyword, a ``deltaprop train`` option (``l2`` is
     ``--l2``, ``batch_size`` is ``--batch-size``; ``validation_split`` is ``--validation`` and
-    ``shuffle`` is ``--no-shuffle``). Every field is a plain number, string or None, so a
-    configuration saves as JSON.
+    ``shuffle`` is ``--no-shuffle``) and a parameter of the scikit-learn estimators. Every
+    field is a plain number, string or None, so a configuration saves as JSON.
 
     Parameters
     ----------
@@ -56,9 +133,14 @@ class TrainConfig:
     dropout : float, default 0
         p, the chance that a hidden neuron is dropped in a training step.
     schedule : str, default "constant"
-        "constant", "plateau" (halve η on a plateau of the validation score) or "cosine".
+        "constant", "plateau" (multiply η by ``plateau_factor`` on a plateau of the
+        validation score) or "cosine".
     plateau_patience : int, default 10
-        Epochs without a better validation score before "plateau" halves η.
+        Epochs without a better validation score before "plateau" lowers η.
+    plateau_factor : float, default 0.5
+        What "plateau" multiplies η by, 0 < factor < 1.
+    plateau_eta_ratio : float, default 1/128
+        "plateau" stops training once η is down to this fraction of its start.
     validation_split : float or int, optional
         Hold out the last rows of the training data for validation: a fraction in (0, 1) or
         a number of rows (MNIST's classic 50,000/10,000 split is 10000).
@@ -78,54 +160,110 @@ class TrainConfig:
     ValueError: ...
     """
 
-    epochs: int = 30  # passes over the training data
-    batch_size: int = 10  # m, samples per mini-batch; a final shorter batch is kept
-    eta: float = 3.0  # η, the learning rate: w → w − η ∂C/∂w, C the mini-batch's mean cost
-    shuffle: bool = True  # reshuffle the training data at the start of every epoch
-    seed: int | None = None  # seeds the shuffling and dropout; None draws fresh entropy
+    # -- mini-batch SGD
+    epochs: int = _option(30, "passes over the training data", "training", check_positive_int,
+                          changeable=True, metavar="N")  # fmt: skip
+    batch_size: int = _option(10, "mini-batch size m; a final shorter batch is kept",
+                              "training", check_positive_int, metavar="M")  # fmt: skip
+    eta: float = _option(3.0, "learning rate η: w → w − η ∂C/∂w", "training",
+                         check_positive_float, changeable=True, metavar="η")  # fmt: skip
+    shuffle: bool = _option(True, "reshuffle the training data every epoch", "training", _flag,
+                            flag="--no-shuffle", flag_help="keep the training data in order "
+                            "instead of reshuffling it every epoch")  # fmt: skip
+    seed: int | None = _option(None, "seeds the shuffling and dropout; None draws fresh entropy",
+                               "training", check_seed)  # fmt: skip
     # -- the optimiser (deltaprop.training.optimizers)
-    optimizer: str = "sgd"  # "sgd", "momentum", "nesterov" or "adam"
-    momentum: float = 0.9  # μ of "momentum" and "nesterov", 0 ≤ μ < 1
-    beta1: float = 0.9  # Adam's decay rate for the mean of the gradient
-    beta2: float = 0.999  # Adam's decay rate for the mean of its square
-    epsilon: float = 1e-8  # Adam's ε, added to √v
+    optimizer: str = _option("sgd", "how gradients update the parameters", "optimiser",
+                             _name_in(OPTIMIZERS))  # fmt: skip
+    momentum: float = _option(0.9, "μ of the momentum and nesterov optimisers, 0 ≤ μ < 1",
+                              "optimiser", check_fraction, metavar="μ")  # fmt: skip
+    beta1: float = _option(0.9, "Adam's decay rate β1 of the mean of the gradient",
+                           "optimiser", check_fraction, metavar="β1")  # fmt: skip
+    beta2: float = _option(0.999, "Adam's decay rate β2 of the mean of its square",
+                           "optimiser", check_fraction, metavar="β2")  # fmt: skip
+    epsilon: float = _option(1e-8, "Adam's ε, added to √v", "optimiser", check_positive_float,
+                             metavar="ε")  # fmt: skip
     # -- regularisation (deltaprop.training.regularization); biases are never regularised
-    l2: float = 0.0  # λ of the L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η ∂C_0/∂w
-    l1: float = 0.0  # λ of the L1 penalty (λ/n) Σ |w|
-    dropout: float = 0.0  # p, the chance that a hidden neuron is dropped in a training step
+    l2: float = _option(0.0, "L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η∇w, n the "
+                        "number of training samples; biases are not regularised",
+                        "regularisation", check_nonnegative_float, metavar="λ")  # fmt: skip
+    l1: float = _option(0.0, "L1 penalty (λ/n) Σ |w|", "regularisation",
+                        check_nonnegative_float, metavar="λ")  # fmt: skip
+    dropout: float = _option(0.0, "drop each hidden neuron with probability p in training",
+                             "regularisation", check_fraction, metavar="p")  # fmt: skip
     # -- the learning-rate schedule (deltaprop.training.schedules)
-    schedule: str = "constant"  # "constant", "plateau" (halve η on a plateau) or "cosine"
-    plateau_patience: int = 10  # epochs without a better validation score before halving η
+    schedule: str = _option("constant", "learning rate per epoch: constant; plateau lowers η "
+                            "after --plateau-patience epochs without a better validation score; "
+                            "cosine brings η down to 0 over the epochs", "schedule",
+                            _name_in(SCHEDULES))  # fmt: skip
+    plateau_patience: int = _option(10, "epochs without improvement before plateau lowers η",
+                                    "schedule", check_positive_int, metavar="N")  # fmt: skip
+    plateau_factor: float = _option(0.5, "what plateau multiplies η by", "schedule",
+                                    _positive_fraction, metavar="F")  # fmt: skip
+    plateau_eta_ratio: float = _option(1 / 128, "plateau stops training once η is down to this "
+                                       "fraction of its start", "schedule",
+                                       _positive_fraction, metavar="R")  # fmt: skip
     # -- validation and early stopping (deltaprop.training.early_stopping)
-    # validation_split holds out the last rows of the training data: a fraction in (0, 1) or a
-    # number of rows ≥ 1 (MNIST's classic 50,000/10,000 split is 10000)
-    validation_split: float | int | None = None
-    patience: int | None = None  # stop after this many epochs without a better validation
-    #                              score, keeping the best epoch's weights; None: never stop
+    validation_split: float | int | None = _option(
+        None, "hold out the last N training samples (or a fraction such as 0.1) as validation "
+        "data, measured every epoch; MNIST's classic split is 10000", "validation", _split,
+        flag="--validation", metavar="N",
+    )  # fmt: skip
+    patience: int | None = _option(None, "early stopping: stop after N epochs without a better "
+                                   "validation score and keep the best epoch's weights",
+                                   "validation", _optional_positive_int, metavar="N")  # fmt: skip
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "epochs", check_positive_int("epochs", self.epochs))
-        set_(self, "batch_size", check_positive_int("batch_size", self.batch_size))
-        set_(self, "eta", check_positive_float("eta", self.eta))
-        set_(self, "seed", check_seed("seed", self.seed))
-        if not isinstance(self.shuffle, bool):
-            raise ValueError(f"shuffle must be True or False, got {self.shuffle!r}")
-        _check_name("optimizer", self.optimizer, OPTIMIZERS)
-        _check_name("schedule", self.schedule, SCHEDULES)
-        for name in ("l2", "l1"):
-            set_(self, name, check_nonnegative_float(name, getattr(self, name)))
-        set_(self, "dropout", check_fraction("dropout", self.dropout))
-        set_(self, "plateau_patience", check_positive_int("plateau_patience",
-                                                          self.plateau_patience))  # fmt: skip
-        set_(self, "validation_split", _check_split(self.validation_split))
-        if self.patience is not None:
-            set_(self, "patience", check_positive_int("patience", self.patience))
-        # μ, β1, β2 and ε are checked whichever optimiser is chosen
-        set_(self, "momentum", Momentum(self.momentum).momentum)
-        adam = Adam(self.beta1, self.beta2, self.epsilon)
-        for name in ("beta1", "beta2", "epsilon"):
-            set_(self, name, getattr(adam, name))
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, f.metadata["check"](f.name, getattr(self, f.name)))
+
+    @classmethod
+    def with_objects(
+        cls,
+        optimizer: str | Optimizer = "sgd",
+        schedule: str | Schedule = "constant",
+        **options: Any,
+    ) -> tuple[TrainConfig, dict[str, Any]]:
+        """The configuration of ``options``, where ``optimizer`` and ``schedule`` may be
+        objects that contribute their hyper-parameters (``Momentum(0.5)`` sets ``momentum``).
+
+        Returns the configuration and the objects deltaprop does not know by name (a user's
+        own optimiser class), which the Trainer is given as they are.
+
+        Examples
+        --------
+        >>> from deltaprop.training.optimizers import Momentum
+        >>> config, custom = TrainConfig.with_objects(optimizer=Momentum(0.5), epochs=2)
+        >>> config.optimizer, config.momentum, custom
+        ('momentum', 0.5, {})
+        """
+        custom: dict[str, Any] = {}
+        for key, value, registry in (("optimizer", optimizer, OPTIMIZERS),
+                                     ("schedule", schedule, SCHEDULES)):  # fmt: skip
+            if isinstance(value, (Optimizer, Schedule)):
+                known = registry.get(value.name)
+                if known is not None and type(known) is type(value):
+                    prefix = value.config_prefix
+                    for f in dataclasses.fields(value):
+                        options.setdefault(prefix + f.name, getattr(value, f.name))
+                        if options[prefix + f.name] != getattr(value, f.name):
+                            raise ValueError(
+                                f"{prefix + f.name}={options[prefix + f.name]!r} contradicts "
+                                f"{key}={value!r}; give the value once"
+                            )
+                    value = value.name
+                else:
+                    custom[key], value = value, known.name if known else registry_default(key)
+            options[key] = value
+        return cls(**options), custom
+
+    def optimizer_object(self) -> Optimizer:
+        """The optimiser ``optimizer`` names, with this configuration's hyper-parameters."""
+        return _build(OPTIMIZERS[self.optimizer], self)
+
+    def schedule_object(self) -> Schedule:
+        """The schedule ``schedule`` names, with this configuration's settings."""
+        return _build(SCHEDULES[self.schedule], self)
 
     def n_validation(self, n: int) -> int:
         """How many of ``n`` training rows ``validation_split`` holds out (0 if None)."""
@@ -141,26 +279,36 @@ class TrainConfig:
         return rows
 
 
-def _check_name(field: str, value: Any, registry: dict[str, Any]) -> None:
-    if not isinstance(value, str) or value not in registry:
-        raise ValueError(f"unknown {field} {value!r}; choose one of: {', '.join(registry)}")
+def registry_default(key: str) -> str:
+    """The name a configuration records for a user's own optimiser or schedule object."""
+    return "sgd" if key == "optimizer" else "constant"
 
 
-def _check_split(split: Any) -> float | int | None:
-    """None, a fraction 0 < f < 1, or a whole number of rows ≥ 1 (like scikit-learn's
-    ``test_size``); 0 means none."""
-    if split is None or (isinstance(split, numbers.Real) and split == 0):
-        return None
-    if isinstance(split, bool) or not isinstance(split, numbers.Real):
-        raise ValueError(
-            f"validation_split must be a fraction in (0, 1) or a number of rows, got {split!r}"
-        )
-    if isinstance(split, numbers.Integral):
-        return check_positive_int("validation_split", split)
-    split = float(split)
-    if not 0 < split < 1:
-        raise ValueError(
-            f"validation_split must be a fraction in (0, 1) of the training rows or a whole "
-            f"number of rows, got {split!r}"
-        )
-    return split
+def _build(known: Any, config: TrainConfig) -> Any:
+    prefix = known.config_prefix
+    values = {f.name: getattr(config, prefix + f.name) for f in dataclasses.fields(known)}
+    return type(known)(**values)
+
+
+def options() -> Iterator[dataclasses.Field[Any]]:
+    """The TrainConfig fields, in order, each with its ``metadata`` (help, group, check,
+    changeable, flag, metavar): what the command line and the estimators are built from.
+
+    Examples
+    --------
+    >>> [f.name for f in options()][:4]
+    ['epochs', 'batch_size', 'eta', 'shuffle']
+    """
+    yield from dataclasses.fields(TrainConfig)
+
+
+def must_match() -> tuple[str, ...]:
+    """The options a resumed run may not change: all but those marked changeable (and the
+    seed, which the checkpoint's generator state replaces).
+
+    Examples
+    --------
+    >>> "batch_size" in must_match(), "epochs" in must_match()
+    (True, False)
+    """
+    return tuple(f.name for f in options() if not f.metadata["changeable"] and f.name != "seed")

@@ -86,5 +86,10 @@ class History:
         rows = [{k: v[i] for k, v in columns.items() if v[i] is not None} for i in range(n)]
         return cls(rows)
 
+    def _repr_html_(self) -> str:
+        from .._html import history_html
+
+        return history_html(self)
+
     def __repr__(self) -> str:
         return f"History({len(self)} epochs, columns={self.keys()})"

@@ -28,14 +28,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from .._validation import check_fraction, check_positive_float
 from ..core.activations import Array
 from ..core.ops import ops_for
-
-if TYPE_CHECKING:
-    from .config import TrainConfig
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Nesterov", "Optimizer", "get_optimizer"]
 
@@ -85,6 +82,8 @@ class Optimizer:
     """
 
     name: ClassVar[str] = ""
+    #: the TrainConfig fields of the hyper-parameters are named prefix + field name
+    config_prefix: ClassVar[str] = ""
 
     def init(self, params: list[Array]) -> dict[str, Any]:
         """The optimiser's state for ``params`` (a list of arrays), as plain data (empty for
@@ -284,15 +283,3 @@ def get_optimizer(name: str | Optimizer) -> Optimizer:
     if isinstance(name, str) and name in OPTIMIZERS:
         return OPTIMIZERS[name]
     raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(sorted(OPTIMIZERS))}")
-
-
-def optimizer_from_config(config: TrainConfig) -> Optimizer:
-    """The optimiser ``config.optimizer`` names, with the hyper-parameters ``config`` gives."""
-    name = config.optimizer
-    if name == "momentum":
-        return Momentum(config.momentum)
-    if name == "nesterov":
-        return Nesterov(config.momentum)
-    if name == "adam":
-        return Adam(config.beta1, config.beta2, config.epsilon)
-    return get_optimizer(name)

@@ -53,6 +53,8 @@ class Schedule:
     name: ClassVar[str] = "constant"
     #: whether the schedule watches a validation score
     needs_validation: ClassVar[bool] = False
+    #: the TrainConfig fields of the settings are named prefix + field name
+    config_prefix: ClassVar[str] = ""
 
     def init(self) -> dict[str, Any]:
         """The schedule's state, as plain data."""
@@ -130,6 +132,7 @@ class Plateau(Schedule):
     eta_ratio: float = 1 / 128
     name: ClassVar[str] = "plateau"
     needs_validation: ClassVar[bool] = True
+    config_prefix: ClassVar[str] = "plateau_"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "patience", check_positive_int("patience", self.patience))

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+__all__ = ["atomic_write", "fsync_directory"]
+
 
 def _create_temporary(directory: Path, name: str) -> tuple[int, Path]:
     """Create a new empty file ``.NAME.XXXX.tmp`` in ``directory``; return (fd, path).
@@ -65,6 +67,13 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     ------
     FileNotFoundError
         If the directory of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> with atomic_write("notes.txt") as f:
+    ...     _ = f.write(b"all or nothing")
+    >>> open("notes.txt", "rb").read()
+    b'all or nothing'
     """
     path = Path(path)
     directory = path.parent

@@ -1,0 +1,50 @@
+"""What every ``deltaprop`` subcommand shares: one-line errors, loading the data, printing."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import DistributedError, DivergenceError
+
+__all__ = ["REPORTED", "CommandError", "load_data", "out", "reported"]
+
+#: the errors a user can cause and fix, reported in one line
+REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit status 1)."""
+
+
+def reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the errors a user can cause and fix into one-line ``CommandError`` reports."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except REPORTED as exc:
+            raise CommandError(str(exc) or type(exc).__name__) from exc
+
+    return wrapper
+
+
+def load_data(args: argparse.Namespace) -> Any:
+    """The data set ``--dataset`` names (``--data-dir`` for MNIST), in ``--dtype``."""
+    if args.dataset == "digits":
+        from ..io.digits import load_digits
+
+        return load_digits(dtype=args.dtype)
+    from ..io.mnist import load_mnist
+
+    return load_mnist(args.data_dir, dtype=args.dtype)
+
+
+def out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:
+    """Print a line of the command's output; with ``--quiet``, only the ``result`` lines.
+    Only one process of a distributed run prints."""
+    if getattr(args, "printing", True) and (result or not getattr(args, "quiet", False)):
+        print(text, flush=True)
