@@ -121,3 +121,12 @@ def test_an_interrupted_run_keeps_its_last_epoch(comm: Any, shared_dir: Path, re
                               **OPTIONS)  # fmt: skip
     assert [row["epoch"] for row in history] == [1, 2, 3]
     assert max_abs_diff(again, reference) <= 1e-10
+
+
+def test_a_resume_with_other_data_is_refused(comm: Any, shared_dir: Path):
+    X, y = blobs(40)
+    path = shared_dir / "run.npz"
+    fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=1, seed=1, checkpoint=path, comm=comm)
+    with pytest.raises(ValueError, match="other training data"):
+        fit_distributed(Network([6, 5, 3], seed=3), X[::-1].copy(), y[::-1].copy(), epochs=2,
+                        seed=1, checkpoint=path, resume=True, comm=comm)  # fmt: skip

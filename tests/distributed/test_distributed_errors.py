@@ -89,3 +89,26 @@ def test_a_silent_process_raises_after_the_timeout():
 
     with pytest.raises(DistributedError, match=r"no answer from the other processes within 0\.2 s"):
         quick._wait(Never(), "testing")
+
+
+def test_a_process_started_with_other_options_is_refused_by_name(comm: Any, capsys: Any):
+    if comm.size < 2:
+        pytest.skip("needs several processes")
+    import deltaprop.cli.distributed as cli_distributed
+    from deltaprop.cli.main import main
+
+    X, y = blobs(60, n_in=12, n_classes=4)
+    data = {"X_train": X[:40], "y_train": y[:40], "X_test": X[40:], "y_test": y[40:]}
+    cli_distributed._load, saved = (lambda args, comm: data), cli_distributed._load
+    try:
+        extra = ["--eta", "0.5", "--save", "net.npz"] if comm.rank == 1 else []
+        status = main(["train", "--distributed", "--epochs", "1", "--seed", "1", *extra])
+    finally:
+        cli_distributed._load = saved
+    assert status == 1
+    err = capsys.readouterr().err
+    if comm.rank == 0:
+        assert "process 1 was started with --eta 0.5 (process 0: None)" in err
+        assert "--save 'net.npz' (process 0: None)" in err
+    else:
+        assert err == ""
