@@ -13,9 +13,13 @@ one namespace (so a page reads as one session) inside a fresh temporary director
   skips them when the condition holds (a missing GPU, say), and says why in the test report;
 - any other fenced block (``text``: output shown for reading) is not code and is left alone.
 
-The tutorial reads the real MNIST: it is looked for in ``$DELTAPROP_DATA`` and in
-``../shared/data/mnist`` beside the repository; without it the tutorial's blocks are skipped
-and the report says where to put the files.
+The tutorial reads the real MNIST: it is looked for in ``$DELTAPROP_DATA``, in the
+repository's ``data/mnist`` and in ``../shared/data/mnist`` beside the repository; without it
+the tutorial's blocks are skipped and the report says where to put the files.
+
+The tutorial's pictures are drawn by its own blocks into the page's ``images/`` folder; run
+``DELTAPROP_DOCS_IMAGES=1 pytest docs/tutorial.md`` to copy them into ``docs/images``, where
+the page shows them from (``tests/docs/test_tutorial_images.py`` checks the two agree).
 """
 
 from __future__ import annotations
@@ -133,6 +137,12 @@ class _Page:
         os.chdir(self.tmp)
 
     def teardown(self, namespace: dict[str, Any]) -> None:
+        # DELTAPROP_DOCS_IMAGES=1 keeps the pictures a page drew (into its images/ folder)
+        # as the ones docs/images holds: how those files are made.
+        made = Path(self.tmp) / "images"
+        if os.environ.get("DELTAPROP_DOCS_IMAGES") and made.is_dir():
+            for png in made.glob("*.png"):
+                shutil.copyfile(png, ROOT / "docs" / "images" / png.name)
         os.chdir(self.cwd)
         np.set_printoptions(**self.printoptions)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -142,6 +152,7 @@ class _Page:
 def mnist() -> Any:
     """Points ``$DELTAPROP_DATA`` at the real MNIST for the page, or skips its blocks."""
     candidates = [Path(p) for p in [os.environ.get("DELTAPROP_DATA")] if p]
+    candidates.append(ROOT / "data" / "mnist")  # the copy a source checkout ships
     candidates.append(ROOT.parent / "shared" / "data" / "mnist")
     for directory in candidates:
         if all((directory / name).is_file() for name in MNIST_FILES):

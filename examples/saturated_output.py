@@ -15,7 +15,8 @@ monitor's output-layer learning speed ‖∂C/∂b^3‖ epoch by epoch.
     python examples/saturated_output.py                         # 10,000 images, 5 epochs
     python examples/saturated_output.py --train-samples 60000 --epochs 3 --plot slow.png
 
-MNIST is read from --data-dir, $DELTAPROP_DATA or the user cache (see ``load_mnist``).
+MNIST is read from --data-dir, $DELTAPROP_DATA, the user cache or a source checkout's data/mnist
+(see ``load_mnist``).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def saturated_network(cost: str, seed: int = 1) -> deltaprop.Network:
 def run_experiment(
     X: Any,
     y: Any,
-    X_val: Any,
-    y_val: Any,
+    X_test: Any,
+    y_test: Any,
     *,
     epochs: int = 5,
     eta: float = 0.5,
@@ -67,7 +68,7 @@ def run_experiment(
         monitor = Monitor()
         history = net.fit(
             X, y, epochs=epochs, batch_size=10, eta=eta, seed=seed,
-            validation_data=(X_val, y_val), callbacks=[monitor],
+            test_data=(X_test, y_test), callbacks=[monitor],
         )  # fmt: skip
         results[cost] = Result(cost, before, history, monitor)
     return results
@@ -101,8 +102,8 @@ def summary(results: dict[str, Result]) -> str:
     ]
     for row_q, row_ce in zip(q.history, ce.history):
         lines.append(
-            f"{row_q['epoch']:>5}   {row_q['val_accuracy']:>19.2%}  {row_q['grad_b_l3']:9.2e}   "
-            f"{row_ce['val_accuracy']:>23.2%}  {row_ce['grad_b_l3']:9.2e}"
+            f"{row_q['epoch']:>5}   {row_q['test_accuracy']:>19.2%}  {row_q['grad_b_l3']:9.2e}   "
+            f"{row_ce['test_accuracy']:>23.2%}  {row_ce['grad_b_l3']:9.2e}"
         )
     # The monitor's trace: ‖∂C/∂b^3‖ at every sampled step (layer L is the last index).
     first_q, first_ce = q.monitor.trace[0, -1, 2], ce.monitor.trace[0, -1, 2]
@@ -130,11 +131,11 @@ def plot(results: dict[str, Result], path: str) -> None:
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax_acc, ax_speed = fig.subplots(1, 2)
     for r in results.values():
-        ax_acc.plot(r.history["epoch"], [100 * a for a in r.history["val_accuracy"]], "o-",
+        ax_acc.plot(r.history["epoch"], [100 * a for a in r.history["test_accuracy"]], "o-",
                     label=r.cost)  # fmt: skip
         speed = r.monitor.trace[:, -1, 2]  # layer L, "grad_b"
         ax_speed.plot(r.monitor.trace_steps, speed, label=r.cost)
-    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title="Accuracy")
+    ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)", title="Accuracy")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
     ax_speed.set(xlabel="mini-batch", ylabel="‖∂C/∂b$^3$‖", yscale="log",
                  title="Output layer's learning speed")  # fmt: skip

@@ -17,11 +17,13 @@ _MNIST_FILES = (
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """The directory holding the real MNIST: ``$DELTAPROP_DATA``, else
-    ``<repository root>/../shared/data/mnist``; the test is skipped if neither has it."""
+    """The directory holding the real MNIST: ``$DELTAPROP_DATA``, else the repository's
+    ``data/mnist``, else ``<repository root>/../shared/data/mnist``; the test is skipped if
+    none has it."""
     candidates = []
     if os.environ.get("DELTAPROP_DATA"):
         candidates.append(Path(os.environ["DELTAPROP_DATA"]))
+    candidates.append(Path(__file__).resolve().parents[1] / "data" / "mnist")  # shipped
     candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist")
     for directory in candidates:
         if all((directory / name).is_file() for name in _MNIST_FILES):

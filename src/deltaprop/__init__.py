@@ -17,10 +17,13 @@ The reference, module by module (the names below are the ones most programs need
 - `deltaprop.training`: the training loop and its configuration, callbacks, the History,
   checkpoints, and the progress bar;
 - `deltaprop.training.optimizers` and `deltaprop.training.schedules`: SGD, momentum,
-  Nesterov, Adam, and learning-rate schedules;
+  Nesterov, Adam, and learning-rate schedules; `deltaprop.training.measure`: which data a
+  run measured after each epoch (``val_*`` or ``test_*``);
 - `deltaprop.insight`: the gradient check, the diagnosis, the genie and the Monitor;
 - `deltaprop.insight.plots` and `deltaprop.insight.report`: figures (matplotlib) and the HTML
-  training report;
+  training report, which `deltaprop.insight.live` keeps up to date while a run goes on;
+- `deltaprop.insight.figures`: the tutorial's pictures (the digit and a^L, σ and σ', the
+  genie, the plateau, the weights that never move);
 - `deltaprop.datasets`: ``load_mnist`` and ``load_digits``;
 - `deltaprop.io`: the readers behind them, and model files;
 - `deltaprop.sklearn`: scikit-learn estimators;

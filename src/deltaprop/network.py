@@ -223,6 +223,7 @@ class Network(Model):
         y: Any,
         *,
         validation_data: tuple[Any, Any] | None = None,
+        test_data: tuple[Any, Any] | None = None,
         callbacks: Sequence[Callback] = (),
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
@@ -240,7 +241,11 @@ class Network(Model):
         y : array of shape (n_samples,) or (n_samples, sizes[-1])
             Integer class labels (one-hot encoded for the output layer) or target rows.
         validation_data : (X_val, y_val), optional
-            Measured after every epoch (cost, and accuracy for classification).
+            Measured after every epoch (cost, and accuracy for classification), as ``val_*``
+            figures; the plateau schedule and early stopping watch them.
+        test_data : (X_test, y_test), optional
+            Also measured after every epoch, as ``test_cost``, ``test_accuracy``,
+            ``test_correct`` and ``test_n`` (the classic report). Never used to choose anything.
         callbacks : sequence of Callback
             Hooks called during training (progress, diagnostics).
         checkpoint : str or os.PathLike, optional
@@ -323,6 +328,8 @@ class Network(Model):
                 )
             k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
             X, validation, Y = X[:k, :], (X[k:, :], Y[k:, :]), Y[:k, :]
+        if test_data is not None:  # measured after every epoch as test_* figures
+            custom["test"] = self._check_validation(test_data, "test")
         if checkpoint is not None:
             return train_with_checkpoint(
                 self, X, Y, config, checkpoint, every=checkpoint_every, resume=resume,
@@ -333,14 +340,14 @@ class Network(Model):
         return train(self, X, Y, config, validation=validation, callbacks=list(callbacks),
                      **custom)  # fmt: skip
 
-    def _check_validation(self, data: Any) -> tuple[Any, Any]:
+    def _check_validation(self, data: Any, name: str = "validation") -> tuple[Any, Any]:
         try:
             X_val, y_val = data
         except (TypeError, ValueError):
             raise ValueError(
-                "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
+                f"{name}_data must be a pair (X, y) of inputs and labels or targets"
             ) from None
-        return self.check_data(X_val, y_val, prefix="validation ")
+        return self.check_data(X_val, y_val, prefix=f"{name} ")
 
     # -- files ---------------------------------------------------------------------------
 

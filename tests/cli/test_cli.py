@@ -23,7 +23,7 @@ def test_train_digits_prints_epochs_saves_and_evaluates(tmp_path: Path, capsys) 
     lines = [line for line in out.splitlines() if line.startswith("Epoch ")]
     assert [line.split(":")[0] for line in lines] == ["Epoch 1", "Epoch 2", "Epoch 3"]
     assert " / 297 " in lines[0] and "train cost" in lines[0] and lines[0].endswith(" s")
-    assert "Best: epoch" in out and f"Saved the network to {model}" in out
+    assert "Best test accuracy: epoch" in out and f"Saved the network to {model}" in out
 
     net = deltaprop.load(model)
     assert net.sizes == (64, 30, 10)

@@ -50,7 +50,7 @@ def test_validation_patience_and_plateau_on_digits(capsys) -> None:
     epochs = [line for line in out.splitlines() if line.startswith("Epoch ")]
     assert " / 300 " in epochs[0]  # the per-epoch figures are on the validation rows
     assert any("eta 0.25" in line for line in epochs)  # the plateau schedule halved η
-    assert "Stopped after epoch" in out and "Best validation: epoch" in out
+    assert "Stopped after epoch" in out and "Best validation accuracy: epoch" in out
     assert "Test (epoch " in out and " / 297 (" in out
 
 

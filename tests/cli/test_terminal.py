@@ -69,7 +69,7 @@ def test_train_screen_has_clean_epoch_lines_and_a_monitor_legend() -> None:
     assert not any("Epoch 1/3" in line or "batch/s" in line for line in lines), lines
     epochs = [line for line in lines if line.startswith("Epoch ")]
     assert [line.split(":")[0] for line in epochs] == ["Epoch 1", "Epoch 2", "Epoch 3"], lines
-    for line in epochs:  # "Epoch 1: 263 / 297  train cost 0.0760  val cost 0.0672  0.01 s"
+    for line in epochs:  # "Epoch 1: 263 / 297  train cost 0.0760  test cost 0.0672  0.01 s"
         assert " / 297  train cost " in line and line.endswith(" s"), line
         assert line.count("Epoch") == 1, line
     # The monitor's legend says once what each figure is; each epoch then has a line per layer.
@@ -80,12 +80,12 @@ def test_train_screen_has_clean_epoch_lines_and_a_monitor_legend() -> None:
     layer_lines = [line for line in lines if line.startswith("  layer ")]
     assert len(layer_lines) == 3 * 2, lines
     assert all("speed " in line and "update/w " in line for line in layer_lines), layer_lines
-    assert lines[-1].startswith("Best: epoch "), lines
+    assert lines[-1].startswith("Best test accuracy: epoch "), lines
 
 
 def test_train_quiet_screen_shows_only_the_result() -> None:
     lines, raw = run_in_terminal(
         ["train", "--dataset", "digits", "--epochs", "2", "--seed", "1", "--quiet", "--monitor"]
     )
-    assert len(lines) == 1 and lines[0].startswith("Best: epoch "), lines
+    assert len(lines) == 1 and lines[0].startswith("Best test accuracy: epoch "), lines
     assert "Epoch" not in raw, raw  # no bar either

@@ -50,10 +50,10 @@ def launch(args: list[str], n: int = 2, timeout: float = 90) -> tuple[int, str, 
 def test_a_healthy_job_prints_once_and_succeeds():
     status, out, _ = launch([FAULTY, "none", *TRAIN])
     assert status == 0, out
-    assert out.count("Best: epoch") == 1 and "distributed over" not in out  # --quiet
+    assert out.count("Best test accuracy: epoch") == 1 and "distributed over" not in out  # --quiet
     status, out, _ = launch([FAULTY, "none", *(a for a in TRAIN if a != "--quiet")])
     assert status == 0, out
-    assert out.count("distributed over 2 processes") == 1 and out.count("Best: epoch") == 1
+    assert out.count("distributed over 2 processes") == 1 and out.count("Best test accuracy: epoch") == 1
 
 
 @pytest.mark.parametrize(
@@ -71,5 +71,5 @@ def test_a_failing_process_ends_the_job_with_a_clear_error(mode: str, expected: 
     status, out, seconds = launch([FAULTY, mode, *TRAIN])
     assert status != 0
     assert expected in out
-    assert "Best: epoch" not in out
+    assert "Best test accuracy: epoch" not in out
     assert seconds < 50  # not the 600 s the hung process sleeps

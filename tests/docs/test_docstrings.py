@@ -44,6 +44,8 @@ REQUIRES = {
     "deltaprop.scale": "mpi4py",
     "deltaprop.insight.plots": "matplotlib",
     "deltaprop.insight.report": "matplotlib",
+    "deltaprop.insight.live": "matplotlib",
+    "deltaprop.insight.figures": "matplotlib",
     "deltaprop.sklearn": "sklearn",
 }
 ARRAY = re.compile(r"\b(array|ndarray|tensor)s?\b(?! api)", re.IGNORECASE)  # not "Array API"

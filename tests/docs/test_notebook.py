@@ -71,7 +71,7 @@ def test_fit_shows_a_progress_bar_per_epoch(cells) -> None:
     assert _stream(cells[1], "stderr") == ""
     for epoch in range(1, 6):
         assert f"Epoch {epoch}/5: 100%" in shown, shown
-    assert "150/150" in shown and "val accuracy" in shown
+    assert "150/150" in shown and "test accuracy" in shown
     # the last epoch's line keeps the results
     last = shown.split("\r")[-1]
     assert last.startswith("Epoch 5/5: 100%") and "cost 0." in last

@@ -45,7 +45,7 @@ def test_quadratic_cost_learns_slower_from_a_saturated_output_layer(mnist_dir, e
     assert q.before.layers[-1].delta < ce.before.layers[-1].delta / 100
 
     # During the first epochs: the quadratic network is stuck near chance, cross-entropy is not.
-    for acc_q, acc_ce in zip(q.history["val_accuracy"], ce.history["val_accuracy"]):
+    for acc_q, acc_ce in zip(q.history["test_accuracy"], ce.history["test_accuracy"]):
         assert acc_q < 0.2 and acc_ce > acc_q + 0.25
     # The monitor shows why: the output layer's learning speed ‖∂C/∂b^3‖.
     assert q.history["grad_b_l3"][0] < ce.history["grad_b_l3"][0] / 20

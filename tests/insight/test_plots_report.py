@@ -115,7 +115,7 @@ def test_report_is_self_contained_html(tmp_path: Path, trained) -> None:
 def test_report_without_diagnosis_or_validation() -> None:
     history = deltaprop.History([{"epoch": 1, "train_cost": 0.5}])
     text = render_report(deltaprop.insight.Run({"sizes": [2, 1]}, history))
-    assert "No diagnosis was recorded" in text and "1 epochs" in text
+    assert "No diagnosis was recorded" in text and "<p>1 epoch.</p>" in text
 
 
 def test_missing_matplotlib_is_a_clear_error(monkeypatch) -> None:

@@ -22,6 +22,7 @@ def _no_downloads(monkeypatch, tmp_path):
         pytest.fail("load_mnist tried to download")
 
     monkeypatch.setattr(mnist, "fetch_from_mirrors", refuse)
+    monkeypatch.setattr(mnist, "CHECKOUT_DIR", None)  # the repository's copy: see test_shipped
     monkeypatch.delenv("DELTAPROP_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
 
@@ -170,16 +171,21 @@ def test_the_datasets_module_offers_the_loaders_by_their_usual_name():
     assert deltaprop.datasets.load_digits is deltaprop.io.load_digits
 
 
-def test_offline_without_files_says_in_one_line_where_to_put_them(monkeypatch, tmp_path):
+def test_offline_without_files_says_briefly_where_to_put_them(monkeypatch, tmp_path):
+    attempts = [(f"https://mirror{i}.example/train-images-idx3-ubyte.gz", f"mirror {i}: no "
+                 "network") for i in range(3)]  # fmt: skip
+
     def offline(mirrors, filename, dest, md5, **kwargs):
-        raise mnist.DownloadError(f"could not download {filename} (tried: no network)", [])
+        raise mnist.DownloadError(f"could not download {filename} (tried: ...)", attempts)
 
     monkeypatch.setattr(mnist, "fetch_from_mirrors", offline)
     with pytest.raises(mnist.DownloadError) as info:
         load_mnist(download=True)
     message = str(info.value)
-    assert "\n" not in message
-    assert "set DELTAPROP_DATA" in message and "--data-dir DIR" in message
-    assert str(tmp_path / "empty-cache" / "deltaprop" / "mnist") in message
-    assert message.endswith("The download failed: could not download "
-                            "train-images-idx3-ubyte.gz (tried: no network)")  # fmt: skip
+    cache = str(tmp_path / "empty-cache" / "deltaprop" / "mnist")
+    assert cache in message
+    assert "\n" not in message and len(message) - len(cache) < 250, message
+    assert "set DELTAPROP_DATA (or --data-dir DIR)" in message
+    assert "(mirror 0: no network)" in message and "mirror 1" not in message
+    assert message.endswith("deltaprop train --dataset digits")
+    assert info.value.attempts == attempts  # every mirror's error is still there to look at

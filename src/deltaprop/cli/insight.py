@@ -9,113 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..training.callbacks import Callback
 from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
 from .common import load_data, out, reported
-from .progress import MonitorPrinter
+from .train_extras import TrainExtras, add_train_options
+
+__all__ = ["TrainExtras", "add_parsers", "add_train_options"]
 
 AddOptions = Callable[..., Any]
-
-
-# -- train --monitor / --plots / --report ---------------------------------------------------
-
-
-def add_train_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("insight")
-    g.add_argument(
-        "--monitor", action="store_true",
-        help="record per-layer figures during training (learning speed ‖∂C/∂b‖, saturation, "
-        "dead units, update/weight ratio) and print them after each epoch",
-    )  # fmt: skip
-    g.add_argument(
-        "--monitor-every", type=int, metavar="K",
-        help="sample every K-th mini-batch (default: about 64 per epoch)",
-    )  # fmt: skip
-    g.add_argument(
-        "--plots", metavar="DIR",
-        help="write the run (run.json, network.npz) and its figures (PNG) to DIR; "
-        "needs matplotlib",
-    )  # fmt: skip
-    g.add_argument(
-        "--report", metavar="FILE",
-        help="write a self-contained HTML training report to FILE; needs matplotlib",
-    )  # fmt: skip
-
-
-class TrainExtras:
-    """What ``--monitor``, ``--plots`` and ``--report`` add to ``deltaprop train``.
-
-    Built before the data is loaded, so that a missing matplotlib or a report directory that
-    does not exist fails at once, not after an hour of training.
-    """
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.wanted = bool(args.monitor or args.plots or args.report)
-        if args.monitor_every is not None and args.monitor_every <= 0:
-            raise ValueError(f"--monitor-every must be positive, got {args.monitor_every}")
-        if args.plots or args.report:
-            from ..insight.plots import require_matplotlib
-
-            require_matplotlib()
-        if args.report:
-            parent = Path(args.report).resolve().parent
-            if not parent.is_dir():
-                raise FileNotFoundError(
-                    f"cannot write the report {args.report}: directory {parent} does not exist"
-                )
-        if args.plots and Path(args.plots).exists() and not Path(args.plots).is_dir():
-            raise FileExistsError(f"--plots {args.plots}: exists and is not a directory")
-        self.monitor: Any = None
-
-    def callbacks(self, sizes: list[int]) -> tuple[list[Callback], list[Callback]]:
-        """(callbacks to run before the epoch printer, callbacks to run after it)."""
-        if not self.wanted:
-            return [], []
-        from ..insight.monitor import Monitor
-
-        self.monitor = Monitor(every=self.args.monitor_every)
-        after: list[Callback] = []
-        if self.args.monitor and not self.args.quiet:
-            after.append(MonitorPrinter(list(range(2, len(sizes) + 1))))
-        return [self.monitor], after
-
-    def finish(self, net: Any, history: Any, data: Any, X: Any, y: Any, seed: int) -> None:
-        """Record the run, then write the plots directory and the report."""
-        args = self.args
-        if not (args.plots or args.report):
-            return
-        from ..insight.run import record_run, save_run
-
-        c = net.config
-        config = {
-            "sizes": list(c.sizes), "activation": c.activation,
-            "output activation": c.output_activation, "cost": c.cost, "init": c.init,
-            "dtype": c.dtype, "seed": seed, "dataset": args.dataset,
-            "training samples": int(X.shape[0]), "validation samples": int(data.X_test.shape[0]),
-            "epochs": args.epochs, "batch size": args.batch_size, "eta": args.eta,
-            "shuffle": args.shuffle,
-        }  # fmt: skip
-        run = record_run(
-            net, history, config, validation=(data.X_test, data.y_test),
-            diagnosis_data=(X, y), eta=args.eta,
-        )  # fmt: skip
-        from ..insight.plots import render_pngs
-
-        weights = net.to_numpy(net.weights[0])
-        confusion = run.confusion if args.plots else None  # the report shows it as a table
-        pngs = render_pngs(run.history, weights=weights, confusion=confusion)
-        if args.plots:
-            from ..insight.plots import save_plots
-
-            directory = save_run(args.plots, run, net)
-            save_plots(directory, run.history, pngs=pngs)
-            out(args, f"Wrote the run and its figures to {directory}")
-        if args.report:
-            from ..insight.report import write_report
-
-            write_report(args.report, run, pngs=pngs)
-            out(args, f"Wrote the report to {args.report}")
 
 
 # -- deltaprop diagnose / genie / plot --------------------------------------------------------
@@ -240,7 +140,8 @@ def diagnose(args: argparse.Namespace) -> int:
 
     net, X, y = _network_and_samples(args)
     eta = args.eta if args.eta is not None or args.model else 3.0
-    out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None)))
+    trained = bool(args.model)  # a saved network has been trained; a fresh one has not
+    out(args, str(run_diagnosis(net, X, y, eta=eta, max_samples=None, trained=trained)))
     return 0
 
 
@@ -264,7 +165,8 @@ def plot(args: argparse.Namespace) -> int:
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
     directory = Path(args.out) if args.out else Path(args.run)
-    pngs = render_pngs(run.history, weights=weights, confusion=run.confusion)
+    pngs = render_pngs(run.history, weights=weights, confusion=run.confusion, trace=run.trace,
+                       confusion_data=run.confusion_data)  # fmt: skip
     paths = save_plots(directory, run.history, pngs=pngs)
     out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
     if args.report:

@@ -83,14 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train",
         help="train a network (default: the classic MNIST experiment)",
-        description="Train by mini-batch SGD. With no options: the classic experiment, "
-        "[784, 30, 10], sigmoid, quadratic cost, batch 10, eta 3.0, 30 epochs on MNIST, "
-        "printing test accuracy after each epoch.",
+        description="Train by mini-batch SGD. With no options: the book's experiment, "
+        "[784, 30, 10], sigmoid, quadratic cost, batch 10, eta 3.0, 30 epochs on the first "
+        "50,000 MNIST training images, printing the accuracy on the 10,000 test images after "
+        "each epoch.",
     )
     add_network_options(p, "layer widths, input first (default: n_features,30,10)")
     _add_data_options(p).add_argument(
         "--train-samples", type=int, metavar="N",
-        help="train on the first N training samples only (a quick run)",
+        help="train on the first N training samples (default: MNIST's first 50000, as the "
+        "book, unless --validation is given; 60000 uses them all)",
     )  # fmt: skip
     add_training_options(p)
     g = p.add_argument_group("output")

@@ -7,6 +7,7 @@ import textwrap
 from typing import Any, TextIO
 
 from ..training.callbacks import Callback
+from ..training.measure import measured_prefix
 from ..training.progress import ProgressBar
 
 
@@ -18,11 +19,12 @@ class EpochPrinter(Callback):
         self._eta: float | None = None  # the previous epoch's η, to show when it changes
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        if "val_correct" in logs:
-            head = f"Epoch {epoch}: {logs['val_correct']} / {logs['val_n']}"
-            tail = f"  val cost {logs['val_cost']:.4f}"
-        elif "val_cost" in logs:
-            head, tail = f"Epoch {epoch}:", f"  val cost {logs['val_cost']:.4f}"
+        p = measured_prefix(logs)  # "val" or "test": the data measured after the epoch
+        if f"{p}_correct" in logs:
+            head = f"Epoch {epoch}: {logs[f'{p}_correct']} / {logs[f'{p}_n']}"
+            tail = f"  {p} cost {logs[f'{p}_cost']:.4f}"
+        elif p is not None:
+            head, tail = f"Epoch {epoch}:", f"  {p} cost {logs[f'{p}_cost']:.4f}"
         else:
             head, tail = f"Epoch {epoch} complete", ""
         eta = logs.get("eta")

@@ -20,6 +20,7 @@ import numpy as np
 from ..core.model import NetworkConfig
 from .advice import chance_hint
 from .common import load_data, out
+from .experiment import apply_book_split
 from .insight import TrainExtras
 from .options import train_config
 from .progress import epoch_output
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
     resumed, filled = job.on_root("reading the checkpoint", _prepare, args)
     vars(args).update({k: v for k, v in filled.items() if k not in ("func", "printing")})
     extras = job.together("checking the options", _check, args)
+    book = apply_book_split(args)  # no split chosen: the first 50,000 images, as the book
     data = job.load(args)
     X, y = data.X_train, data.y_train
     if args.train_samples is not None:
@@ -139,7 +141,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
         f"init {c.init}, {c.dtype}, seed {seed}\n"
         f"{args.dataset}: {X.shape[0] - n_val} training"
         f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples; batch {config.batch_size}, eta {config.eta:g}, {config.epochs} epochs; "
+        f"samples{book}; batch {config.batch_size}, eta {config.eta:g}, {config.epochs} epochs; "
         f"{_summary(config)}{job.header(args)}",
     )
     if resumed is not None:
@@ -153,9 +155,10 @@ def run(args: argparse.Namespace, job: Job) -> int:
     callbacks: list[Any] = [*before, *shown, *after]
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
-    with checkpointed(args) if job.rank == 0 else contextlib.nullcontext():
+    extras.start(net, data, X, y, seed, config)  # what the report says about the run
+    with checkpointed(args) if job.rank == 0 else contextlib.nullcontext(), extras.running():
         history = job.fit(
-            net, X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
+            net, X, y, test_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every, resume=args.resume, verbose=0,
             **dataclasses.asdict(config),
         )  # fmt: skip
@@ -163,7 +166,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
     if args.save:
         job.on_root("saving the network", net.save, args.save)
         out(args, f"Saved the network to {args.save}")
-    job.on_root("writing the run's figures", extras.finish, net, history, data, X, y, seed)
+    job.on_root("writing the run's figures", extras.finish, history)
     return 0
 
 
@@ -172,7 +175,8 @@ def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: 
     """The closing lines: why the run stopped, its best epoch, the test figures."""
     if not len(history):
         return
-    best = history.best("val_accuracy")
+    measured = "val" if n_val else "test"  # the data measured after each epoch
+    best = history.best(f"{measured}_accuracy")
     seconds = np.mean(history["seconds"])
     last = history.rows[-1]
     if "stopped" in last:
@@ -180,8 +184,9 @@ def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: 
     if best is not None:
         out(
             args,
-            f"Best{' validation' if n_val else ''}: epoch {best['epoch']}, "
-            f"{best['val_correct']} / {best['val_n']} ({best['val_accuracy']:.2%}); "
+            f"Best {'validation' if n_val else 'test'} accuracy: epoch {best['epoch']}, "
+            f"{best[measured + '_correct']} / {best[measured + '_n']} "
+            f"({best[measured + '_accuracy']:.2%}); "
             f"{seconds:.2f} s per epoch",
             result=True,
         )

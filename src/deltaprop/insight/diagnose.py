@@ -141,6 +141,7 @@ def diagnose(
     *,
     eta: float | None = None,
     max_samples: int | None = 10_000,
+    trained: bool | None = None,
 ) -> Diagnosis:
     """Per-layer figures and plain-language findings for ``net`` on data (X, Y).
 
@@ -158,6 +159,10 @@ def diagnose(
     max_samples : int or None, default 10000
         Use at most the first this many rows (one forward and one backward pass over them);
         None uses all.
+    trained : bool, optional
+        Whether the network has been trained (True) or is fresh from its initialisation
+        (False); the findings' advice depends on it (initial weights for a fresh network,
+        regularisation for a trained one). None: not known.
 
     Returns
     -------
@@ -228,7 +233,7 @@ def diagnose(
                 update_ratio=ratio,
             )
         )
-    ctx = Context(cost=cost_fn.name, eta=eta, n_samples=int(X.shape[0]))
+    ctx = Context(cost_fn.name, eta, int(X.shape[0]), net.config.init, trained)
     return Diagnosis(
         network=repr(net),
         cost_name=cost_fn.name,

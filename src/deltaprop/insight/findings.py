@@ -7,6 +7,7 @@ thresholds are module constants, each with the reason for its value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -73,11 +74,33 @@ class Finding:
 
 @dataclass(frozen=True)
 class Context:
-    """What the rules know besides the layers: the cost's name and the learning rate."""
+    """What the rules know besides the layers: the cost's name, the learning rate, the
+    initialisation the network was built with, and whether it has been trained (None: not
+    known), so that the advice fits the network (no ``--init scaled`` for a network that
+    already has it, no initialisation advice for a trained one)."""
 
     cost: str
     eta: float | None
     n_samples: int
+    init: str | None = None
+    trained: bool | None = None
+
+
+def _smaller_weights(ctx: Context, layer: LayerDiagnostics) -> str:
+    """How to keep w^l small enough, for this network: its initialisation for a fresh one
+    whose weights are larger than N(0, 1/n_in), the inputs where they are not, and
+    regularisation for a trained one."""
+    if ctx.trained:
+        return "weights kept small as they train (L2 regularisation, e.g. --l2 5)"
+    if ctx.init is None:  # a caller that did not say: the usual advice
+        return "smaller initial weights (--init scaled: w ~ N(0, 1/n_in))"
+    # RMS of w^l times √n_in, ‖w‖ / √n_l: about 1 for N(0, 1/n_in), √n_in for N(0, 1)
+    times = layer.weight_norm / math.sqrt(layer.neurons)
+    if times <= 2.0:
+        return "inputs scaled to about [0, 1] (the weights are already N(0, 1/n_in) in size)"
+    if ctx.init != "scaled":
+        return "smaller initial weights (--init scaled: w ~ N(0, 1/n_in))"
+    return f"smaller weights (w^{layer.layer} is {times:.0f}× the size --init scaled gives)"
 
 
 Rule = Callable[["Sequence[LayerDiagnostics]", Context], list[Finding]]
@@ -113,6 +136,25 @@ def saturated_output(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[F
     return [Finding("saturated_output", out.layer, "BP1", wrong, message)]
 
 
+def saturated_right(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Finding]:
+    """BP1 where a ≈ y: a saturated output that is right has nothing left to learn. (Said for
+    the quadratic cost, whose δ^L carries σ'(z^L); cross-entropy's does not, so there output
+    saturation never matters.)"""
+    out = layers[-1]
+    if ctx.cost != "quadratic" or out.saturated is None or out.saturated_wrong is None:
+        return []
+    right = out.saturated - out.saturated_wrong
+    if out.saturated < SATURATED or out.saturated_wrong >= SATURATED or right < SATURATED:
+        return []
+    message = (
+        f"{_name(out, out.layer)}: {_pct(right)} of its outputs are saturated at the right "
+        f"value (σ'(z) small while |a − y| < 0.5) and only {_pct(out.saturated_wrong)} at the "
+        f"wrong one; the quadratic cost's small δ^L = (a^L − y) ⊙ σ'(z^L) (BP1) is fine where "
+        f"a ≈ y — that is a network that has learned these samples, not the slowdown"
+    )
+    return [Finding("saturated_right", out.layer, "BP1", right, message)]
+
+
 def saturated_hidden(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Finding]:
     """BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); saturated hidden neurons pass little back."""
     found = []
@@ -122,9 +164,11 @@ def saturated_hidden(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[F
                 f"layer {layer.layer}: {_pct(layer.saturated)} of its neurons are saturated "
                 f"(σ'(z) < {layer.saturation_threshold:g}); BP2 multiplies δ^{layer.layer} by "
                 f"σ'(z^{layer.layer}), so the weights and biases into them learn slowly (BP3, "
-                f"BP4), and so does every layer below — smaller initial weights keep z out of "
-                f"saturation (--init scaled: w ~ N(0, 1/n_in))"
+                f"BP4), and so does every layer below — {_smaller_weights(ctx, layer)} keep z "
+                f"out of saturation"
             )
+            if ctx.trained:
+                message += "; some saturation is usual once a network has learned"
             found.append(Finding("saturated_hidden", layer.layer, "BP2", layer.saturated, message))
     return found
 
@@ -151,7 +195,8 @@ def vanishing_gradient(layers: Sequence[LayerDiagnostics], ctx: Context) -> list
                 f"(‖∂C/∂b‖ per neuron: {layer.speed:.2g} against {fast.speed:.2g}): vanishing "
                 f"gradient — BP2 multiplies δ by (w^(l+1))ᵀ and σ'(z^l) at every layer on the "
                 f"way back, and these factors are small here; fewer layers, unsaturated neurons "
-                f"(--init scaled) or ReLU units (--activation relu) keep δ from shrinking"
+                f"({_smaller_weights(ctx, layer)}) or ReLU units (--activation relu) keep δ from "
+                f"shrinking"
             )
             found.append(Finding("vanishing_gradient", layer.layer, "BP2", ratio, message))
     return found
@@ -167,7 +212,7 @@ def exploding_gradient(layers: Sequence[LayerDiagnostics], ctx: Context) -> list
                 f"layer {layer.layer} learns {ratio:.0f}× faster than layer {slow.layer} "
                 f"(‖∂C/∂b‖ per neuron: {layer.speed:.2g} against {slow.speed:.2g}): exploding "
                 f"gradient — the factors (w^(l+1))ᵀ and σ'(z^l) that BP2 multiplies δ by on "
-                f"the way back are large; smaller initial weights (--init scaled) or a smaller "
+                f"the way back are large; {_smaller_weights(ctx, layer)} or a smaller "
                 f"learning rate keep the early layers stable"
             )
             found.append(Finding("exploding_gradient", layer.layer, "BP2", ratio, message))
@@ -183,7 +228,7 @@ def dead_units(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Finding
                 f"{_name(layer, layers[-1].layer)}: {_pct(layer.dead)} of its ReLU units are "
                 f"dead (z ≤ 0 on all {ctx.n_samples} samples); σ'(z) = 0 there, so BP2 gives "
                 f"δ = 0 and BP3/BP4 never change the weights into them — a smaller learning "
-                f"rate or smaller initial weights (--init scaled) keep units alive"
+                f"rate or {_smaller_weights(ctx, layer)} keep units alive"
             )
             found.append(Finding("dead_units", layer.layer, "BP2", layer.dead, message))
     return found
@@ -236,6 +281,7 @@ def update_size(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Findin
 
 RULES: tuple[Rule, ...] = (
     saturated_output,
+    saturated_right,
     saturated_hidden,
     vanishing_gradient,
     exploding_gradient,

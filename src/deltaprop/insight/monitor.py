@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..training.callbacks import Callback, Step
+from ..training.history import History
 from .layerstats import active_units, saturated_fraction
 
 if TYPE_CHECKING:
@@ -61,6 +62,9 @@ class Monitor(Callback):
         not apply: ``dead`` for non-ReLU layers, ``saturated`` for ReLU and identity).
     trace_steps : ndarray of shape (n_sampled,)
         The step each row of ``trace`` comes from, counted from 1 over the whole run.
+    trace_epochs : ndarray of shape (n_sampled,)
+        Where in the run that step is, in epochs: the 50th of 100 mini-batches of epoch 3 is
+        2.5 (an x-axis shared with the per-epoch figures).
     epochs : list of dict
         The figures each epoch added to its logs.
 
@@ -75,6 +79,8 @@ class Monitor(Callback):
     (3, (9, 2, 7))
     >>> monitor.trace_steps.tolist()
     [2, 4, 6, 8, 10, 12, 14, 16, 18]
+    >>> monitor.trace_epochs[:3].round(2).tolist()          # steps 2, 4, 6 of 6 in epoch 1
+    [0.33, 0.67, 1.0]
     """
 
     def __init__(self, every: int | None = None, samples_per_epoch: int = 64) -> None:
@@ -84,6 +90,8 @@ class Monitor(Callback):
         self.samples_per_epoch = _positive_int("samples_per_epoch", samples_per_epoch)
         self.trace = np.empty((0, 0, len(STATS)))
         self.trace_steps = np.empty(0, dtype=np.int64)
+        self.trace_epochs = np.empty(0)
+        self._epoch = 0
         self.epochs: list[dict[str, float]] = []
         self._trainer: Trainer | None = None
         self._k = 1  # sample every k-th batch in this epoch
@@ -102,6 +110,7 @@ class Monitor(Callback):
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
         self._k = self.every or max(1, n_batches // self.samples_per_epoch)
+        self._epoch = epoch
         self._n_batches = n_batches
         self._values, self._batches, self._active = [], [], {}
         self._snapshot = self._copy_weights() if self._k == 1 else None
@@ -180,6 +189,8 @@ class Monitor(Callback):
         steps = self._steps_before - n_batches + np.asarray(self._batches, dtype=np.int64)
         self.trace = rows if self.trace.size == 0 else np.concatenate([self.trace, rows])
         self.trace_steps = np.concatenate([self.trace_steps, steps])
+        at = self._epoch - 1 + np.asarray(self._batches, dtype=np.float64) / n_batches
+        self.trace_epochs = np.concatenate([self.trace_epochs, at])
         figures: dict[str, float] = {"monitor_samples": float(rows.shape[0])}
         finite = np.isfinite(rows)
         counts = finite.sum(axis=0)  # (L − 1, S)
@@ -189,6 +200,45 @@ class Monitor(Callback):
                 if counts[i, s]:
                     figures[column(stat, i + 2)] = float(sums[i, s] / counts[i, s])
         return figures
+
+    def trace_history(self, stats: tuple[str, ...] = ("grad_b", "saturated")) -> History:
+        """The per-step trace as a History, one row per sampled mini-batch: ``step``,
+        ``epoch`` (fractional, as :attr:`trace_epochs`) and ``"{stat}_l{l}"`` columns.
+
+        Parameters
+        ----------
+        stats : tuple of str, default ("grad_b", "saturated")
+            Which of :data:`STATS` to keep; a layer's column is left out where that figure
+            does not apply to it (all NaN).
+
+        Returns
+        -------
+        History
+            What :func:`~deltaprop.insight.plots.learning_speed_figure` and
+            :func:`~deltaprop.insight.plots.saturation_figure` draw per mini-batch.
+
+        Examples
+        --------
+        >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+        >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+        >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+        >>> monitor = Monitor(every=3)
+        >>> _ = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
+        >>> trace = monitor.trace_history()
+        >>> trace["step"], sorted(trace.keys())
+        ([3, 6, 9, 12], ['epoch', 'grad_b_l2', 'grad_b_l3', 'saturated_l2', 'saturated_l3', 'step'])
+        """
+        columns: dict[str, list[Any]] = {
+            "step": [int(s) for s in self.trace_steps],
+            "epoch": [float(e) for e in self.trace_epochs],
+        }
+        for stat in stats:
+            s = STATS.index(stat)
+            for i in range(self.trace.shape[1] if self.trace.ndim == 3 else 0):
+                values = self.trace[:, i, s]
+                if np.isfinite(values).any():
+                    columns[column(stat, i + 2)] = [float(v) for v in values]
+        return History.from_dict(columns)
 
 
 def _squared_norm(x: Any, xp: Any) -> Any:

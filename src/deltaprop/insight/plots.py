@@ -3,12 +3,14 @@
 Each function returns a :class:`matplotlib.figure.Figure` built without pyplot, so nothing
 depends on a display or on global state; :func:`save_plots` writes them all as PNG files.
 
-- :func:`training_figure`: training and validation cost, and validation accuracy, per epoch;
-- :func:`learning_speed_figure`: ‖∂C/∂b^l‖ of each layer per epoch, log scale — the figure
-  the classic text uses to show the layers of a network learning at different speeds;
-- :func:`saturation_figure`: the saturated (and dead ReLU) fraction of each layer per epoch;
+- :func:`training_figure`: training cost, and the cost and accuracy of the data measured
+  after each epoch (validation or test, named as such), per epoch;
+- :func:`learning_speed_figure`: ‖∂C/∂b^l‖ of each layer, log scale — the figure the classic
+  text uses to show the layers of a network learning at different speeds — per sampled
+  mini-batch when the run's trace is given (so that a plateau shows), and per epoch;
+- :func:`saturation_figure`: the saturated (and dead ReLU) fraction of each layer, likewise;
 - :func:`weights_figure`: the first layer's weights as images (28×28 for MNIST);
-- :func:`confusion_figure`: the confusion matrix on the validation data.
+- :func:`confusion_figure`: the confusion matrix on the validation or test data.
 
 The per-layer figures need a run recorded with a :class:`~deltaprop.insight.Monitor`.
 """
@@ -120,7 +122,8 @@ def _series(history: History, key: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def training_figure(history: History) -> Figure:
-    """Training and validation cost (left) and validation accuracy (right) per epoch.
+    """Cost (left) and accuracy (right) per epoch: training, and the validation or test data
+    measured after each epoch (``val_*`` or ``test_*`` columns), each named as what it is.
 
     Parameters
     ----------
@@ -143,45 +146,85 @@ def training_figure(history: History) -> Figure:
     >>> fig = training_figure(history)
     >>> [ax.get_title() for ax in fig.axes]
     ['Cost', 'Validation accuracy']
+    >>> test = deltaprop.History([{"epoch": 1, "train_cost": 0.4, "test_accuracy": 0.8}])
+    >>> training_figure(test).axes[1].get_title()
+    'Test accuracy'
     """
     fig = _figure(9.0, 3.6, left=0.08, wspace=0.25)
     ax_cost, ax_acc = fig.subplots(1, 2)
-    for key, label in (("train_cost", "training"), ("val_cost", "validation")):
+    columns = history.keys()  # (iterating a History gives its rows)
+    names = [(p, name) for p, name in _MEASURED if any(k.startswith(p) for k in columns)]
+    for key, label in (("train_cost", "training"), *((f"{p}cost", n) for p, n in names)):
         x, y = _series(history, key)
         if x.size:
             ax_cost.plot(x, y, marker="o", markersize=3, label=label)
     ax_cost.set(xlabel="epoch", ylabel="mean cost C", title="Cost")
     ax_cost.legend()
-    x, y = _series(history, "val_accuracy")
-    if x.size:
-        ax_acc.plot(x, 100 * y, marker="o", markersize=3, color="C2")
-    else:
-        ax_acc.text(0.5, 0.5, "no validation accuracy", ha="center", transform=ax_acc.transAxes)
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Validation accuracy")
+    for (p, name), color in zip(names, ("C2", "C3")):
+        x, y = _series(history, f"{p}accuracy")
+        if x.size:
+            ax_acc.plot(x, 100 * y, marker="o", markersize=3, color=color, label=name)
+    title = " and ".join(n for _, n in names).capitalize() + " accuracy" if names else "Accuracy"
+    if len(ax_acc.lines) > 1:
+        ax_acc.legend()
+    elif not ax_acc.lines:
+        ax_acc.text(0.5, 0.5, "no accuracy measured", ha="center", transform=ax_acc.transAxes)
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title=title)
     for ax in (ax_cost, ax_acc):
         ax.grid(alpha=0.3)
     _epoch_axis(ax_cost, ax_acc)
     return fig
 
 
-def _per_layer(history: History, stat: str, ax: Any, *, scale: float = 1.0, **kw: Any) -> bool:
+_TRACE_LEGEND = "sampled mini-batches (running mean),\ndots: mean of each epoch"
+# the data a run measures after each epoch: column prefix, and what to call it
+_MEASURED = (("val_", "validation"), ("test_", "test"))
+
+
+def _per_layer(
+    history: History,
+    stat: str,
+    ax: Any,
+    *,
+    scale: float = 1.0,
+    trace: History | None = None,
+    **kw: Any,
+) -> bool:
+    """Each layer's ``stat`` per epoch (dots). With ``trace``, also per sampled mini-batch:
+    faint, and as a running mean over about 2% of the run (solid), where plateaus show."""
     drawn = False
-    for layer in monitored_layers(history, stat):
-        x, y = _series(history, f"{stat}_l{layer}")
+    for i, layer in enumerate(monitored_layers(history, stat)):
+        key, color = f"{stat}_l{layer}", f"C{i}"
+        label, dots = f"layer {layer}", kw
+        if trace is not None and key in trace:
+            rows = [r for r in trace if isinstance(r.get(key), float) and math.isfinite(r[key])]
+            xs = np.array([r["epoch"] for r in rows])
+            ys = scale * np.array([r[key] for r in rows])
+            if xs.size:
+                ax.plot(xs, ys, color=color, linewidth=0.5, alpha=0.3, **kw)
+                w = max(1, xs.size // 50)
+                smooth = np.convolve(ys, np.ones(w) / w, mode="valid")
+                ax.plot(xs[w - 1 :], smooth, color=color, linewidth=1.5, label=label, **kw)
+                label, dots = "_nolegend_", {**kw, "linestyle": "none"}
+        x, y = _series(history, key)
         if x.size:
-            ax.plot(x, scale * y, marker="o", markersize=3, label=f"layer {layer}", **kw)
+            ax.plot(x, scale * y, marker="o", markersize=4, color=color, label=label,
+                    markeredgecolor="black", markeredgewidth=0.5, **dots)  # fmt: skip
             drawn = True
     return drawn
 
 
-def learning_speed_figure(history: History) -> Figure:
-    """‖∂C/∂b^l‖ per layer over the epochs (BP3: the mean δ^l), on a log scale.
+def learning_speed_figure(history: History, trace: History | None = None) -> Figure:
+    """‖∂C/∂b^l‖ per layer (BP3: the length of the mean δ^l), on a log scale: per sampled
+    mini-batch (lines) when ``trace`` is given, and each epoch's mean (dots).
 
     Parameters
     ----------
     history : History
         A run's history; the per-layer columns come from a
         :class:`~deltaprop.insight.Monitor`.
+    trace : History, optional
+        The monitor's per-mini-batch rows (:meth:`~deltaprop.insight.Monitor.trace_history`).
 
     Returns
     -------
@@ -200,29 +243,34 @@ def learning_speed_figure(history: History) -> Figure:
     """
     fig = _figure(left=0.16)
     ax = fig.subplots()
-    if _per_layer(history, "grad_b", ax):
+    if _per_layer(history, "grad_b", ax, trace=trace):
         ax.set_yscale("log")
-        ax.legend()
+        if trace:  # frame the running means and the epoch means; single batches may dip far
+            shown = [np.asarray(ln.get_ydata(), float) for ln in ax.lines if ln.get_alpha() is None]
+            values = np.concatenate(shown)
+            values = values[np.isfinite(values) & (values > 0)]
+            if values.size:
+                ax.set_ylim(values.min() / 4, values.max() * 4)
+        ax.legend(title=_TRACE_LEGEND if trace else None, fontsize=8, title_fontsize=8)
     else:
         ax.text(0.5, 0.5, "not monitored", ha="center", transform=ax.transAxes)
-    ax.set(
-        xlabel="epoch",
-        ylabel="‖∂C/∂b$^l$‖",
-        title="Learning speed of each layer (mean over the sampled mini-batches)",
-    )
+    ax.set(xlabel="epoch", ylabel="‖∂C/∂b$^l$‖", title="Learning speed of each layer")
     ax.grid(alpha=0.3)
     _epoch_axis(ax)
     return fig
 
 
-def saturation_figure(history: History) -> Figure:
-    """The saturated fraction (σ'(z) below threshold) of each layer, and dead ReLU units.
+def saturation_figure(history: History, trace: History | None = None) -> Figure:
+    """The saturated fraction (σ'(z) below threshold) of each layer, and dead ReLU units;
+    per sampled mini-batch (lines) when ``trace`` is given, and each epoch's mean (dots).
 
     Parameters
     ----------
     history : History
         A run's history; the per-layer columns come from a
         :class:`~deltaprop.insight.Monitor`.
+    trace : History, optional
+        The monitor's per-mini-batch rows (:meth:`~deltaprop.insight.Monitor.trace_history`).
 
     Returns
     -------
@@ -241,10 +289,13 @@ def saturation_figure(history: History) -> Figure:
     """
     fig = _figure()
     ax = fig.subplots()
-    drawn = _per_layer(history, "saturated", ax, scale=100.0)
+    drawn = _per_layer(history, "saturated", ax, scale=100.0, trace=trace)
     drawn = _per_layer(history, "dead", ax, scale=100.0, linestyle="--") or drawn
     if drawn:
-        ax.legend(title="solid: saturated; dashed: dead ReLU")
+        notes = ["lines: sampled mini-batches, dots: epochs"] if trace else []
+        if monitored_layers(history, "dead"):
+            notes.append("dashed: dead ReLU")
+        ax.legend(title="; ".join(notes) or None, fontsize=8, title_fontsize=8)
     else:
         ax.text(0.5, 0.5, "not monitored", ha="center", transform=ax.transAxes)
     ax.set(xlabel="epoch", ylabel="% of neurons", title="Saturation per layer", ylim=(-2, 102))
@@ -305,13 +356,15 @@ def weights_figure(weights: np.ndarray, max_neurons: int = 30) -> Figure | None:
     return fig
 
 
-def confusion_figure(matrix: Any) -> Figure:
+def confusion_figure(matrix: Any, data: str = "validation") -> Figure:
     """The confusion matrix: row = true class, column = predicted class, counts in cells.
 
     Parameters
     ----------
     matrix : array of shape (n_classes, n_classes)
         Counts: entry [i, j] is the samples of class i predicted as j.
+    data : str, default "validation"
+        What the counts were measured on, for the title ("test" for the test set).
 
     Returns
     -------
@@ -335,13 +388,20 @@ def confusion_figure(matrix: Any) -> Figure:
             for j in range(k):
                 color = "white" if c[i, j] > 0.6 * top else "black"
                 ax.text(j, i, str(c[i, j]), ha="center", va="center", fontsize=7, color=color)
-    ax.set(xlabel="predicted class", ylabel="true class", title="Confusion matrix (validation)")
+    ax.set(xlabel="predicted class", ylabel="true class", title=f"Confusion matrix ({data} data)")
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
     return fig
 
 
-def figures(history: History, *, weights: Any = None, confusion: Any = None) -> dict[str, Figure]:
+def figures(
+    history: History,
+    *,
+    weights: Any = None,
+    confusion: Any = None,
+    trace: History | None = None,
+    confusion_data: str = "validation",
+) -> dict[str, Figure]:
     """Every figure the run's data allows, by file stem.
 
     Parameters
@@ -352,7 +412,11 @@ def figures(history: History, *, weights: Any = None, confusion: Any = None) -> 
     weights : array of shape (n_2, n_1), optional
         w^2, drawn as images when n_1 is a perfect square.
     confusion : array of shape (n_classes, n_classes), optional
-        The confusion matrix on the validation data.
+        The confusion matrix.
+    trace : History, optional
+        The monitor's per-mini-batch rows: learning speed and saturation step by step.
+    confusion_data : str, default "validation"
+        What the confusion matrix was counted on.
 
     Returns
     -------
@@ -373,15 +437,15 @@ def figures(history: History, *, weights: Any = None, confusion: Any = None) -> 
     """
     out = {
         "training": training_figure(history),
-        "learning_speed": learning_speed_figure(history),
-        "saturation": saturation_figure(history),
+        "learning_speed": learning_speed_figure(history, trace),
+        "saturation": saturation_figure(history, trace),
     }
     if weights is not None:
         fig = weights_figure(weights)
         if fig is not None:
             out["weights"] = fig
     if confusion is not None:
-        out["confusion"] = confusion_figure(confusion)
+        out["confusion"] = confusion_figure(confusion, confusion_data)
     return out
 
 
@@ -412,7 +476,12 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
 
 
 def render_pngs(
-    history: History, *, weights: Any = None, confusion: Any = None
+    history: History,
+    *,
+    weights: Any = None,
+    confusion: Any = None,
+    trace: History | None = None,
+    confusion_data: str = "validation",
 ) -> dict[str, bytes]:
     """:func:`figures` rendered as PNG data, by file stem (render once, write and embed).
 
@@ -425,6 +494,10 @@ def render_pngs(
         w^2.
     confusion : array of shape (n_classes, n_classes), optional
         The confusion matrix.
+    trace : History, optional
+        The monitor's per-mini-batch rows.
+    confusion_data : str, default "validation"
+        What the confusion matrix was counted on.
 
     Returns
     -------
@@ -443,7 +516,13 @@ def render_pngs(
     """
     return {
         name: png_bytes(fig)
-        for name, fig in figures(history, weights=weights, confusion=confusion).items()
+        for name, fig in figures(
+            history,
+            weights=weights,
+            confusion=confusion,
+            trace=trace,
+            confusion_data=confusion_data,
+        ).items()
     }
 
 

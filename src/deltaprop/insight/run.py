@@ -44,6 +44,14 @@ class Run:
         Counts of (true class, predicted class) on the validation data.
     diagnosis : Diagnosis, optional
         :func:`~deltaprop.insight.diagnose` of the trained network.
+    trace : History, optional
+        One row per sampled mini-batch (``Monitor.trace_history()``): learning speed and
+        saturation step by step, where a plateau shows.
+    confusion_data : str, default "validation"
+        Which data the confusion matrix was counted on ("validation" or "test").
+    test_scores : dict, optional
+        The trained network on the test data (``Network.evaluate``: cost, and accuracy,
+        correct and n for classification), as the command printed it.
 
     Examples
     --------
@@ -56,6 +64,9 @@ class Run:
     history: History
     confusion: np.ndarray | None = None
     diagnosis: Diagnosis | None = None
+    trace: History | None = None
+    confusion_data: str = "validation"
+    test_scores: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready: what ``run.json`` holds."""
@@ -66,6 +77,9 @@ class Run:
             "history": self.history.to_dict(),
             "confusion": None if self.confusion is None else self.confusion.tolist(),
             "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
+            "trace": None if self.trace is None else self.trace.to_dict(),
+            "confusion_data": self.confusion_data,
+            "test_scores": self.test_scores,
         }
 
     @classmethod
@@ -88,12 +102,21 @@ class Run:
             confusion = np.asarray(confusion)
             if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
                 raise ValueError("the run record's confusion matrix must be square")
-        diagnosis = data.get("diagnosis")
+        diagnosis, trace = data.get("diagnosis"), data.get("trace")
+        if trace is not None and (
+            not isinstance(trace, dict) or not all(isinstance(v, list) for v in trace.values())
+        ):
+            raise ValueError("the run record's trace must be columns (lists)")
+        if not isinstance(data.get("test_scores"), (dict, type(None))):
+            raise ValueError("the run record's test_scores must be an object")
         return cls(
             config=config,
             history=History.from_dict(columns),
             confusion=confusion,
             diagnosis=None if diagnosis is None else Diagnosis.from_dict(diagnosis),
+            trace=None if trace is None else History.from_dict(trace),
+            confusion_data=str(data.get("confusion_data", "validation")),
+            test_scores=data.get("test_scores"),
         )
 
 
@@ -114,6 +137,8 @@ def record_run(
     validation: tuple[Any, Any] | None = None,
     diagnosis_data: tuple[Any, Any] | None = None,
     eta: float | None = None,
+    trace: History | None = None,
+    confusion_data: str = "validation",
 ) -> Run:
     """A :class:`Run` for a network ``history`` came from.
 
@@ -132,6 +157,11 @@ def record_run(
         Data to :func:`~deltaprop.insight.diagnose` the network on.
     eta : float, optional
         The learning rate, for the diagnosis's update ratios.
+    trace : History, optional
+        The monitor's per-mini-batch figures (``monitor.trace_history()``).
+    confusion_data : str, default "validation"
+        What the ``validation`` pair is, for the confusion matrix's caption: "test" when it
+        is the test set.
 
     Returns
     -------
@@ -155,8 +185,8 @@ def record_run(
         confusion = confusion_matrix(labels, net.predict(X_val), net.sizes[-1])
     diagnosis = None
     if diagnosis_data is not None:
-        diagnosis = diagnose(net, *diagnosis_data, eta=eta)
-    return Run(dict(config), history, confusion, diagnosis)
+        diagnosis = diagnose(net, *diagnosis_data, eta=eta, trained=True)
+    return Run(dict(config), history, confusion, diagnosis, trace, confusion_data)
 
 
 def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = None) -> Path:

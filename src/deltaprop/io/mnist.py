@@ -5,7 +5,10 @@ Where :func:`load_mnist` looks, in order:
 1. the ``path`` argument, a directory;
 2. the directory named by the environment variable ``DELTAPROP_DATA``;
 3. the per-user cache, ``$XDG_CACHE_HOME/deltaprop/mnist`` or ``~/.cache/deltaprop/mnist``
-   (see :func:`cache_dir`).
+   (see :func:`cache_dir`), when it holds all four files;
+4. in a source checkout of deltaprop, the copy the repository ships in ``data/mnist/``
+   (:data:`CHECKOUT_DIR`), so that a fresh clone trains offline;
+5. a download into the cache.
 
 In a directory given by the user (1 or 2) each file may be gzip'd or raw, under the standard
 name (``train-images-idx3-ubyte.gz``, ``train-images-idx3-ubyte``) or the dotted spelling
@@ -13,10 +16,14 @@ name (``train-images-idx3-ubyte.gz``, ``train-images-idx3-ubyte``) or the dotted
 (they may have been re-compressed), and if any is missing the error lists them: an explicit
 location never silently falls back to a download elsewhere.
 
-Only the cache is downloaded into, and it holds only the canonical ``.gz`` files, whose MD5
-is checked every time: a cached file that no longer matches is fetched again. Downloads try
-each of :data:`MIRRORS` in turn and are written atomically (see :mod:`deltaprop.io.download`).
-Tests may replace :data:`MIRRORS`, :data:`MD5` and :data:`TIMEOUT`; they are read at call time.
+The repository's copy is re-compressed (its decompressed bytes are the canonical files, as
+``data/mnist/README.md`` records and the test suite checks), so it is read like a directory
+the user gave. Only the cache is downloaded into, and it holds only the canonical ``.gz``
+files, whose MD5 is checked every time: a cached file that no longer matches is fetched
+again. Downloads try each of :data:`MIRRORS` in turn and are written atomically (see
+:mod:`deltaprop.io.download`).
+Tests may replace :data:`MIRRORS`, :data:`MD5`, :data:`TIMEOUT` and :data:`CHECKOUT_DIR`; they
+are read at call time.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from deltaprop.errors import FormatError
 from deltaprop.io.download import DownloadError, fetch_from_mirrors, file_md5
 from deltaprop.io.idx import read_idx_images, read_idx_labels
 
-__all__ = ["MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
+__all__ = ["CHECKOUT_DIR", "MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
 
 #: base URLs serving the four canonical .gz files, tried in order
 MIRRORS: list[str] = [
@@ -50,6 +57,9 @@ MD5: dict[str, str] = {
 #: seconds to wait for a mirror's connection and for each read
 TIMEOUT = 30.0
 ENV_VAR = "DELTAPROP_DATA"
+#: where a source checkout keeps its copy of MNIST: ``data/mnist/`` at the repository's root
+#: (``src/deltaprop/io/mnist.py`` is three levels below it); absent in an installed package
+CHECKOUT_DIR: Path | None = Path(__file__).resolve().parents[3] / "data" / "mnist"
 
 # the four files, by their standard names without ".gz"
 _STEMS = {
@@ -143,6 +153,20 @@ def _find_in(directory: Path, source: str, alternative: str) -> dict[str, Path]:
     return found
 
 
+def _complete(directory: Path | None, md5: bool) -> dict[str, Path] | None:
+    """The four canonical .gz files in ``directory`` (MD5-checked when ``md5``), or None if
+    any is missing or does not match."""
+    if directory is None:
+        return None
+    found = {key: directory / (stem + ".gz") for key, stem in _STEMS.items()}
+    for path in found.values():
+        if not path.is_file():
+            return None
+        if md5 and MD5.get(path.name) not in (None, file_md5(path)):
+            return None
+    return found
+
+
 def _cached(directory: Path, download: bool) -> dict[str, Path]:
     """The four canonical .gz files in the cache, downloading any missing or corrupt one."""
     found: dict[str, Path] = {}
@@ -156,23 +180,26 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
         problem = "does not match its MD5" if target.exists() else "is not there"
         if not download:
             raise FileNotFoundError(
-                f"MNIST file {target} {problem} and download=False: call load_mnist with "
-                f"download=True, or put the four files in a directory and set {ENV_VAR} to it"
+                f"MNIST file {target} {problem} and download=False: set {ENV_VAR} to a "
+                f"directory of the four MNIST files or pass download=True; {_OFFLINE}"
             )
         directory.mkdir(parents=True, exist_ok=True)
         try:
             fetch_from_mirrors(MIRRORS, name, target, md5, timeout=TIMEOUT)
         except DownloadError as exc:
+            why = exc.attempts[0][1] if exc.attempts else str(exc)
             raise DownloadError(
-                f"MNIST is not here and could not be downloaded (offline?): put the four "
-                f"files (gzip'd or not) in a directory and set {ENV_VAR} to it, or pass it "
-                f"(load_mnist(path=...), deltaprop train --data-dir DIR); or copy the "
-                f"canonical, MD5-checked {', '.join(s + '.gz' for s in _STEMS.values())} into "
-                f"{directory}. The download failed: {exc}",
+                f"MNIST is not here and could not be downloaded into {directory} ({why}): "
+                f"set {ENV_VAR} (or --data-dir DIR) to a directory holding the four MNIST "
+                f"files; {_OFFLINE}",
                 exc.attempts,
             ) from exc
         found[key] = target
     return found
+
+
+# the way to go on without MNIST at all, for the two errors above
+_OFFLINE = "or train offline on small digits: deltaprop train --dataset digits"
 
 
 def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
@@ -211,7 +238,8 @@ def load_mnist(
     ----------
     path : str or os.PathLike, optional
         A directory holding the four IDX files. If not given, ``$DELTAPROP_DATA`` is used,
-        and if that is unset, the per-user cache (see the module documentation).
+        and if that is unset, the per-user cache, a source checkout's ``data/mnist/``, and
+        then a download into the cache (see the module documentation).
     dtype : {"float32", "float64"}, optional
         The floating-point type of the images.
     download : bool, optional
@@ -263,7 +291,9 @@ def load_mnist(
     elif os.environ.get(ENV_VAR):
         files = _find_in(Path(os.environ[ENV_VAR]), ENV_VAR, f"unset {ENV_VAR}")
     else:
-        files = _cached(cache_dir(), download)
+        cache = cache_dir()
+        found = _complete(cache, md5=True) or _complete(CHECKOUT_DIR, md5=False)
+        files = found or _cached(cache, download)
     X_train, y_train = _load_split(files["train_images"], files["train_labels"], float_type)
     X_test, y_test = _load_split(files["test_images"], files["test_labels"], float_type)
     return MNIST(X_train, y_train, X_test, y_test)

@@ -82,12 +82,31 @@ def _same_everywhere(
             ))  # fmt: skip
 
 
+def _measured(comm: Any, net: Network, data: Any, name: str) -> tuple[Any, Any] | None:
+    """This process's block of the rows of ``data`` (validation or test), measured after
+    every epoch; None when not given."""
+    if data is None:
+        return None
+    try:
+        X_m, y_m = data
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}_data must be a pair (X, y) of inputs and labels or targets"
+        ) from None
+    _check_source(net, X_m, y_m, name)
+    lo, hi = split(int(X_m.shape[0]), comm.size, comm.rank)
+    rows: tuple[Any, Any] = comm.together(f"reading the {name} data", read_rows, net, X_m, y_m,
+                                          slice(lo, hi), name)  # fmt: skip
+    return rows
+
+
 def fit_distributed(
     net: Network,
     X: Any,
     y: Any,
     *,
     validation_data: tuple[Any, Any] | None = None,
+    test_data: tuple[Any, Any] | None = None,
     callbacks: Sequence[Callback] = (),
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 1,
@@ -117,6 +136,8 @@ def fit_distributed(
         Class labels or target rows, indexed like X.
     validation_data : (X_val, y_val), optional
         Each process measures its block of rows after every epoch; the figures are summed.
+    test_data : (X_test, y_test), optional
+        Measured the same way, as ``test_*`` figures (see ``Network.fit``).
     callbacks : sequence of Callback
         Run on every process (the ``Step`` holds this process's rows and the combined
         gradient); a callback that writes files should write on rank 0 only.
@@ -186,27 +207,18 @@ def fit_distributed(
         X, y, validation_data = X[:k], y[:k], (X[k:], y[k:])
     data = comm.together("fingerprinting the data", data_fingerprint, net, X, y)
     _same_everywhere(comm, net, config, data)
-    validation = None
-    if validation_data is not None:
-        try:
-            X_val, y_val = validation_data
-        except (TypeError, ValueError):
-            raise ValueError(
-                "validation_data must be a pair (X_val, y_val) of inputs and labels or targets"
-            ) from None
-        _check_source(net, X_val, y_val, "validation")
-        lo, hi = split(int(X_val.shape[0]), comm.size, comm.rank)
-        validation = comm.together("reading the validation data", read_rows, net, X_val, y_val,
-                                   slice(lo, hi), "validation")  # fmt: skip
+    validation = _measured(comm, net, validation_data, "validation")
+    test = _measured(comm, net, test_data, "test")
     partition = MPIPartition(comm)
     if comm.rank == 0:
         callbacks = [*callbacks, *progress_callbacks(verbose)]
     if checkpoint is not None:
         return train_with_checkpoint(
             net, X, y, config, checkpoint, every=checkpoint_every, resume=resume,
-            validation=validation, callbacks=list(callbacks), partition=partition, **custom,
+            validation=validation, callbacks=list(callbacks), partition=partition, test=test,
+            **custom,
         )  # fmt: skip
     if resume:
         raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
     trainer = Trainer(net, config, callbacks=callbacks, partition=partition, **custom)
-    return trainer.run(X, y, validation)
+    return trainer.run(X, y, validation, test=test)

@@ -322,12 +322,13 @@ def train_with_checkpoint(
     optimizer: Optimizer | None = None,
     schedule: Schedule | None = None,
     partition: Partition | None = None,
+    test: tuple[Any, Any] | None = None,
 ) -> History:
     """Train with a checkpoint: start a new run, or continue the one in ``path``.
 
-    X, Y (and the validation pair) as :meth:`Trainer.run` takes them. An existing ``path`` is
-    continued when ``resume`` is true and refused otherwise (so that a finished or running
-    job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
+    X, Y (and the validation and test pairs) as :meth:`Trainer.run` takes them. An existing
+    ``path`` is continued when ``resume`` is true and refused otherwise (so that a finished or
+    running job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
     training stops with an exception (Ctrl-C, divergence, ...), the last good epoch's
     snapshot is written before the exception propagates. A run the checkpoint marks as
     finished (it stopped itself) trains nothing more.
@@ -360,7 +361,7 @@ def train_with_checkpoint(
                       callbacks=[saver, *(callbacks or [])], state=state,
                       partition=partition)  # fmt: skip
     try:
-        return trainer.run(X, Y, validation)
+        return trainer.run(X, Y, validation, test=test)
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
         saver.flush()
         raise

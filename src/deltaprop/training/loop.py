@@ -182,6 +182,7 @@ class Trainer:
         validation: tuple[Any, Any] | None = None,
         *,
         epochs: int | None = None,
+        test: tuple[Any, Any] | None = None,
     ) -> History:
         """Train on inputs X (n, n_1) and targets Y (n, n_L) until ``config.epochs``, or for
         ``epochs`` more epochs when given (training in pieces, as ``partial_fit`` does).
@@ -189,7 +190,9 @@ class Trainer:
         X, Y and the validation pair must already be checked arrays of the model's dtype
         (``Network.fit`` does that) or, with a partition of many processes, what its ``read``
         takes. The plateau schedule and early stopping need ``validation``. A run that
-        stopped itself (``state.stopped``) trains no more epochs.
+        stopped itself (``state.stopped``) trains no more epochs. ``test``, a pair like
+        ``validation``, is measured after every epoch too, as ``test_*`` figures that nothing
+        chooses by.
         """
         if validation is None and (self.schedule.needs_validation or self.stopper is not None):
             what = "early stopping (patience)" if self.stopper else "the plateau schedule"
@@ -209,6 +212,9 @@ class Trainer:
                 scores = self.partition.evaluate(self.model, *validation)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["eval_seconds"] = time.perf_counter() - t0
+            if test is not None:  # the same figures, named for the data they measure
+                scores = self.partition.evaluate(self.model, *test)
+                logs.update({f"test_{k}": v for k, v in scores.items()})
             reason = self._end_of_epoch(epoch, logs)
             if reason:
                 logs["stopped"] = reason
@@ -414,6 +420,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     optimizer: Optimizer | None = None,
     schedule: Schedule | None = None,
+    test: tuple[Any, Any] | None = None,
 ) -> History:
     """Train ``model`` in place: ``Trainer(model, config, ...).run(X, Y, validation)``.
 
@@ -429,6 +436,8 @@ def train(
         The run's hyper-parameters.
     validation : (X_val, Y_val), optional
         Arrays like X and Y, measured after every epoch.
+    test : (X_test, Y_test), optional
+        Arrays like X and Y, measured after every epoch as ``test_*`` figures.
     callbacks : sequence of Callback
         Called during training.
     optimizer, schedule : optional
@@ -448,4 +457,4 @@ def train(
     [1, 2]
     """
     trainer = Trainer(model, config, optimizer=optimizer, schedule=schedule, callbacks=callbacks)
-    return trainer.run(X, Y, validation)
+    return trainer.run(X, Y, validation, test=test)
