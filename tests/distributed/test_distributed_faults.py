@@ -53,7 +53,10 @@ def test_a_healthy_job_prints_once_and_succeeds():
     assert out.count("Best test accuracy: epoch") == 1 and "distributed over" not in out  # --quiet
     status, out, _ = launch([FAULTY, "none", *(a for a in TRAIN if a != "--quiet")])
     assert status == 0, out
-    assert out.count("distributed over 2 processes") == 1 and out.count("Best test accuracy: epoch") == 1
+    assert (
+        out.count("distributed over 2 processes") == 1
+        and out.count("Best test accuracy: epoch") == 1
+    )
 
 
 @pytest.mark.parametrize(

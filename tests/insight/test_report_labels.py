@@ -42,7 +42,7 @@ def test_a_validation_run_reports_its_counts_test_result_and_options(tmp_path, c
     assert _setting(text, "validation samples") == "300"
     assert _setting(text, "test samples") == "297"
     for name, value in (("patience", "3"), ("optimizer", "adam"), ("beta1", "0.8"),
-                        ("validation", "300"), ("eta", "0.01")):  # fmt: skip
+                        ("validation split", "300"), ("eta", "0.01")):  # fmt: skip
         assert _setting(text, name) == value, name
     # the test result the command printed, in the report's summary
     printed = re.search(r"Test \(.*\): cost [\d.]+, (\d+ / 297 \([\d.]+%\))", out).group(1)

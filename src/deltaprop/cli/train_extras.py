@@ -92,19 +92,19 @@ class TrainExtras:
 
         args, c = self.args, net.config
         n_val = config.n_validation(X.shape[0])
+        # keys are field names (run.json); the report shows them with spaces
         settings = {
             "sizes": list(c.sizes), "activation": c.activation,
-            "output activation": c.output_activation, "cost": c.cost, "init": c.init,
+            "output_activation": c.output_activation, "cost": c.cost, "init": c.init,
             "dtype": c.dtype, "seed": seed, "dataset": args.dataset,
-            "training samples": int(X.shape[0]) - n_val, "validation samples": n_val,
-            "test samples": int(data.X_test.shape[0]),
-            "measured after each epoch": "validation data" if n_val else "test data",
+            "training_samples": int(X.shape[0]) - n_val, "validation_samples": n_val,
+            "test_samples": int(data.X_test.shape[0]),
+            "measured_after_each_epoch": "validation data" if n_val else "test data",
         }  # fmt: skip
         for field in dataclasses.fields(config):
             if field.name != "seed":
-                name = "validation" if field.name == "validation_split" else field.name
-                settings[name.replace("_", " ")] = getattr(config, field.name)
-        settings["monitor every"] = args.monitor_every or "about 64 mini-batches an epoch"
+                settings[field.name] = getattr(config, field.name)
+        settings["monitor_every"] = args.monitor_every or "about 64 mini-batches an epoch"
         if self.live is not None:
             self.live.config = settings
         self._context = (net, data, X[: X.shape[0] - n_val], y[: X.shape[0] - n_val], settings)

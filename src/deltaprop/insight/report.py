@@ -233,7 +233,7 @@ def render_report(
     True
     """
     title = title or "deltaprop training report"
-    config_rows = [[k, v] for k, v in run.config.items()]
+    config_rows = [[k.replace("_", " "), v] for k, v in run.config.items()]
     measured = next((n for p, n in _DATA.items() if f"{p}_cost" in run.history), "validation")
     figs = []
     # The confusion matrix goes in as a table (exact counts, and faster than a figure).
