@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from ..explore import command as explore
 from . import commands, insight
 
 
@@ -261,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.gradcheck)
 
     insight.add_parsers(sub, _add_network_options, _add_data_options)
+    explore.add_parser(sub)
     return parser
 
 
