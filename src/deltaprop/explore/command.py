@@ -59,11 +59,8 @@ def run(args: argparse.Namespace) -> int:
             f"the explorer needs its extra ({exc.name} is missing): "
             "pip install 'deltaprop[explore]'"
         ) from None
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = _listen(args.host, args.port)
     except OSError as exc:
         raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
@@ -81,3 +78,36 @@ def run(args: argparse.Namespace) -> int:
         threading.Timer(0.5, webbrowser.open, [address]).start()
     server.run(sockets=[sock])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def background(token: str | None = None) -> tuple[str, Any, threading.Thread]:
+    """Serve on 127.0.0.1 (a free port) in a thread, for tests and benchmarks: returns the
+    address with its token, the uvicorn server (``server.should_exit = True`` stops it) and
+    the thread."""
+    import time
+
+    import uvicorn
+
+    from .security import local_hosts, new_token
+    from .server import make_app
+
+    sock = _listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    token = token or new_token()
+    app = make_app(token, local_hosts(port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{port}/?token={token}", server, thread

@@ -197,9 +197,9 @@ def make_app(token: str, hosts: set[str]) -> Any:
             return _error("layer and neuron must be integers and dz a number")
         if session.state not in ("paused", "idle", "finished", "stopped"):
             return _error("pause the training first: the genie nudges a network at rest", 409)
-        X, Y = session.rows()
+        net, X, Y = session.genie_subject()
         try:
-            result = await run_in_threadpool(genie, session.net, X, Y,
+            result = await run_in_threadpool(genie, net, X, Y,
                                              neurons=[(layer, neuron)], dz=dz)  # fmt: skip
         except ValueError as exc:
             return _error(str(exc))

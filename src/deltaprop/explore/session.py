@@ -66,6 +66,8 @@ class Session:
         side = math.isqrt(self.data.n_features)
         self.side = side if self.data.kind == "image" else 0
         self.bounds = plane_bounds(self.data.X_train) if self.data.kind == "plane" else None
+        if self.data.name == "drawn":  # the page's drawing area
+            self.bounds = (-1.0, 1.0, -1.0, 1.0)
         rng = np.random.default_rng(s.seed)
         n_tr, n_te = self.data.X_train.shape[0], self.data.X_test.shape[0]
         self._train_rows = rng.permutation(n_tr)[:MEASURE_ROWS]
@@ -130,12 +132,17 @@ class Session:
         assert self._copy is not None
         return self._copy
 
-    def rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """The rows the genie nudges: the recorded mini-batch's, else the first training rows."""
-        if self.record is not None:
-            return self.record["x"], self.record["y"]
+    def genie_subject(self) -> tuple[Network, np.ndarray, np.ndarray]:
+        """What the genie nudges: the recorded mini-batch's rows on the weights its δ were
+        computed with (before its update); with no record, the network and the first
+        training rows."""
+        r = self.record
+        if r is not None:
+            net = Network.from_parameters(self.net.config, r["weights_before"], r["biases_before"])
+            return net, r["x"], r["y"]
         m = self.settings.batch_size
-        return self.data.X_train[:m], np.eye(self.net.sizes[-1])[self.data.y_train[:m]]
+        Y = np.eye(self.net.sizes[-1])[self.data.y_train[:m]]
+        return self.net.copy(), self.data.X_train[:m], Y
 
     # -- the training thread ------------------------------------------------------------
 
