@@ -241,5 +241,6 @@ const App = (() => {
   readAddress();
   $("#dz-value").textContent = Math.pow(10, +$("#dz").value).toPrecision(3);
   reset();
-  return { reset, control, ui };
+  // for the tests and the benchmark: what the page holds
+  return { reset, control, ui, info: () => info, curves: () => curves, snapshot: () => snap };
 })();
