@@ -43,8 +43,9 @@ from .settings import Settings
 STATIC = Path(__file__).parent / "static"
 #: runs kept at once (one per open page); the oldest is stopped to make room
 MAX_SESSIONS = 4
-#: the shortest time between two events sent to one page, in seconds
-EVENT_INTERVAL = 0.05
+#: how often a page's event stream looks for a new snapshot, in seconds (a snapshot is made
+#: at most every ``session.PUBLISH`` seconds, so this only bounds the delay)
+EVENT_INTERVAL = 0.02
 
 
 class Explorer:

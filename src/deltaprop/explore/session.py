@@ -32,13 +32,14 @@ from .snapshot import (
     shown_neurons,
 )
 
-#: seconds between snapshots (the page's update rate is at most 1 / PUBLISH)
-PUBLISH = 0.05
-#: seconds between the costlier figures: the plane's heat maps, the test measurements, the
-#: diagnosis
-PLANE, MEASURE, DIAGNOSE = 0.1, 0.5, 2.0
+#: seconds between snapshots (the page's update rate is at most 1 / PUBLISH); each costs the
+#: training thread about 0.5 ms for the classic network
+PUBLISH = 0.04
+#: seconds between the costlier figures: the plane's heat maps (or the first layer's weights
+#: as images), the measured train and test curves, the diagnosis
+PLANE, MEASURE, DIAGNOSE = 0.1, 1.0, 2.0
 #: rows measured for the live train and test curves
-MEASURE_ROWS = 1000
+MEASURE_ROWS = 500
 #: points kept per curve (older ones are thinned)
 MAX_POINTS = 4000
 #: epochs a run lasts unless stopped

@@ -9,6 +9,7 @@ const App = (() => {
   let info = null, snap = {}, curves = [], mode = "forward", source = null, drawn = [];
   let upload = null, pending = false, stage = "forward";
   window.exploreUpdates = 0;  // snapshots drawn, for the benchmark and the tests
+  window.exploreRenderMs = 0;  // and the time spent drawing them
 
   // -- settings <-> address -------------------------------------------------------------
   function readAddress() {
@@ -82,6 +83,7 @@ const App = (() => {
   function render() {
     pending = false;
     if (!info) return;
+    const t0 = performance.now();
     window.exploreUpdates += 1;
     const last = curves[curves.length - 1] || {};
     const cost = last.cost != null ? ` cost ${Net.f(last.cost)}` : "";
@@ -109,6 +111,7 @@ const App = (() => {
     });
     if (!snap.findings || !snap.findings.length) $("#findings").innerHTML = "<li>no findings</li>";
     renderStepper();
+    window.exploreRenderMs += performance.now() - t0;
   }
 
   function drawCurves() {

@@ -44,56 +44,85 @@ const Net = (() => {
     return r ? r.layers[i].grad_w : (snap.grad_w ? snap.grad_w[i] : null);
   }
 
-  function draw(svg, info, snap, mode, ui) {
+  // The drawing's elements are made once per run (and kind of picture) and then only
+  // recoloured, so that a snapshot costs attribute changes, not a new DOM.
+  function build(svg, info, plane, size, ui) {
     const W = +svg.getAttribute("width"), H = +svg.getAttribute("height");
-    const plane = info.kind === "plane" && snap.plane;
-    const size = plane ? 26 : 16;
     const pos = layout(info, W, H, size);
     svg.textContent = "";
     const edges = el("g", {}, svg), nodes = el("g", {}, svg);
+    const out = { edges: [], neurons: [], images: [] };
     for (let i = 0; i < pos.length - 1; i++) {
-      const vals = edgeValues(snap, mode, i);
-      if (!vals) continue;
-      const top = maxAbs(vals.flat());
-      pos[i + 1].forEach((to, j) => pos[i].forEach((from, k) => {
-        const v = vals[j][k];
-        const e = el("line", { x1: from[0], y1: from[1], x2: to[0], y2: to[1], class: "edge",
-          stroke: Plots.diverging(v / top), "stroke-width": 0.4 + 3.5 * Math.abs(v) / top,
-          "data-layer": i + 2, "data-j": info.shown[i + 1][j], "data-k": info.shown[i][k],
-          "data-value": v }, edges);
-        e.addEventListener("mousemove", (ev) => ui.tip(ev, edgeTip(info, snap, mode, i, j, k, ui)));
-        e.addEventListener("mouseleave", () => ui.tip(null));
-      }));
+      out.edges.push(pos[i + 1].map((to, j) => pos[i].map((from, k) => el("line", {
+        x1: from[0], y1: from[1], x2: to[0], y2: to[1], class: "edge", "data-layer": i + 2,
+        "data-j": info.shown[i + 1][j], "data-k": info.shown[i][k], "data-r": j, "data-c": k,
+      }, edges))));
     }
     pos.forEach((column, l) => {
-      const vals = neuronValues(snap, mode, l);
-      const top = vals ? maxAbs(vals) : 1;
       el("text", { x: column[0] ? column[0][0] - 14 : 0, y: 14, "font-size": 11 }, nodes)
         .textContent = `l=${l + 1} (${info.sizes[l]})`;
-      column.forEach((p, j) => {
+      const images = [];
+      out.neurons.push(column.map((p, j) => {
+        const attrs = { class: "neuron", "data-layer": l + 1, "data-neuron": info.shown[l][j],
+          "data-j": j };
+        if (plane && l > 0) {
+          images.push(el("image", { x: p[0] - size / 2, y: p[1] - size / 2, width: size,
+            height: size, "pointer-events": "none" }, nodes));
+          return el("rect", { ...attrs, x: p[0] - size / 2, y: p[1] - size / 2, width: size,
+            height: size, fill: "none", "pointer-events": "all", "stroke-width": 3 }, nodes);
+        }
+        return el("circle", { ...attrs, cx: p[0], cy: p[1], r: size / 2 }, nodes);
+      }));
+      out.images.push(images);
+    });
+    svg.onmousemove = (ev) => {
+      const d = ev.target.dataset, c = svg.__context;
+      if (!d || !d.layer || !c) { ui.tip(null); return; }
+      const l = +d.layer;
+      ui.tip(ev, ev.target.tagName === "line"
+        ? edgeTip(c.info, c.snap, c.mode, l - 2, +d.r, +d.c, ui)
+        : neuronTip(c.info, c.snap, c.mode, l - 1, +d.j, ui));
+    };
+    svg.onmouseleave = () => ui.tip(null);
+    svg.onclick = (ev) => {
+      const d = ev.target.dataset;
+      if (d && d.neuron !== undefined && +d.layer > 1) ui.pick(+d.layer, +d.neuron);
+    };
+    return out;
+  }
+
+  function draw(svg, info, snap, mode, ui) {
+    const plane = !!(info.kind === "plane" && snap.plane);
+    const size = plane ? 26 : 16;
+    const key = `${info.id}|${plane}`;
+    if (svg.__key !== key) { svg.__parts = build(svg, info, plane, size, ui); svg.__key = key; }
+    svg.__context = { info, snap, mode };
+    const parts = svg.__parts;
+    parts.edges.forEach((rows, i) => {
+      const vals = edgeValues(snap, mode, i);
+      const top = vals ? maxAbs(vals.flat()) : 1;
+      rows.forEach((row, j) => row.forEach((e, k) => {
+        const v = vals ? vals[j][k] : 0;
+        e.setAttribute("stroke", Plots.diverging(v / top));
+        e.setAttribute("stroke-width", 0.4 + 3.5 * Math.abs(v) / top);
+        e.dataset.value = v;
+      }));
+    });
+    parts.neurons.forEach((column, l) => {
+      const vals = neuronValues(snap, mode, l);
+      const top = vals ? maxAbs(vals) : 1;
+      column.forEach((shape, j) => {
         const v = vals ? vals[j] : null;
-        const g = el("g", {}, nodes);
+        const colour = v == null ? "#eee" : Plots.diverging(v / top);
+        shape.setAttribute(plane && l > 0 ? "stroke" : "fill", colour);
+        shape.dataset.value = v ?? "";
+        const n = info.shown[l][j];
+        shape.classList.toggle("selected", !!(ui.selected && ui.selected[0] === l + 1 && ui.selected[1] === n));
         if (plane && l > 0) {
           const m = snap.plane.maps[l - 1][j];
-          const c = Plots.imageCanvas(Plots.bytes(m.q), snap.plane.grid, false);
-          el("image", { x: p[0] - size / 2, y: p[1] - size / 2, width: size, height: size,
-            href: c.toDataURL(), "pointer-events": "none" }, g);
+          parts.images[l][j].setAttribute("href",
+            Plots.imageCanvas(Plots.bytes(m.q), snap.plane.grid, false).toDataURL());
         }
-        const shape = plane && l > 0
-          ? el("rect", { x: p[0] - size / 2, y: p[1] - size / 2, width: size, height: size,
-              fill: "none", "pointer-events": "all" }, g)
-          : el("circle", { cx: p[0], cy: p[1], r: size / 2,
-              fill: v == null ? "#eee" : Plots.diverging(v / top) }, g);
-        if (plane && l > 0 && v != null) shape.setAttribute("stroke", Plots.diverging(v / top));
-        if (plane && l > 0) shape.setAttribute("stroke-width", 3);
-        const n = info.shown[l][j];
-        shape.setAttribute("class", "neuron" + (ui.selected && ui.selected[0] === l + 1 &&
-          ui.selected[1] === n ? " selected" : ""));
-        Object.entries({ "data-layer": l + 1, "data-neuron": n, "data-value": v ?? "" })
-          .forEach(([k, val]) => shape.setAttribute(k, val));
-        shape.addEventListener("mousemove", (ev) => ui.tip(ev, neuronTip(info, snap, mode, l, j, ui)));
-        shape.addEventListener("mouseleave", () => ui.tip(null));
-        shape.addEventListener("click", () => l > 0 && ui.pick(l + 1, n));
       });
     });
   }

@@ -25,22 +25,23 @@ const Plots = (() => {
     return out;
   }
 
-  // A side × side grey-or-diverging image from bytes 0…255 (128 = 0 for weights).
+  // The two palettes of the images, byte → [r, g, b]: diverging (127.5 is 0) and blues.
+  const PALETTES = {
+    diverging: [...Array(256).keys()].map((i) => diverging((i - 127.5) / 127.5).match(/\d+/g).map(Number)),
+    blues: [...Array(256).keys()].map((i) => [255 - 200 * i / 255, 255 - 150 * i / 255, 255 - 40 * i / 255].map(Math.round)),
+  };
+
+  // A side × side image from bytes 0…255, in the diverging palette (weights) or in blues.
   function imageCanvas(q, side, divergingScale) {
     const c = document.createElement("canvas");
     c.width = side; c.height = side;
     const ctx = c.getContext("2d");
     const img = ctx.createImageData(side, side);
+    const palette = divergingScale ? PALETTES.diverging : PALETTES.blues;
     for (let i = 0; i < side * side; i++) {
-      let r, g, b;
-      if (divergingScale) {
-        const m = diverging((q[i] - 127.5) / 127.5).match(/\d+/g).map(Number);
-        [r, g, b] = m;
-      } else {
-        const t = q[i] / 255;  // light (low) to dark blue (high)
-        r = Math.round(255 - 200 * t); g = Math.round(255 - 150 * t); b = Math.round(255 - 40 * t);
-      }
-      img.data.set([r, g, b, 255], 4 * i);
+      const c = palette[q[i]];
+      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2];
+      img.data[4 * i + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
     return c;
