@@ -52,7 +52,10 @@ class Page:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(f"{address}#{state}")
-        self.page.wait_for_function("window.exploreUpdates > 0 && App.info() !== null")
+        self.page.wait_for_function(  # drawn, or refused with a message (no points drawn yet)
+            "(window.exploreUpdates > 0 && App.info() !== null) || "
+            "document.querySelector('#status').classList.contains('error')"
+        )
 
     def js(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page."""

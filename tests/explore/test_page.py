@@ -119,3 +119,17 @@ def test_genie_numbers_equal_deltaprop_genie(page):
                             ("#genie-predicted", expected.delta * expected.dz)):  # fmt: skip
         np.testing.assert_allclose(float(p.page.inner_text(selector)), value, rtol=1e-4)
     assert p.errors == []
+
+
+def test_state_lives_in_the_address_and_drawn_points_train(page):
+    p = page("data=drawn&hidden=3&eta=0.5")
+    assert p.page.is_visible("#plane")
+    for x, y, shift in ((60, 60, False), (80, 70, False), (240, 230, True), (220, 250, True)):
+        p.page.click("#plane", position={"x": x, "y": y}, modifiers=["Shift"] if shift else [])
+    p.page.wait_for_function("App.info() !== null && App.info().n_train >= 3")
+    url = p.page.url
+    assert "data=drawn" in url and "hidden=3" in url and url.count("%3B") == 3
+    q = page(url.split("#", 1)[1])  # the same view, reloaded from the address
+    assert q.page.input_value("[name=hidden]") == "3"
+    assert q.js("App.info().n_train + App.info().n_test") == 4
+    assert p.errors == [] and q.errors == []

@@ -50,6 +50,13 @@ const App = (() => {
     const s = settings();
     $("#data-hint").textContent = s.data === "drawn" ? "click the plane: class 0; shift-click: class 1" : "";
     $(".upload").hidden = s.data !== "upload";
+    if (s.data === "drawn" && drawn.length < 4) {  // nothing to train on yet: no request
+      info = null;
+      status(`draw at least 4 points (${drawn.length} so far): click the plane for class 0, shift-click for class 1`, true);
+      $("#plane").hidden = false;
+      Plots.plane($("#plane"), null, null, [-1, 1, -1, 1], drawn);
+      return;
+    }
     const body = { ...s, drawn: s.data === "drawn" ? drawn : undefined, upload: s.data === "upload" ? upload : undefined };
     try {
       info = await api("/api/session", body);
