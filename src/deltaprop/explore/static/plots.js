@@ -80,8 +80,17 @@ const Plots = (() => {
     (drawn || []).forEach((p) => dot(p, p[2], true));
   }
 
+  // At most `most` points of a series, evenly spaced (a long run draws as fast as a short one).
+  function thin(s, most) {
+    if (s.xs.length <= most) return s;
+    const step = Math.ceil(s.xs.length / most);
+    const keep = (_, i) => i % step === 0 || i === s.xs.length - 1;
+    return { ...s, xs: s.xs.filter(keep), ys: s.ys.filter(keep) };
+  }
+
   // Line plots: series [{name, xs, ys, colour}] on one canvas, with a legend and the range.
-  function curves(canvas, series, opts = {}) {
+  function curves(canvas, allSeries, opts = {}) {
+    const series = allSeries.map((s) => thin(s, 600));
     const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
     ctx.clearRect(0, 0, W, H);
     const tf = opts.log ? (v) => (v > 0 ? Math.log10(v) : null) : (v) => v;
