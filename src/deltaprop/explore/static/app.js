@@ -44,9 +44,17 @@ const App = (() => {
     return data;
   }
 
+  // One run per page: the previous run is stopped when a new one starts or the page goes.
+  function stopRun() {
+    if (!info) return;
+    const body = new Blob([JSON.stringify({ action: "stop" })], { type: "application/json" });
+    navigator.sendBeacon(`/api/${info.id}/control`, body);
+  }
+
   async function reset() {
     writeAddress();
     if (source) { source.close(); source = null; }
+    stopRun();
     const s = settings();
     $("#data-hint").textContent = s.data === "drawn" ? "click the plane: class 0; shift-click: class 1" : "";
     $(".upload").hidden = s.data !== "upload";
@@ -248,6 +256,7 @@ const App = (() => {
     upload = data.upload; reset();
   });
 
+  window.addEventListener("pagehide", stopRun);
   readAddress();
   $("#dz-value").textContent = Math.pow(10, +$("#dz").value).toPrecision(3);
   reset();
