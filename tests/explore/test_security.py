@@ -14,7 +14,7 @@ from deltaprop.cli.main import main
 testclient = pytest.importorskip("starlette.testclient")
 
 from deltaprop.explore.data import MAX_UPLOAD_BYTES, read_upload  # noqa: E402
-from deltaprop.explore.security import COOKIE, local_hosts  # noqa: E402
+from deltaprop.explore.security import cookie_name, local_hosts  # noqa: E402
 from deltaprop.explore.server import make_app  # noqa: E402
 from deltaprop.explore.settings import Settings  # noqa: E402
 
@@ -39,10 +39,12 @@ def test_without_the_token_every_route_is_403(client):
 def test_the_token_in_the_address_sets_a_cookie_that_then_suffices(client):
     r = client.get("/?token=secret")
     assert r.status_code == 200 and "deltaprop explore" in r.text
-    assert f"{COOKIE}=secret" in r.headers["set-cookie"]
+    assert f"{cookie_name('secret')}=secret" in r.headers["set-cookie"]
     assert "SameSite=Strict" in r.headers["set-cookie"]
     assert client.get("/static/app.js").status_code == 200  # the cookie, now
     client.cookies.clear()
+    assert client.get("/static/app.js").status_code == 403
+    client.cookies.set(cookie_name("other"), "secret")  # another explorer's cookie name
     assert client.get("/static/app.js").status_code == 403
 
 

@@ -10,14 +10,21 @@ carries the token, in the address (``?token=…``) or in the cookie set on the f
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-COOKIE = "deltaprop_explore_token"
+COOKIE = "deltaprop_explore"
 
 Scope = dict[str, Any]
+
+
+def cookie_name(token: str) -> str:
+    """The cookie that carries ``token``: named after a hash of it, so that two explorers on
+    one machine (cookies do not tell ports apart) keep a cookie each."""
+    return f"{COOKIE}_{hashlib.sha256(token.encode()).hexdigest()[:12]}"
 
 
 def new_token() -> str:
@@ -53,6 +60,7 @@ class Guard:
     def __init__(self, app: Any, token: str, hosts: set[str]) -> None:
         self.app = app
         self.token = token
+        self.cookie = cookie_name(token)
         self.hosts = {h.lower() for h in hosts}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -73,7 +81,7 @@ class Guard:
 
         async def send_with_cookie(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+                cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
                 message["headers"] = [*message.get("headers", []),
                                       (b"set-cookie", cookie.encode("latin-1"))]  # fmt: skip
             await send(message)
@@ -97,7 +105,7 @@ class Guard:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # a malformed Cookie header is simply no token
             cookie = SimpleCookie()
-        morsel = cookie.get(COOKIE)
+        morsel = cookie.get(self.cookie)
         if morsel is not None and secrets.compare_digest(morsel.value, self.token):
             return "", False
         return "no valid token: open the address deltaprop explore printed (with ?token=…)", False

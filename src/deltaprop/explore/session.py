@@ -128,8 +128,11 @@ class Session:
                 return self.net.copy()
             event = threading.Event()
             self._copy_request = event
-        if not event.wait(timeout=10):
-            raise RuntimeError("the training thread did not answer; pause it and retry")
+        while not event.wait(timeout=0.1):  # answered between two mini-batches
+            with self.lock:
+                if self.state != "running":  # the run ended meanwhile
+                    self._copy_request = None
+                    return self.net.copy()
         assert self._copy is not None
         return self._copy
 
@@ -153,7 +156,7 @@ class Session:
             self.net.fit(
                 d.X_train, d.y_train, epochs=EPOCHS, batch_size=s.batch_size, eta=s.eta,
                 validation_data=(d.X_test, d.y_test), seed=s.seed, optimizer=s.optimizer,
-                l2=s.l2, dropout=s.dropout, callbacks=[_Publisher(self)],
+                l2=s.l2, l1=s.l1, dropout=s.dropout, callbacks=[_Publisher(self)],
             )  # fmt: skip
             state = "finished"
         except Stopped:

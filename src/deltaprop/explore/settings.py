@@ -35,6 +35,7 @@ class Settings:
     eta: float = 0.1
     batch_size: int = 10
     l2: float = 0.0
+    l1: float = 0.0
     dropout: float = 0.0
     optimizer: str = "sgd"
     seed: int = 0
@@ -74,7 +75,7 @@ class Settings:
             )
         if not 1 <= self.batch_size <= 10_000:
             raise ValueError(f"batch size must be in 1 … 10000; got {self.batch_size}")
-        for name in ("eta", "l2"):
+        for name in ("eta", "l2", "l1"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
