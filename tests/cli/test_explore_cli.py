@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from cli_errors import check_error
+
+from deltaprop.cli import main
 
 
 def test_without_the_extra_it_says_what_to_install(monkeypatch, capsys):
@@ -25,3 +28,15 @@ def test_a_port_in_use_is_one_line(capsys):
         taken.listen()
         port = taken.getsockname()[1]
         check_error(["explore", "--port", str(port), "--no-browser"], 1, "cannot listen", capsys)
+
+
+def test_allow_remote_listens_and_warns(monkeypatch, capsys):
+    uvicorn = pytest.importorskip("uvicorn", reason="the explorer's extra")
+    pytest.importorskip("starlette", reason="the explorer's extra")
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: served.extend(sockets))
+    assert main(["explore", "--host", "0.0.0.0", "--allow-remote", "--no-browser"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: listening on 0.0.0.0, reachable from other machines" in err
+    assert "/?token=" in out and len(served) == 1
+    served[0].close()
