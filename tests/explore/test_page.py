@@ -64,11 +64,18 @@ def test_paused_delta_and_gradient_shown_equal_backprop(page, tmp_path):
             neuron = f"#net .neuron[data-layer='{layer}'][data-neuron='{j}']"
             shown = float(p.page.get_attribute(neuron, "data-value"))
             np.testing.assert_allclose(shown, nabla_b[layer - 2][j], rtol=1e-5, atol=1e-8)
-    edges = p.js("[...document.querySelectorAll('#net .edge')].map(e => "
-                 "[+e.dataset.layer, +e.dataset.j, +e.dataset.k, +e.dataset.value])")  # fmt: skip
+    edges = p.js("Net.edgesShown(document.querySelector('#net'))")
     assert len(edges) == sum(a * b for a, b in zip(info["sizes"][:-1], info["sizes"][1:]))
-    for layer, j, k, value in edges:
+    for layer, j, k, value, _, _ in edges:
         np.testing.assert_allclose(value, nabla_w[layer - 2][j, k], rtol=1e-5, atol=1e-8)
+    # hovering an edge: BP4 with the mini-batch's mean, for the edge the tooltip names
+    _, _, _, _, px, py = edges[len(edges) // 2]
+    p.page.hover("#net", position={"x": px, "y": py})
+    tip = p.page.inner_text("#tip")
+    layer, j, k = map(int, re.match(r"w\^(\d+)_(\d+),(\d+)", tip).groups())
+    assert "BP4" in tip
+    shown_grad = float(re.search(r"mean over the m = \d+ rows = (\S+)", tip).group(1))
+    np.testing.assert_allclose(shown_grad, nabla_w[layer - 2][j, k], rtol=1e-4)
     # the per-sample δ of the hover text: BP1 at the output, sample 1
     p.page.hover("#net .neuron[data-layer='4'][data-neuron='1']")
     tip = p.page.inner_text("#tip")

@@ -18,7 +18,7 @@ const App = (() => {
     if (params.has("drawn")) {
       drawn = params.get("drawn").split(";").filter(Boolean).map((t) => t.split(",").map(Number));
     }
-    if (params.get("mode") === "backward") setMode("backward");
+    if (params.get("mode") === "backward") { setMode("backward"); stage = "backward"; }
   }
 
   function settings() {

@@ -44,19 +44,20 @@ const Net = (() => {
     return r ? r.layers[i].grad_w : (snap.grad_w ? snap.grad_w[i] : null);
   }
 
-  // The drawing's elements are made once per run (and kind of picture) and then only
-  // recoloured, so that a snapshot costs attribute changes, not a new DOM.
+  // The neurons are SVG elements, made once per run (and kind of picture) and then only
+  // recoloured; the edges, hundreds of lines, are painted on the canvas beneath the SVG
+  // (recolouring as many SVG lines costs the browser more than everything else on the page).
   function build(svg, info, plane, size, ui) {
     const W = +svg.getAttribute("width"), H = +svg.getAttribute("height");
     const pos = layout(info, W, H, size);
     svg.textContent = "";
-    const edges = el("g", {}, svg), nodes = el("g", {}, svg);
-    const out = { edges: [], neurons: [], images: [] };
+    const nodes = el("g", {}, svg);
+    const out = { edges: [], neurons: [], images: [], drawn: [] };
     for (let i = 0; i < pos.length - 1; i++) {
-      out.edges.push(pos[i + 1].map((to, j) => pos[i].map((from, k) => el("line", {
-        x1: from[0], y1: from[1], x2: to[0], y2: to[1], class: "edge", "data-layer": i + 2,
-        "data-j": info.shown[i + 1][j], "data-k": info.shown[i][k], "data-r": j, "data-c": k,
-      }, edges))));
+      out.edges.push(pos[i + 1].map((to, j) => pos[i].map((from, k) => ({
+        x1: from[0], y1: from[1], x2: to[0], y2: to[1], layer: i + 2,
+        j: info.shown[i + 1][j], k: info.shown[i][k], r: j, c: k, value: 0,
+      }))));
     }
     pos.forEach((column, l) => {
       el("text", { x: column[0] ? column[0][0] - 14 : 0, y: 14, "font-size": 11 }, nodes)
@@ -77,11 +78,11 @@ const Net = (() => {
     });
     svg.onmousemove = (ev) => {
       const d = ev.target.dataset, c = svg.__context;
-      if (!d || !d.layer || !c) { ui.tip(null); return; }
-      const l = +d.layer;
-      ui.tip(ev, ev.target.tagName === "line"
-        ? edgeTip(c.info, c.snap, c.mode, l - 2, +d.r, +d.c, ui)
-        : neuronTip(c.info, c.snap, c.mode, l - 1, +d.j, ui));
+      if (!c) return;
+      if (d && d.layer) { ui.tip(ev, neuronTip(c.info, c.snap, c.mode, +d.layer - 1, +d.j, ui)); return; }
+      const box = svg.getBoundingClientRect();
+      const e = nearestEdge(out.edges, ev.clientX - box.left, ev.clientY - box.top);
+      ui.tip(e ? ev : null, e ? edgeTip(c.info, c.snap, c.mode, e.layer - 2, e.r, e.c, ui) : "");
     };
     svg.onmouseleave = () => ui.tip(null);
     svg.onclick = (ev) => {
@@ -91,6 +92,40 @@ const Net = (() => {
     return out;
   }
 
+  // The edge within 4 pixels of (x, y), if any.
+  function nearestEdge(edges, x, y) {
+    let best = null, bestD = 16;
+    edges.flat(2).forEach((e) => {
+      const dx = e.x2 - e.x1, dy = e.y2 - e.y1;
+      const t = Math.max(0, Math.min(1, ((x - e.x1) * dx + (y - e.y1) * dy) / (dx * dx + dy * dy)));
+      const d = (e.x1 + t * dx - x) ** 2 + (e.y1 + t * dy - y) ** 2;
+      if (d < bestD) { bestD = d; best = e; }
+    });
+    return best;
+  }
+
+  function paintEdges(canvas, edges, snap, mode) {
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    edges.forEach((rows, i) => {
+      const vals = edgeValues(snap, mode, i);
+      const top = vals ? maxAbs(vals.flat()) : 1;
+      rows.forEach((row, j) => row.forEach((e, k) => {
+        e.value = vals ? vals[j][k] : 0;
+        ctx.strokeStyle = Plots.diverging(e.value / top);
+        ctx.lineWidth = 0.4 + 3.5 * Math.abs(e.value) / top;
+        ctx.beginPath(); ctx.moveTo(e.x1, e.y1); ctx.lineTo(e.x2, e.y2); ctx.stroke();
+      }));
+    });
+  }
+
+  // What the edges show: [layer, j, k, value, x, y] for each drawn edge, (x, y) a point on it
+  // 30% of the way from its start (for the tests).
+  function edgesShown(svg) {
+    const point = (e) => [e.x1 + 0.3 * (e.x2 - e.x1), e.y1 + 0.3 * (e.y2 - e.y1)];
+    return svg.__parts ? svg.__parts.edges.flat(2).map((e) => [e.layer, e.j, e.k, e.value, ...point(e)]) : [];
+  }
+
   function draw(svg, info, snap, mode, ui) {
     const plane = !!(info.kind === "plane" && snap.plane);
     const size = plane ? 26 : 16;
@@ -98,16 +133,7 @@ const Net = (() => {
     if (svg.__key !== key) { svg.__parts = build(svg, info, plane, size, ui); svg.__key = key; }
     svg.__context = { info, snap, mode };
     const parts = svg.__parts;
-    parts.edges.forEach((rows, i) => {
-      const vals = edgeValues(snap, mode, i);
-      const top = vals ? maxAbs(vals.flat()) : 1;
-      rows.forEach((row, j) => row.forEach((e, k) => {
-        const v = vals ? vals[j][k] : 0;
-        e.setAttribute("stroke", Plots.diverging(v / top));
-        e.setAttribute("stroke-width", 0.4 + 3.5 * Math.abs(v) / top);
-        e.dataset.value = v;
-      }));
-    });
+    paintEdges(document.getElementById("net-edges"), parts.edges, snap, mode);
     parts.neurons.forEach((column, l) => {
       const vals = neuronValues(snap, mode, l);
       const top = vals ? maxAbs(vals) : 1;
@@ -190,5 +216,5 @@ const Net = (() => {
       `update: w → w − η ∂C/∂w (the optimiser's rule)`].join("\n");
   }
 
-  return { draw, f };
+  return { draw, f, edgesShown };
 })();
