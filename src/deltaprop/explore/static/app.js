@@ -7,7 +7,7 @@ const App = (() => {
   const fields = [...document.querySelectorAll("#settings [name]")];
   const ui = { sample: 0, selected: null, tip, pick };
   let info = null, snap = {}, curves = [], mode = "forward", source = null, drawn = [];
-  let upload = null, pending = false, stage = "forward";
+  let upload = null, pending = false, stage = "forward", planeDrawn = null;
   window.exploreUpdates = 0;  // snapshots drawn, for the benchmark and the tests
   window.exploreRenderMs = 0;  // and the time spent drawing them
 
@@ -85,7 +85,10 @@ const App = (() => {
   function receive(msg) {
     if (msg.since === 0) curves = [];
     curves.push(...msg.points);
-    snap = msg.snapshot;
+    // the plane's heat maps and the weight images come every few snapshots: keep the last
+    const fresh = msg.snapshot;
+    if (!fresh.plane && snap.plane) fresh.plane = snap.plane;
+    snap = fresh;
     if (!pending) { pending = true; requestAnimationFrame(render); }
   }
 
@@ -107,7 +110,10 @@ const App = (() => {
     $("#status").dataset.batches = snap.batches;
     $("#status").dataset.state = snap.state;
     Net.draw($("#net"), info, snap, mode, ui);
-    if (info.kind === "plane" && snap.plane) Plots.plane($("#plane"), snap.plane, info.points, info.bounds, drawn);
+    if (info.kind === "plane" && snap.plane && snap.plane !== planeDrawn) {
+      Plots.plane($("#plane"), snap.plane, info.points, info.bounds, drawn);
+      planeDrawn = snap.plane;
+    }
     if (snap.images) {
       const box = $("#images");
       box.textContent = "";

@@ -127,7 +127,7 @@ const Net = (() => {
   }
 
   function draw(svg, info, snap, mode, ui) {
-    const plane = !!(info.kind === "plane" && snap.plane);
+    const plane = info.kind === "plane";
     const size = plane ? 26 : 16;
     const key = `${info.id}|${plane}`;
     if (svg.__key !== key) { svg.__parts = build(svg, info, plane, size, ui); svg.__key = key; }
@@ -144,13 +144,14 @@ const Net = (() => {
         shape.dataset.value = v ?? "";
         const n = info.shown[l][j];
         shape.classList.toggle("selected", !!(ui.selected && ui.selected[0] === l + 1 && ui.selected[1] === n));
-        if (plane && l > 0) {
+        if (plane && l > 0 && snap.plane && snap.plane !== parts.plane) {  // new heat maps
           const m = snap.plane.maps[l - 1][j];
           parts.images[l][j].setAttribute("href",
             Plots.imageCanvas(Plots.bytes(m.q), snap.plane.grid, false).toDataURL());
         }
       });
     });
+    parts.plane = snap.plane;  // the heat maps drawn
   }
 
   // Up to 6 terms of a sum, written out: "w·a + w·a + … (n more)".
