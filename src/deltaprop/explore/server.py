@@ -44,7 +44,7 @@ STATIC = Path(__file__).parent / "static"
 #: runs kept at once (one per open page); the oldest is stopped to make room
 MAX_SESSIONS = 4
 #: how often a page's event stream looks for a new snapshot, in seconds (a snapshot is made
-#: at most every ``session.PUBLISH`` seconds, so this only bounds the delay)
+#: at most every ``publisher.PUBLISH`` seconds, so this only bounds the delay)
 EVENT_INTERVAL = 0.02
 
 

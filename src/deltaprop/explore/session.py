@@ -1,9 +1,9 @@
 """One page's run: its data, its network, and the training thread that runs the library's
 own loop (``Network.fit``) with a callback that publishes snapshots and obeys the page.
 
-Pause, step and stop are honoured between mini-batches, inside
-:meth:`_Publisher.on_batch_end`. A pause always lands on a *record*: the weights before one
-mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
+Pause, step and stop are honoured between mini-batches, inside the callback's
+``on_batch_end`` (:mod:`.publisher`). A pause always lands on a *record*: the weights before
+one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
 after its update. One step runs exactly one more mini-batch and records it.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -20,28 +19,13 @@ import numpy as np
 
 from ..insight.diagnose import diagnose
 from ..network import Network
-from ..training.callbacks import Callback, Step
 from .data import ExploreData, make_data
+from .publisher import Publisher, parameters
 from .settings import Settings
-from .snapshot import (
-    image_figures,
-    layer_figures,
-    learning_figures,
-    plane_bounds,
-    plane_figures,
-    shown_neurons,
-)
+from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
 
-#: seconds between snapshots (the page's update rate is at most 1 / PUBLISH); each costs the
-#: training thread about 0.5 ms for the classic network
-PUBLISH = 0.04
-#: seconds between the costlier figures: the plane's heat maps (or the first layer's weights
-#: as images), the measured train and test curves, the diagnosis
-PLANE, MEASURE, DIAGNOSE = 0.1, 1.0, 2.0
 #: rows measured for the live train and test curves
 MEASURE_ROWS = 500
-#: points kept per curve (older ones are thinned)
-MAX_POINTS = 4000
 #: epochs a run lasts unless stopped
 EPOCHS = 100_000
 
@@ -156,7 +140,7 @@ class Session:
             self.net.fit(
                 d.X_train, d.y_train, epochs=EPOCHS, batch_size=s.batch_size, eta=s.eta,
                 validation_data=(d.X_test, d.y_test), seed=s.seed, optimizer=s.optimizer,
-                l2=s.l2, l1=s.l1, dropout=s.dropout, callbacks=[_Publisher(self)],
+                l2=s.l2, l1=s.l1, dropout=s.dropout, callbacks=[Publisher(self)],
             )  # fmt: skip
             state = "finished"
         except Stopped:
@@ -167,7 +151,7 @@ class Session:
             self.state = state
         self.publish_now()
 
-    def _wait(self, publisher: _Publisher) -> None:
+    def _wait(self, publisher: Publisher) -> None:
         """Between mini-batches: block while paused, until a step, resume or stop."""
         with self.lock:
             if self._copy_request is not None:
@@ -180,7 +164,7 @@ class Session:
                 publisher.before = None
                 return
             if publisher.before is None:  # run one more mini-batch, recording it
-                publisher.before = _parameters(self.net)
+                publisher.before = parameters(self.net)
                 return
         publisher.record_and_publish()
         with self.lock:
@@ -192,7 +176,7 @@ class Session:
             self.state = "running"
             if self.steps_allowed:
                 self.steps_allowed -= 1
-                publisher.before = _parameters(self.net)
+                publisher.before = parameters(self.net)
             else:
                 publisher.before = None
 
@@ -265,104 +249,9 @@ class Session:
         }  # fmt: skip
 
 
-def _parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    return [w.copy() for w in net.weights], [b.copy() for b in net.biases]
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot send {type(value).__name__}")
-
-
-class _Publisher(Callback):
-    """The callback the explorer adds to ``Network.fit``: cheap on every mini-batch (a clock
-    read and two flags); every PUBLISH seconds it makes a snapshot of the step it is given."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.before: tuple[list[np.ndarray], list[np.ndarray]] | None = None
-        self.step: Step | None = None
-        now = time.perf_counter()
-        self.next_publish, self.next_plane = now, now
-        self.next_measure, self.next_diagnose = now, now + DIAGNOSE
-
-    def on_train_begin(self, trainer: Any) -> None:
-        """Record from the very first mini-batch when the page asked for a step or a pause."""
-        s = self.session
-        with s.lock:
-            if s.pause_requested:
-                self.before = _parameters(s.net)
-                s.steps_allowed = max(0, s.steps_allowed - 1)  # this first one is the step
-
-    def on_batch_end(self, step: Step) -> None:
-        """Count the step, publish every PUBLISH seconds, and obey pause/step/stop."""
-        s = self.session
-        s.batches += 1
-        s.epoch = step.epoch
-        self.step = step
-        now = time.perf_counter()
-        if now >= self.next_publish and self.before is None:
-            self.next_publish = now + PUBLISH
-            self.publish(now)
-        if self.before is not None or s.pause_requested or s.stop_requested or s._copy_request:
-            s._wait(self)
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        """Keep the loop's figures of the epoch (the report's rows)."""
-        self.session.epochs.append({k: v for k, v in logs.items() if np.isscalar(v)})
-
-    def publish(self, now: float) -> None:
-        """A snapshot of the latest step, with the costlier figures when they are due."""
-        s, step = self.session, self.step
-        assert step is not None
-        figures: dict[str, Any] = layer_figures(step, s.net, s.shown)
-        point = {"batch": s.batches, "cost": step.cost, **learning_figures(step, s.net)}
-        if now >= self.next_measure:
-            self.next_measure = now + MEASURE
-            point.update(s.measure())
-        s.curves.append(point)
-        if len(s.curves) > MAX_POINTS:
-            del s.curves[1 : len(s.curves) : 2]  # keep every other point
-        if s.bounds is not None and now >= self.next_plane:
-            self.next_plane = now + PLANE
-            figures["plane"] = plane_figures(s.net, s.bounds, s.shown)
-        if s.side and now >= self.next_plane:
-            self.next_plane = now + PLANE
-            figures["images"] = image_figures(s.net, s.side)
-        if now >= self.next_diagnose:
-            self.next_diagnose = now + DIAGNOSE
-            s.diagnose()
-        figures["record"] = None
-        s.publish(figures)
-
-    def record_and_publish(self) -> None:
-        """Keep the mini-batch just trained, with the weights before and after its update,
-        and publish it: the paused view."""
-        s, step, before = self.session, self.step, self.before
-        assert step is not None and before is not None
-        from ..insight.layerstats import sigma_prime
-
-        sp = [sigma_prime(f, z, a, np) for f, z, a in
-              zip(s.net.activation_functions, step.zs, step.activations[1:])]  # fmt: skip
-        s.record = {
-            "epoch": step.epoch, "batch": step.batch, "step": s.batches, "cost": step.cost,
-            "x": step.x.copy(), "y": step.y.copy(),
-            "zs": [z.copy() for z in step.zs],
-            "activations": [a.copy() for a in step.activations],
-            "deltas": [d.copy() for d in step.deltas],
-            "sigma_prime": sp,
-            "nabla_w": [g.copy() for g in step.nabla_w],
-            "nabla_b": [g.copy() for g in step.nabla_b],
-            "weights_before": before[0], "biases_before": before[1],
-            "weights_after": [w.copy() for w in s.net.weights],
-            "biases_after": [b.copy() for b in s.net.biases],
-        }  # fmt: skip
-        s.state = "paused"
-        point = {"batch": s.batches, "cost": step.cost, **learning_figures(step, s.net)}
-        point.update(s.measure())
-        s.curves.append(point)
-        s.diagnose()
-        s.publish_now()
