@@ -43,9 +43,9 @@ from .settings import Settings
 STATIC = Path(__file__).parent / "static"
 #: runs kept at once (one per open page); the oldest is stopped to make room
 MAX_SESSIONS = 4
-#: how often a page's event stream looks for a new snapshot, in seconds (a snapshot is made
-#: at most every ``publisher.PUBLISH`` seconds, so this only bounds the delay)
-EVENT_INTERVAL = 0.02
+#: seconds an event stream waits for a new snapshot before it checks that its page is still
+#: connected
+EVENT_TIMEOUT = 5.0
 
 
 class Explorer:
@@ -166,14 +166,31 @@ def make_app(token: str, hosts: set[str]) -> Any:
             return _error("no such run: reload the page", 404)
 
         async def stream() -> Any:
+            # Woken by the training thread when it publishes (no polling: the server's
+            # thread then takes the interpreter from training only when there is news).
+            loop, news = asyncio.get_running_loop(), asyncio.Event()
+
+            def notify() -> None:
+                with contextlib.suppress(RuntimeError):  # the server has stopped
+                    loop.call_soon_threadsafe(news.set)
+
+            session.listeners.append(notify)
             version, sent_points = -1, 0
-            while not await request.is_disconnected():
-                if session.version != version:
-                    version = session.version
-                    body = _event_body(session, sent_points)
-                    sent_points = len(session.curves)
-                    yield f"data: {body}\n\n"
-                await asyncio.sleep(EVENT_INTERVAL)
+            try:
+                while True:
+                    news.clear()
+                    if session.version != version:
+                        version = session.version
+                        body = _event_body(session, sent_points)
+                        sent_points = len(session.curves)
+                        yield f"data: {body}\n\n"
+                    try:
+                        await asyncio.wait_for(news.wait(), timeout=EVENT_TIMEOUT)
+                    except asyncio.TimeoutError:  # nothing new: is the page still there?
+                        if await request.is_disconnected():
+                            return
+            finally:
+                session.listeners.remove(notify)
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"cache-control": "no-store"})  # fmt: skip

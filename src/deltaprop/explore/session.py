@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -75,6 +76,7 @@ class Session:
         self._copy_request: threading.Event | None = None
         self._copy: Network | None = None
         self.thread: threading.Thread | None = None
+        self.listeners: list[Callable[[], None]] = []  # called after each snapshot
         self.publish_now()
 
     # -- what the page asks -------------------------------------------------------------
@@ -212,6 +214,8 @@ class Session:
             self.snapshot_json = json.dumps(snapshot, allow_nan=False, default=_plain)
             self.version += 1
             self.lock.notify_all()
+            for notify in list(self.listeners):  # the event streams of the open pages
+                notify()
 
     def publish_now(self) -> None:
         """A snapshot from the network as it is (no mini-batch): before training and after."""
