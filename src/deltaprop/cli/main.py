@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
+from ..explore import command as explore
 from . import commands, insight
 from .options import add_network_options, add_training_options, fill_defaults
 
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.gradcheck)
 
     insight.add_parsers(sub, add_network_options, _add_data_options)
+    explore.add_parser(sub)
     return parser
 
 

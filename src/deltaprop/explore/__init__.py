@@ -1,0 +1,13 @@
+"""``deltaprop explore``: an interactive explorer in the browser where backpropagation is
+visible.
+
+A local web server (Starlette and uvicorn: ``pip install 'deltaprop[explore]'``) runs the
+library's own training loop in a thread per page, with a callback that publishes snapshots
+and obeys pause, step and stop; the page (plain JavaScript and SVG, in ``static/``) draws the
+network with a^l or δ^l, every number with the equation that made it (eq. 25, BP1–BP4).
+
+- :mod:`.data`: the data sets; :mod:`.settings`: what the page asks for, checked;
+- :mod:`.session`: one page's run and its training thread; :mod:`.snapshot`: what is sent;
+- :mod:`.server`, :mod:`.security`: the routes and their guard (token, Host, Origin);
+- :mod:`.keep`: the HTML report; :mod:`.command`: the ``explore`` subcommand.
+"""

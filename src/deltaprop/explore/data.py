@@ -1,0 +1,185 @@
+"""The explorer's data: 2-D toy sets, points drawn on the page, the 8×8 digits, MNIST and
+the user's own arrays, cut into a training and a test part.
+
+Every set is an :class:`ExploreData` of float32 inputs in a small range and integer class
+labels 0 … k−1; the 2-D sets are "plane" data (the page draws the decision surface), the
+digits and MNIST "image" data (the page draws the first layer's weights as images).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: the 2-D sets the page offers, by name
+TOYS = ("circle", "xor", "gaussian", "spiral")
+#: every data source the page offers
+SOURCES = (*TOYS, "drawn", "digits", "mnist", "upload")
+#: the largest upload accepted, in bytes
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: the most rows and classes an uploaded array may have
+MAX_ROWS, MAX_CLASSES = 200_000, 100
+
+
+@dataclass(frozen=True)
+class ExploreData:
+    """Inputs (n, d) float32 and labels (n,) int64, split into train and test rows."""
+
+    name: str
+    X_train: np.ndarray  # (n_train, d)
+    y_train: np.ndarray  # (n_train,)
+    X_test: np.ndarray  # (n_test, d)
+    y_test: np.ndarray  # (n_test,)
+    n_classes: int
+    kind: str  # "plane" (2-D), "image" (a square number of inputs) or "table"
+
+    @property
+    def n_features(self) -> int:
+        """d, the width of the input layer."""
+        return int(self.X_train.shape[1])
+
+
+def _toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple[Any, Any]:
+    """n points of a 2-D set in [−1, 1]², with Gaussian noise of std ``noise`` (0 … 0.5)."""
+    if name == "circle":  # class 1 inside radius 0.5, class 0 on a ring 0.7 … 1
+        y = rng.integers(0, 2, n)
+        r = np.where(y == 1, rng.uniform(0, 0.5, n), rng.uniform(0.7, 1.0, n))
+        t = rng.uniform(0, 2 * math.pi, n)
+        X = np.stack([r * np.cos(t), r * np.sin(t)], axis=1)
+    elif name == "xor":  # the quadrant's sign
+        X = rng.uniform(-1, 1, (n, 2))
+        X += np.sign(X) * 0.05  # a margin between the quadrants
+        y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    elif name == "gaussian":  # three clusters
+        y = rng.integers(0, 3, n)
+        centres = np.array([[-0.5, -0.4], [0.5, -0.4], [0.0, 0.5]])
+        X = centres[y] + rng.normal(0, 0.18, (n, 2))
+    elif name == "spiral":  # two interleaved arms
+        y = rng.integers(0, 2, n)
+        t = rng.uniform(0.25, 1.0, n) * 3 * math.pi
+        X = np.stack([t * np.cos(t + math.pi * y), t * np.sin(t + math.pi * y)], axis=1)
+        X /= 3 * math.pi
+    else:
+        raise ValueError(f"unknown 2-D set {name!r}; choose one of: {', '.join(TOYS)}")
+    X = X + rng.normal(0, noise, X.shape)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def _split(
+    name: str, X: np.ndarray, y: np.ndarray, test_fraction: float, rng: Any, kind: str
+) -> ExploreData:
+    order = rng.permutation(X.shape[0])
+    n_test = min(X.shape[0] - 1, round(test_fraction * X.shape[0]))
+    test, train = order[:n_test], order[n_test:]
+    n_classes = max(2, int(y.max()) + 1)
+    return ExploreData(name, X[train], y[train], X[test], y[test], n_classes, kind)
+
+
+def make_data(
+    source: str,
+    *,
+    n: int = 400,
+    noise: float = 0.05,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    points: Any = None,
+    array: np.ndarray | None = None,
+) -> ExploreData:
+    """The data set the page asked for.
+
+    ``points`` are the drawn points, rows (x, y, class); ``array`` the uploaded array whose
+    last column is the class. The digits and MNIST keep their own test sets.
+    """
+    rng = np.random.default_rng(seed)
+    if not 0.0 <= noise <= 0.5:
+        raise ValueError(f"noise must be in [0, 0.5]; got {noise}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"the test fraction must be in (0, 1); got {test_fraction}")
+    if source in TOYS:
+        if not 10 <= n <= 5000:
+            raise ValueError(f"the number of points must be in 10 … 5000; got {n}")
+        X, y = _toy(source, n, noise, rng)
+        return _split(source, X, y, test_fraction, rng, "plane")
+    if source == "drawn":
+        table = np.asarray(points if points is not None else [], dtype=np.float64)
+        if table.ndim != 2 or table.shape[0] < 4 or table.shape[1] != 3:
+            raise ValueError("draw at least 4 points (click the plane; shift-click: class 1)")
+        X = table[:, :2].astype(np.float32)
+        X = X + rng.normal(0, noise, X.shape).astype(np.float32)
+        return _split("drawn", X, _labels(table[:, 2]), test_fraction, rng, "plane")
+    if source in ("digits", "mnist"):
+        from ..io.digits import load_digits
+
+        X_tr, y_tr, X_te, y_te = load_digits() if source == "digits" else _mnist()
+        return ExploreData(source, X_tr, y_tr, X_te, y_te, 10, "image")
+    if source == "upload":
+        if array is None:
+            raise ValueError("upload a .npy or .csv file first (last column: the class)")
+        X, y = array[:, :-1].astype(np.float32), _labels(array[:, -1])
+        side = math.isqrt(X.shape[1])
+        kind = "plane" if X.shape[1] == 2 else "image" if side * side == X.shape[1] else "table"
+        return _split("upload", X, y, test_fraction, rng, kind)
+    raise ValueError(f"unknown data source {source!r}; choose one of: {', '.join(SOURCES)}")
+
+
+_MNIST: list[Any] = []  # loaded once per process
+
+
+def _mnist() -> Any:
+    from ..io.mnist import load_mnist
+
+    if not _MNIST:
+        _MNIST.append(load_mnist(download=False))
+    return _MNIST[0]
+
+
+def _labels(column: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(column)) or np.any(column != np.round(column)) or column.min() < 0:
+        raise ValueError("the class column (the last) must hold whole numbers 0, 1, 2, …")
+    y = column.astype(np.int64)
+    if y.max() >= MAX_CLASSES:
+        raise ValueError(f"at most {MAX_CLASSES} classes; the last column has up to {y.max()}")
+    return y
+
+
+def read_upload(filename: str, content: bytes) -> np.ndarray:
+    """The 2-D float array in an uploaded .npy or .csv file (never unpickled); its last column
+    is the class. Raises ValueError saying what is wrong."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"the file is over {MAX_UPLOAD_BYTES // 2**20} MiB; upload a smaller one")
+    if filename.lower().endswith(".npy"):
+        try:
+            array = np.load(io.BytesIO(content), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError(f"{filename} is not a readable .npy array: {exc}") from None
+    elif filename.lower().endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8", errors="replace"))))
+        if rows and rows[0] and not _is_number(rows[0][0]):
+            rows = rows[1:]  # a header line
+        try:
+            array = np.array([[float(v) for v in row] for row in rows if row], dtype=np.float64)
+        except ValueError:
+            raise ValueError(f"{filename}: every cell must be a number (one header line may "
+                             "name the columns)") from None  # fmt: skip
+    else:
+        raise ValueError(f"{filename}: upload a .npy or .csv file")
+    if array.dtype.kind not in "biuf" or array.ndim != 2 or array.shape[1] < 2:
+        raise ValueError(f"{filename}: need a 2-D numeric array (rows × features + class)")
+    if not 4 <= array.shape[0] <= MAX_ROWS:
+        raise ValueError(f"{filename}: need 4 … {MAX_ROWS} rows; got {array.shape[0]}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{filename}: the array holds inf or NaN")
+    return array.astype(np.float64)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,261 @@
+"""One page's run: its data, its network, and the training thread that runs the library's
+own loop (``Network.fit``) with a callback that publishes snapshots and obeys the page.
+
+Pause, step and stop are honoured between mini-batches, inside the callback's
+``on_batch_end`` (:mod:`.publisher`). A pause always lands on a *record*: the weights before
+one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
+after its update. One step runs exactly one more mini-batch and records it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from ..insight.diagnose import diagnose
+from ..network import Network
+from .data import ExploreData, make_data
+from .publisher import Publisher, parameters
+from .settings import Settings
+from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
+
+#: rows measured for the live train and test curves
+MEASURE_ROWS = 500
+#: epochs a run lasts unless stopped
+EPOCHS = 100_000
+
+
+class Stopped(Exception):
+    """Raised inside the training loop to end a run the page stopped."""
+
+
+class Session:
+    """A network and its data, trained in a thread of its own."""
+
+    def __init__(self, settings: Settings, upload: np.ndarray | None = None,
+                 points: Any = None) -> None:  # fmt: skip
+        s = settings
+        self.settings = settings
+        self.data: ExploreData = make_data(
+            s.data, n=s.points, noise=s.noise, test_fraction=s.test_fraction, seed=s.seed,
+            points=points, array=upload,
+        )  # fmt: skip
+        sizes = s.sizes(self.data.n_features, self.data.n_classes)
+        self.net = Network(sizes, s.activation, s.output_activation, s.cost, s.init, seed=s.seed)
+        self.shown = shown_neurons(self.net, self.data)
+        side = math.isqrt(self.data.n_features)
+        self.side = side if self.data.kind == "image" else 0
+        self.bounds = plane_bounds(self.data.X_train) if self.data.kind == "plane" else None
+        if self.data.name == "drawn":  # the page's drawing area
+            self.bounds = (-1.0, 1.0, -1.0, 1.0)
+        rng = np.random.default_rng(s.seed)
+        n_tr, n_te = self.data.X_train.shape[0], self.data.X_test.shape[0]
+        self._train_rows = rng.permutation(n_tr)[:MEASURE_ROWS]
+        self._test_rows = rng.permutation(n_te)[:MEASURE_ROWS]
+        self.lock = threading.Condition()
+        self.state = "idle"  # idle, running, paused, finished, failed
+        self.error = ""
+        self.pause_requested = False
+        self.steps_allowed = 0
+        self.stop_requested = False
+        self.batches = 0  # mini-batches trained
+        self.epoch = 0
+        self.version = 0  # counts the snapshots published
+        self.snapshot: dict[str, Any] = {}
+        self.snapshot_json = "{}"
+        self.curves: list[dict[str, Any]] = []  # one point per measurement
+        self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows
+        self.findings: list[dict[str, Any]] = []
+        self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
+        self._copy_request: threading.Event | None = None
+        self._copy: Network | None = None
+        self.thread: threading.Thread | None = None
+        self.listeners: list[Callable[[], None]] = []  # called after each snapshot
+        self.publish_now()
+
+    # -- what the page asks -------------------------------------------------------------
+
+    def control(self, action: str) -> None:
+        """``start`` (or resume), ``pause``, ``step`` (one mini-batch) or ``stop``."""
+        with self.lock:
+            if action == "start":
+                self.pause_requested, self.steps_allowed = False, 0
+            elif action == "pause":
+                self.pause_requested = True
+            elif action == "step":
+                self.pause_requested = True
+                self.steps_allowed += 1
+            elif action == "stop":
+                self.stop_requested = True
+            else:
+                raise ValueError(f"unknown action {action!r}: start, pause, step or stop")
+            if action != "stop" and self.thread is None:
+                self.state = "running"
+                self.thread = threading.Thread(target=self._train, daemon=True)
+                self.thread.start()
+            self.lock.notify_all()
+
+    def close(self) -> None:
+        """Stop training and wait for the thread to end."""
+        self.control("stop")
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+    def network_copy(self) -> Network:
+        """A copy of the network between two mini-batches (never half updated)."""
+        with self.lock:
+            if self.state != "running":
+                return self.net.copy()
+            event = threading.Event()
+            self._copy_request = event
+        while not event.wait(timeout=0.1):  # answered between two mini-batches
+            with self.lock:
+                if self.state != "running":  # the run ended meanwhile
+                    self._copy_request = None
+                    return self.net.copy()
+        assert self._copy is not None
+        return self._copy
+
+    def genie_subject(self) -> tuple[Network, np.ndarray, np.ndarray]:
+        """What the genie nudges: the recorded mini-batch's rows on the weights its δ were
+        computed with (before its update); with no record, the network and the first
+        training rows."""
+        r = self.record
+        if r is not None:
+            net = Network.from_parameters(self.net.config, r["weights_before"], r["biases_before"])
+            return net, r["x"], r["y"]
+        m = self.settings.batch_size
+        Y = np.eye(self.net.sizes[-1])[self.data.y_train[:m]]
+        return self.net.copy(), self.data.X_train[:m], Y
+
+    # -- the training thread ------------------------------------------------------------
+
+    def _train(self) -> None:
+        s, d = self.settings, self.data
+        try:
+            self.net.fit(
+                d.X_train, d.y_train, epochs=EPOCHS, batch_size=s.batch_size, eta=s.eta,
+                validation_data=(d.X_test, d.y_test), seed=s.seed, optimizer=s.optimizer,
+                l2=s.l2, l1=s.l1, dropout=s.dropout, callbacks=[Publisher(self)],
+            )  # fmt: skip
+            state = "finished"
+        except Stopped:
+            state = "stopped"
+        except Exception as exc:  # shown on the page: a diverged run, a bad option
+            state, self.error = "failed", str(exc)
+        with self.lock:
+            self.state = state
+        self.publish_now()
+
+    def _wait(self, publisher: Publisher) -> None:
+        """Between mini-batches: block while paused, until a step, resume or stop."""
+        with self.lock:
+            if self._copy_request is not None:
+                self._copy = self.net.copy()
+                self._copy_request.set()
+                self._copy_request = None
+            if self.stop_requested:
+                raise Stopped
+            if not self.pause_requested:
+                publisher.before = None
+                return
+            if publisher.before is None:  # run one more mini-batch, recording it
+                publisher.before = parameters(self.net)
+                return
+        publisher.record_and_publish()
+        with self.lock:
+            self.state = "paused"
+            while self.pause_requested and not self.steps_allowed and not self.stop_requested:
+                self.lock.wait()
+            if self.stop_requested:
+                raise Stopped
+            self.state = "running"
+            if self.steps_allowed:
+                self.steps_allowed -= 1
+                publisher.before = parameters(self.net)
+            else:
+                publisher.before = None
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def measure(self) -> dict[str, Any]:
+        """Cost and accuracy on up to MEASURE_ROWS training and test rows (one curve point)."""
+        d = self.data
+        point: dict[str, Any] = {"batch": self.batches, "epoch": self.epoch}
+        for name, X, y, rows in (("train", d.X_train, d.y_train, self._train_rows),
+                                 ("test", d.X_test, d.y_test, self._test_rows)):  # fmt: skip
+            scores = self.net.evaluate(X[rows], y[rows])
+            point[f"{name}_cost"] = scores["cost"]
+            point[f"{name}_accuracy"] = scores.get("accuracy")
+        return point
+
+    def diagnose(self) -> None:
+        """The diagnosis's findings on a few training rows."""
+        rows = self._train_rows[:200]
+        result = diagnose(self.net, self.data.X_train[rows], self.data.y_train[rows],
+                          eta=self.settings.eta)  # fmt: skip
+        self.findings = [asdict(f) for f in result.findings]
+
+    def publish(self, figures: dict[str, Any]) -> None:
+        """Make ``figures`` (with the run's state) the latest snapshot."""
+        with self.lock:
+            snapshot = {
+                "version": self.version + 1, "state": self.state, "error": self.error,
+                "batches": self.batches, "epoch": self.epoch, "n_points": len(self.curves),
+                "findings": self.findings, "epochs": self.epochs[-200:], **figures,
+            }  # fmt: skip
+            self.snapshot = snapshot
+            self.snapshot_json = json.dumps(snapshot, allow_nan=False, default=_plain)
+            self.version += 1
+            self.lock.notify_all()
+            for notify in list(self.listeners):  # the event streams of the open pages
+                notify()
+
+    def publish_now(self) -> None:
+        """A snapshot from the network as it is (no mini-batch): before training and after."""
+        figures: dict[str, Any] = {"w": [np.round(w[np.ix_(self.shown[i + 1], self.shown[i])],
+                                                  4).tolist()
+                                         for i, w in enumerate(self.net.weights)]}  # fmt: skip
+        if self.bounds is not None:
+            figures["plane"] = plane_figures(self.net, self.bounds, self.shown)
+        if self.side:
+            figures["images"] = image_figures(self.net, self.side)
+        figures["record"] = self.record_view() if self.record else None
+        self.publish(figures)
+
+    def record_view(self) -> dict[str, Any]:
+        """The recorded mini-batch for the page: the shown neurons' values, per sample (up to
+        32) and as the batch's gradients."""
+        r, sh = self.record, self.shown
+        assert r is not None
+        m = min(32, len(r["x"]))
+        layers = []
+        for i in range(len(self.net.weights)):
+            rows, cols = sh[i + 1], sh[i]
+            layers.append({
+                "z": r["zs"][i][:m, rows], "a": r["activations"][i + 1][:m, rows],
+                "delta": r["deltas"][i][:m, rows], "sigma_prime": r["sigma_prime"][i][:m, rows],
+                "grad_b": r["nabla_b"][i][rows],
+                "grad_w": r["nabla_w"][i][np.ix_(rows, cols)],
+                "w": r["weights_before"][i][np.ix_(rows, cols)],
+                "b": r["biases_before"][i][rows],
+                "w_after": r["weights_after"][i][np.ix_(rows, cols)],
+            })  # fmt: skip
+        return {
+            "batch": r["batch"], "epoch": r["epoch"], "step": r["step"], "cost": r["cost"],
+            "m": len(r["x"]), "x": r["x"][:m, sh[0]], "y": r["y"][:m], "layers": layers,
+        }  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot send {type(value).__name__}")

@@ -1,0 +1,120 @@
+"""What the page is sent: small JSON-ready pictures of the network, computed cheaply.
+
+Everything here reads arrays the library computed (a training step's z, a, δ and gradients,
+or the forward pass of :func:`deltaprop.core.backprop.forward` over a grid of the plane);
+nothing recomputes the mathematics. Large layers are shown by at most :data:`SHOWN` neurons.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.backprop import forward
+from ..insight.layerstats import saturated_fraction
+
+if TYPE_CHECKING:
+    from ..network import Network
+    from ..training.callbacks import Step
+    from .data import ExploreData
+
+#: the most neurons of one layer the page draws
+SHOWN = 16
+#: the side of the grid over the plane that the heat maps are computed on
+GRID = 32
+
+
+def shown_neurons(net: Network, data: ExploreData) -> list[list[int]]:
+    """For each layer l = 1 … L, the neurons the page draws: all of a small layer; of a wide
+    input layer, the inputs that vary most over the training data; else the first SHOWN."""
+    out = []
+    for layer, n in enumerate(net.sizes):
+        if n <= SHOWN:
+            out.append(list(range(n)))
+        elif layer == 0:
+            spread = np.var(data.X_train[:2000], axis=0)
+            out.append(sorted(int(k) for k in np.argsort(-spread, kind="stable")[:SHOWN]))
+        else:
+            out.append(list(range(SHOWN)))
+    return out
+
+
+def _round(a: Any, digits: int = 5) -> Any:
+    return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
+
+
+def layer_figures(step: Step, net: Network, shown: list[list[int]]) -> dict[str, Any]:
+    """The colours of the drawing from one step: each shown neuron's mean a^l and mean δ^l
+    (= ∂C/∂b^l, BP3) over the mini-batch, and each shown edge's w and ∂C/∂w (BP4)."""
+    mean_a, mean_delta, w, grad_w = [], [], [], []
+    mean_a.append(_round(step.activations[0][:, shown[0]].mean(axis=0)))
+    for i in range(len(net.weights)):
+        rows, cols = shown[i + 1], shown[i]
+        mean_a.append(_round(step.activations[i + 1][:, rows].mean(axis=0)))
+        mean_delta.append(_round(step.nabla_b[i][rows]))
+        w.append(_round(net.weights[i][np.ix_(rows, cols)], 4))
+        grad_w.append(_round(step.nabla_w[i][np.ix_(rows, cols)], 6))
+    return {"a": mean_a, "delta": mean_delta, "w": w, "grad_w": grad_w}
+
+
+def learning_figures(step: Step, net: Network) -> dict[str, Any]:
+    """Per layer l = 2 … L: the learning speed ‖∂C/∂b^l‖ and the fraction of saturated
+    neurons (σ'(z) small) in the mini-batch."""
+    speed, saturation = [], []
+    for i, sigma in enumerate(net.activation_functions):
+        speed.append(float(np.linalg.norm(step.nabla_b[i])))
+        s = saturated_fraction(sigma, step.zs[i], step.activations[i + 1], np)
+        saturation.append(None if s is None else float(s))
+    return {"speed": speed, "saturation": saturation}
+
+
+def _bytes(values: np.ndarray, low: float, high: float) -> str:
+    """Values scaled to 0 … 255 between ``low`` and ``high``, as base64 bytes."""
+    scale = 255.0 / (high - low) if high > low else 0.0
+    q = np.clip((values - low) * scale, 0, 255).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def plane_figures(net: Network, bounds: tuple[float, float, float, float],
+                  shown: list[list[int]]) -> dict[str, Any]:  # fmt: skip
+    """Every shown neuron's a^l over a GRID × GRID grid of the plane (eq. 25 by ``forward``),
+    and the decision surface: the predicted class and its output a^L at each point."""
+    x0, x1, y0, y1 = bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(net.config.dtype)  # (GRID², 2)
+    _, a_list = forward(net.weights, net.biases, net.activation_functions, grid, np)
+    maps = []
+    for i in range(1, len(a_list)):
+        a = a_list[i][:, shown[i]]
+        low, high = float(a.min()), float(a.max())
+        maps.append([{"low": low, "high": high, "q": _bytes(a[:, j], low, high)}
+                     for j in range(a.shape[1])])  # fmt: skip
+    out = a_list[-1]
+    classes = np.argmax(out, axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
+    confidence = np.max(out, axis=1) if out.shape[1] > 1 else np.abs(out[:, 0] - 0.5) * 2
+    return {
+        "grid": GRID,
+        "maps": maps,
+        "classes": base64.b64encode(classes.astype(np.uint8).tobytes()).decode("ascii"),
+        "confidence": _bytes(confidence, 0.0, 1.0),
+    }
+
+
+def image_figures(net: Network, side: int, count: int = SHOWN) -> dict[str, Any]:
+    """The first ``count`` rows of w^2 as side × side images, each scaled by its own largest
+    |w| (0.5 is w = 0)."""
+    images = []
+    for row in net.weights[0][:count]:
+        top = float(np.max(np.abs(row))) or 1.0
+        images.append(_bytes(row, -top, top))
+    return {"side": side, "images": images}
+
+
+def plane_bounds(X: np.ndarray) -> tuple[float, float, float, float]:
+    """A square around the 2-D points, with a margin."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    centre, half = (low + high) / 2, float(np.max(high - low)) / 2 * 1.1 + 1e-6
+    return (float(centre[0] - half), float(centre[0] + half),
+            float(centre[1] - half), float(centre[1] + half))  # fmt: skip

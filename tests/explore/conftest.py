@@ -1,0 +1,93 @@
+"""Fixtures of the explorer's tests: its server on a free local port, and a page in a real
+headless browser (the system's Chromium driven by Playwright). Each test is skipped, saying
+why, where the extra (Starlette, uvicorn), Playwright or Chromium is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette", reason="the explorer's extra: pip install -e '.[explore]'")
+pytest.importorskip("uvicorn", reason="the explorer's extra: pip install -e '.[explore]'")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: where the screenshots for docs/explore.md go when DELTAPROP_SCREENSHOTS=1
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[str]:
+    """The address (with its token) of an explorer serving in a thread."""
+    from deltaprop.explore.command import background
+
+    url, server, thread = background()
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, the system's."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if CHROMIUM is None:
+        pytest.skip("no chromium on PATH (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A browser page on the explorer, collecting its console errors."""
+
+    def __init__(self, browser: Any, address: str, state: str = "") -> None:
+        self.page = browser.new_page(viewport={"width": 1220, "height": 900})
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(f"{address}#{state}")
+        self.page.wait_for_function(  # drawn, or refused with a message (no points drawn yet)
+            "(window.exploreUpdates > 0 && App.info() !== null) || "
+            "document.querySelector('#status').classList.contains('error')"
+        )
+
+    def js(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page."""
+        return self.page.evaluate(expression)
+
+    def get(self, path: str) -> Any:
+        """GET ``/api/<run>/path`` from inside the page (with its cookie), as JSON."""
+        return self.js(f"fetch('/api/' + App.info().id + '/{path}').then(r => r.json())")
+
+    def wait_state(self, state: str) -> None:
+        """Wait until the run is in ``state`` (as the page shows it)."""
+        self.page.wait_for_function(
+            f"document.querySelector('#status').dataset.state === '{state}'", timeout=10_000
+        )
+
+    def screenshot(self, name: str, tmp_path: Path) -> None:
+        """Save a screenshot; into docs/images too when DELTAPROP_SCREENSHOTS=1."""
+        self.page.screenshot(path=str(tmp_path / name), full_page=True)
+        if os.environ.get("DELTAPROP_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+@pytest.fixture
+def page(browser: Any, address: str) -> Iterator[Any]:
+    """A factory: ``page(state)`` opens the explorer with ``state`` after '#'."""
+    pages: list[Page] = []
+
+    def open_page(state: str = "") -> Page:
+        pages.append(Page(browser, address, state))
+        return pages[-1]
+
+    yield open_page
+    for p in pages:
+        p.page.close()

@@ -1,0 +1,108 @@
+"""The explorer's guard and its inputs, through Starlette's test client (no browser): the
+token, the Host and Origin checks, uploads, and the command's refusals."""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+from deltaprop.cli.main import main
+
+testclient = pytest.importorskip("starlette.testclient")
+
+from deltaprop.explore.data import MAX_UPLOAD_BYTES, read_upload  # noqa: E402
+from deltaprop.explore.security import cookie_name, local_hosts  # noqa: E402
+from deltaprop.explore.server import make_app  # noqa: E402
+from deltaprop.explore.settings import Settings  # noqa: E402
+
+HOST = "127.0.0.1:8765"
+
+
+@pytest.fixture
+def client():
+    app = make_app("secret", local_hosts(8765))
+    with testclient.TestClient(app, base_url=f"http://{HOST}") as c:
+        yield c
+
+
+def test_without_the_token_every_route_is_403(client):
+    for path in ("/", "/static/app.js", "/api/x/state", "/?token=wrong"):
+        r = client.get(path)
+        assert r.status_code == 403, path
+        assert "token" in r.text
+    assert client.post("/api/session", json={}).status_code == 403
+
+
+def test_the_token_in_the_address_sets_a_cookie_that_then_suffices(client):
+    r = client.get("/?token=secret")
+    assert r.status_code == 200 and "deltaprop explore" in r.text
+    assert f"{cookie_name('secret')}=secret" in r.headers["set-cookie"]
+    assert "SameSite=Strict" in r.headers["set-cookie"]
+    assert client.get("/static/app.js").status_code == 200  # the cookie, now
+    client.cookies.clear()
+    assert client.get("/static/app.js").status_code == 403
+    client.cookies.set(cookie_name("other"), "secret")  # another explorer's cookie name
+    assert client.get("/static/app.js").status_code == 403
+
+
+@pytest.mark.parametrize("host", ["evil.example:8765", "127.0.0.1:9999", "attacker.com"])
+def test_a_foreign_host_is_refused_even_with_the_token(client, host):
+    r = client.get("/?token=secret", headers={"host": host})
+    assert r.status_code == 403 and "Host" in r.text
+
+
+def test_a_foreign_origin_is_refused_even_with_the_token(client):
+    r = client.post("/api/session?token=secret", json={},
+                    headers={"origin": "http://evil.example"})  # fmt: skip
+    assert r.status_code == 403 and "Origin" in r.text
+    r = client.get("/?token=secret", headers={"origin": f"http://{HOST}"})
+    assert r.status_code == 200
+
+
+def test_localhost_names_are_accepted(client):
+    for host in ("localhost:8765", "[::1]:8765"):
+        assert client.get("/?token=secret", headers={"host": host}).status_code == 200
+
+
+def test_uploads_are_bounded_and_never_unpickled(client):
+    client.get("/?token=secret")
+    r = client.post("/api/upload?name=big.csv", content=b"1," * (MAX_UPLOAD_BYTES // 2 + 1))
+    assert r.status_code == 413
+    evil = io.BytesIO()
+    np.save(evil, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    r = client.post("/api/upload?name=evil.npy", content=evil.getvalue())
+    assert r.status_code == 400 and "not a readable .npy" in r.json()["error"]
+    r = client.post("/api/upload?name=x.pkl", content=pickle.dumps([1, 2]))
+    assert r.status_code == 400
+    table = np.column_stack([np.random.default_rng(0).random((40, 2)), np.arange(40) % 2])
+    buf = io.BytesIO()
+    np.save(buf, table)
+    r = client.post("/api/upload?name=ok.npy", content=buf.getvalue())
+    assert r.json()["rows"] == 40
+    r = client.post("/api/session", json={"data": "upload", "upload": r.json()["upload"]})
+    assert r.status_code == 200 and r.json()["kind"] == "plane"
+
+
+def test_csv_with_a_header_is_read_and_bad_cells_are_named():
+    text = b"x1,x2,class\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.5,1\n0.9,0.1,0\n"
+    assert read_upload("t.csv", text).shape == (4, 3)
+    with pytest.raises(ValueError, match="every cell must be a number"):
+        read_upload("t.csv", text + b"a,b,c\n")
+
+
+def test_a_network_too_large_is_refused_with_a_message(client):
+    client.get("/?token=secret")
+    r = client.post("/api/session", json={"data": "digits", "hidden": "4096,4096"})
+    assert r.status_code == 400
+    assert "parameters, more than the explorer's" in r.json()["error"]
+    with pytest.raises(ValueError, match="unknown setting 'colour'"):
+        Settings.from_dict({"colour": "red"})
+
+
+def test_remote_host_needs_saying_so(capsys):
+    assert main(["explore", "--host", "0.0.0.0", "--no-browser"]) == 1
+    err = capsys.readouterr().err
+    assert "--allow-remote" in err and err.count("\n") == 1
