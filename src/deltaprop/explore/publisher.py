@@ -16,7 +16,6 @@ from .snapshot import image_figures, layer_figures, learning_figures, plane_figu
 
 if TYPE_CHECKING:
     from ..network import Network
-    from .session import Session
 
 #: seconds between snapshots (the page's update rate is at most 1 / PUBLISH); each costs the
 #: training thread about 0.5 ms for the classic network
@@ -37,7 +36,7 @@ class Publisher(Callback):
     """The callback the explorer adds to ``Network.fit``: cheap on every mini-batch (a clock
     read and two flags); every PUBLISH seconds it makes a snapshot of the step it is given."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Any) -> None:  # the Session that owns it (session.py)
         self.session = session
         self.before: tuple[list[np.ndarray], list[np.ndarray]] | None = None
         self.step: Step | None = None
@@ -100,7 +99,7 @@ class Publisher(Callback):
         s, step, before = self.session, self.step, self.before
         assert step is not None and before is not None
         sp = [sigma_prime(f, z, a, np) for f, z, a in
-              zip(s.net.activation_functions, step.zs, step.activations[1:])]  # fmt: skip
+              zip(s.net.sigmas, step.zs, step.activations[1:])]  # fmt: skip
         s.record = {
             "epoch": step.epoch, "batch": step.batch, "step": s.batches, "cost": step.cost,
             "x": step.x.copy(), "y": step.y.copy(),

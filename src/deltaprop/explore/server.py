@@ -116,7 +116,7 @@ def make_app(token: str, hosts: set[str]) -> Any:
             "kind": d.kind, "n_classes": d.n_classes, "side": session.side,
             "bounds": session.bounds, "n_train": len(d.y_train), "n_test": len(d.y_test),
             "points": _points(d) if d.kind == "plane" else None,
-            "activations": [f.name for f in session.net.activation_functions],
+            "activations": [f.name for f in session.net.sigmas],
             "cost": session.net.cost_function.name,
         })  # fmt: skip
 

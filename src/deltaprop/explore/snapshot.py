@@ -63,7 +63,7 @@ def learning_figures(step: Step, net: Network) -> dict[str, Any]:
     """Per layer l = 2 … L: the learning speed ‖∂C/∂b^l‖ and the fraction of saturated
     neurons (σ'(z) small) in the mini-batch."""
     speed, saturation = [], []
-    for i, sigma in enumerate(net.activation_functions):
+    for i, sigma in enumerate(net.sigmas):
         speed.append(float(np.linalg.norm(step.nabla_b[i])))
         s = saturated_fraction(sigma, step.zs[i], step.activations[i + 1], np)
         saturation.append(None if s is None else float(s))
@@ -84,7 +84,7 @@ def plane_figures(net: Network, bounds: tuple[float, float, float, float],
     x0, x1, y0, y1 = bounds
     gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(net.config.dtype)  # (GRID², 2)
-    _, a_list = forward(net.weights, net.biases, net.activation_functions, grid, np)
+    _, a_list = forward(net.weights, net.biases, net.sigmas, grid, np)
     maps = []
     for i in range(1, len(a_list)):
         a = a_list[i][:, shown[i]]
