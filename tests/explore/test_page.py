@@ -81,9 +81,7 @@ def test_paused_delta_and_gradient_shown_equal_backprop(page, tmp_path):
     tip = p.page.inner_text("#tip")
     assert "BP1" in tip and "σ'(z)" in tip
     zs, a_list = forward(net.weights, net.biases, net.sigmas, x, np)
-    _, _, deltas = backward(
-        net.weights, net.sigmas, net.cost_function, zs, a_list, y, np
-    )
+    _, _, deltas, _ = backward(net.weights, net.sigmas, net.cost_function, zs, a_list, y, np)
     shown_delta = float(re.findall(r"^  = (\S+)$", tip, re.MULTILINE)[-1])
     np.testing.assert_allclose(shown_delta, deltas[-1][0, 1], rtol=1e-4)
     p.screenshot("explore-backward.png", tmp_path)
