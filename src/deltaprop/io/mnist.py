@@ -21,6 +21,7 @@ Tests may replace :data:`MIRRORS`, :data:`MD5` and :data:`TIMEOUT`; they are rea
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +31,7 @@ from numpy.typing import DTypeLike
 
 from deltaprop.errors import FormatError
 from deltaprop.io.download import DownloadError, fetch_from_mirrors, file_md5
-from deltaprop.io.idx import read_idx_images, read_idx_labels
+from deltaprop.io.idx import read_idx_header, read_idx_images, read_idx_labels
 
 __all__ = ["MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
 
@@ -50,6 +51,9 @@ MD5: dict[str, str] = {
 #: seconds to wait for a mirror's connection and for each read
 TIMEOUT = 30.0
 ENV_VAR = "DELTAPROP_DATA"
+#: the largest image array load_mnist makes, in bytes of float32 or float64 (a file's uint8
+#: pixels take 4 or 8 times as much once converted)
+MAX_FLOAT_BYTES = 1 << 31
 
 # the four files, by their standard names without ".gz"
 _STEMS = {
@@ -175,19 +179,33 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
     return found
 
 
-def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
-    images = read_idx_images(images_path)  # (n, 28, 28) uint8
-    if images.shape[1:] != (_SIDE, _SIDE):
+def _check_headers(images_path: Path, labels_path: Path, dtype: np.dtype) -> None:
+    """Compare the two files' headers, and size the float array, before reading either body."""
+    _, image_dims = read_idx_header(images_path)
+    _, label_dims = read_idx_header(labels_path)
+    if len(image_dims) == 3 and image_dims[1:] != (_SIDE, _SIDE):
         raise FormatError(
-            f"{images_path}: images are {images.shape[1]}x{images.shape[2]} pixels, "
+            f"{images_path}: images are {image_dims[1]}x{image_dims[2]} pixels, "
             f"expected {_SIDE}x{_SIDE}"
         )
-    labels = read_idx_labels(labels_path)  # (n,) uint8
-    if len(labels) != len(images):
+    if len(image_dims) == 3 and len(label_dims) == 1 and image_dims[0] != label_dims[0]:
         raise FormatError(
-            f"{images_path} holds {len(images)} images but {labels_path} holds "
-            f"{len(labels)} labels; the two files must belong to the same set"
+            f"{images_path} holds {image_dims[0]} images but {labels_path} holds "
+            f"{label_dims[0]} labels; the two files must belong to the same set"
         )
+    needed = math.prod(image_dims) * dtype.itemsize
+    if needed > MAX_FLOAT_BYTES:
+        raise FormatError(
+            f"{images_path}: {image_dims[0]} images would take {needed / 2**30:.1f} GiB as "
+            f"{dtype.name}, more than the {MAX_FLOAT_BYTES / 2**30:.0f} GiB allowed "
+            "(MNIST's training set takes 0.2 GiB as float32)"
+        )
+
+
+def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    _check_headers(images_path, labels_path, dtype)  # the magic numbers are checked below
+    images = read_idx_images(images_path)  # (n, 28, 28) uint8
+    labels = read_idx_labels(labels_path)  # (n,) uint8
     if len(labels) and labels.max() > 9:
         index = int(np.argmax(labels > 9))
         raise FormatError(

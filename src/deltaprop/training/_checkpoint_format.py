@@ -21,6 +21,7 @@ from ..errors import FormatError
 from ..io.model import CHECKPOINT_FORMAT
 from ..io.npzfile import Expected, read_npz, require, write_npz
 from ._plaindata import decode, encode, expected_arrays
+from ._state_bounds import check_state_shapes
 from .config import TrainConfig
 from .history import History
 from .loop import TrainState
@@ -183,6 +184,7 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
     for i, (n_in, n_out) in enumerate(zip(network.sizes[:-1], network.sizes[1:])):
         shapes[f"w_{i + 2}"] = ((n_out, n_in), dtype)
         shapes[f"b_{i + 2}"] = ((n_out,), dtype)
+    check_state_shapes(shapes, network.sizes, parsed.epoch)
     return shapes
 
 
