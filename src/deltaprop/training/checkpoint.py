@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import DivergenceError
+from ..io._atomic import resolve_destination, temporary_pattern
+from ..io._lock import CheckpointLock
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
     FORMAT,
@@ -217,11 +218,13 @@ class Checkpoint(Callback):
         self._pending: tuple[int, dict[str, np.ndarray], dict[str, Any]] | None = None
         self._good: list[np.ndarray] = []  # the parameters at the end of the last good epoch
         self._n_batches = 0
+        self._lock: CheckpointLock | None = None
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.path)
+        self._lock = CheckpointLock(self.path)  # a second run on this file is refused
+        remove_stale_temporaries(self.path)  # only now: no live writer owns them
         net = trainer.net
         self._good = [np.array(net.to_numpy(p)) for p in [*net.weights, *net.biases]]
 
@@ -260,6 +263,13 @@ class Checkpoint(Callback):
 
     def on_train_end(self, history: History) -> None:
         self.flush()
+        self.release()
+
+    def release(self) -> None:
+        """Let other runs use the checkpoint file."""
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def flush(self) -> None:
         """Write the latest epoch's snapshot if it is not saved yet."""
@@ -273,7 +283,7 @@ class Checkpoint(Callback):
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files a writer of ``path`` killed mid-write left behind
     (``.NAME.XXXXXXXX.tmp`` beside it); return them."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp")
+    pattern = temporary_pattern(path)
     removed = []
     if path.parent.is_dir():
         for candidate in path.parent.iterdir():
@@ -312,6 +322,7 @@ def train_with_checkpoint(
 
     if not isinstance(resume, bool):
         raise ValueError(f"resume must be True or False, got {resume!r}")
+    resolve_destination(path)  # a directory or an empty name: say so, before training
     data = data_fingerprint(X, Y)
     saver = Checkpoint(path, every=every, data=data)
     state = None
@@ -330,3 +341,5 @@ def train_with_checkpoint(
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
         saver.flush()
         raise
+    finally:
+        saver.release()
