@@ -93,7 +93,9 @@ def train(args: argparse.Namespace) -> int:
             "10000), so that the test set stays unseen"
         )
     from .insight import TrainExtras
+    from .outputs import Interruption, Outputs
 
+    outputs = Outputs(args)  # --save, --checkpoint, --plots, --report: can they be written?
     extras = TrainExtras(args)  # --monitor, --plots, --report: checked before loading data
     data = _load_data(args)
     X, y = data.X_train, data.y_train
@@ -136,9 +138,10 @@ def train(args: argparse.Namespace) -> int:
     callbacks += after
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
+    guard = Interruption(args)  # without --checkpoint, Ctrl-C keeps the epochs done
     with checkpointed(args):
-        history = net.fit(
-            X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
+        history = guard.fit(
+            net.fit, X, y, validation_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every, resume=args.resume,
             **dataclasses.asdict(config),
         )  # fmt: skip
@@ -161,11 +164,9 @@ def train(args: argparse.Namespace) -> int:
         if "correct" in scores:
             line += f", {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
         _out(args, line)
-    if args.save:
-        net.save(args.save)
-        _out(args, f"Saved the network to {args.save}")
+    outputs.save_network(net)
     extras.finish(net, history, data, X, y, seed)
-    return 0
+    return guard.exit_status(outputs)
 
 
 @_reported

@@ -62,8 +62,8 @@ class MonitorPrinter(Callback):
 class TrainExtras:
     """What ``--monitor``, ``--plots`` and ``--report`` add to ``deltaprop train``.
 
-    Built before the data is loaded, so that a missing matplotlib or a report directory that
-    does not exist fails at once, not after an hour of training.
+    Built before the data is loaded, so that a missing matplotlib fails at once, not after an
+    hour of training (``outputs.Outputs`` checks the destinations).
     """
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -75,14 +75,6 @@ class TrainExtras:
             from ..insight.plots import require_matplotlib
 
             require_matplotlib()
-        if args.report:
-            parent = Path(args.report).resolve().parent
-            if not parent.is_dir():
-                raise FileNotFoundError(
-                    f"cannot write the report {args.report}: directory {parent} does not exist"
-                )
-        if args.plots and Path(args.plots).exists() and not Path(args.plots).is_dir():
-            raise FileExistsError(f"--plots {args.plots}: exists and is not a directory")
         self.monitor: Any = None
 
     def callbacks(self, sizes: list[int]) -> tuple[list[Callback], list[Callback]]:
@@ -131,6 +123,7 @@ class TrainExtras:
         if args.report:
             from ..insight.report import write_report
 
+            Path(args.report).parent.mkdir(parents=True, exist_ok=True)  # checked at the start
             write_report(args.report, run, pngs=pngs)
             _out(args, f"Wrote the report to {args.report}")
 

@@ -91,7 +91,6 @@ def resolve_destination(path: str | os.PathLike[str]) -> Path:
     resolved = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if resolved.is_dir():
         raise IsADirectoryError(
-            errno.EISDIR,
             f"cannot write {os.fspath(path)}: it is a directory; give a file name (such as "
             f"{os.path.join(os.fspath(path), 'model.npz')})",
         )

@@ -163,7 +163,7 @@ def fit_distributed(
     >>> history = fit_distributed(net, X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
     >>> _ = single.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
     >>> len(history), max(float(np.abs(a - b).max()) for a, b in zip(net.weights, single.weights))
-    (2, 1.3877787807814457e-17)
+    (2, 6.938893903907228e-18)
     """
     comm = comm if isinstance(comm, Communicator) else Communicator(comm, timeout=timeout)
     config = TrainConfig(epochs, batch_size, eta, shuffle, seed)
