@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DivergenceError
 from ..training.config import TrainConfig
+from .limits import check_network_memory, gradcheck_seconds
 from .progress import EpochPrinter, ProgressBar
 from .resume import RESUMED_OPTIONS, checkpointed, prepare
 
@@ -81,6 +82,8 @@ def train(args: argparse.Namespace) -> int:
 
     resumed = prepare(args)  # with --resume: the network and options of the checkpoint
     # Check the network options before the (possibly slow) data loading.
+    if args.sizes:
+        check_network_memory(args.sizes, args.dtype)
     NetworkConfig(
         tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation, args.cost,
         args.init, args.dtype,
@@ -193,6 +196,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else 0
     if args.samples <= 0:
         raise ValueError(f"--samples must be positive, got {args.samples}")
+    check_network_memory(sizes, "float64")  # before a MemoryError can be the answer
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, "float64", seed
     )
@@ -202,6 +206,7 @@ def gradcheck(args: argparse.Namespace) -> int:
         Y: Any = rng.integers(0, sizes[-1], args.samples)  # class labels, one-hot targets
     else:
         Y = rng.uniform(0.1, 0.9, (args.samples, sizes[-1]))
+    gradcheck_seconds(lambda: net.cost(X, Y), net.n_parameters)  # said if long, refused if hours
     result = run_check(net, X, Y)
     ok = result.max_error <= args.tolerance
     _out(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from . import commands, insight
+from .limits import positive_float
 
 
 def _sizes(text: str) -> list[int]:
@@ -255,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(p, "layer widths (default: 5,4,3)")
     p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
     p.add_argument(
-        "--tolerance", type=float, default=1e-7,
+        "--tolerance", type=positive_float, default=1e-7,
         help="largest relative error that passes (default: %(default)g)",
     )  # fmt: skip
     p.set_defaults(func=commands.gradcheck)
