@@ -58,6 +58,9 @@ def check_refused(kind: str, path: Path, message: str) -> dict[str, object]:
     bound = memory_bound(_disk_bytes(path) if path.exists() else 0)
     assert int(result["traced"]) <= bound, result  # type: ignore[call-overload]
     assert int(result["rss_growth"]) <= bound, result  # type: ignore[call-overload]
+    print(f"\n{kind} {path.name}: {float(result['seconds']):.3f} s, "  # type: ignore[arg-type]
+          f"traced {int(result['traced']) >> 10} KiB, RSS +{int(result['rss_growth']) >> 10} KiB "
+          f"(bound {bound >> 20} MiB)")  # fmt: skip
     return result
 
 

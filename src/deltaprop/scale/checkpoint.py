@@ -38,6 +38,7 @@ class RankZeroCheckpoint(Checkpoint):
     def __init__(self, path: str | os.PathLike[str], comm: Communicator, every: int = 1) -> None:
         super().__init__(path, every)
         self.comm = comm
+        self.locks = comm.rank == 0  # the writer holds the checkpoint's lock
 
     def flush(self) -> None:
         if self.comm.rank != 0:

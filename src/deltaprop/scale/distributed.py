@@ -214,3 +214,5 @@ def fit_distributed(
     except BaseException:  # divergence, Ctrl-C: keep the last good epoch (rank 0 writes)
         saver.flush()
         raise
+    finally:
+        saver.release()  # the checkpoint's lock

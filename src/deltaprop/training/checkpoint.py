@@ -219,12 +219,14 @@ class Checkpoint(Callback):
         self._good: list[np.ndarray] = []  # the parameters at the end of the last good epoch
         self._n_batches = 0
         self._lock: CheckpointLock | None = None
+        self.locks = True  # whether this process writes, so locks the file (one of an MPI job)
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = CheckpointLock(self.path)  # a second run on this file is refused
-        remove_stale_temporaries(self.path)  # only now: no live writer owns them
+        if self.locks:  # a second run on this file is refused; then no live writer owns
+            self._lock = CheckpointLock(self.path)  # the temporary files left beside it
+            remove_stale_temporaries(self.path)
         net = trainer.net
         self._good = [np.array(net.to_numpy(p)) for p in [*net.weights, *net.biases]]
 
