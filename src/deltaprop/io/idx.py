@@ -27,11 +27,18 @@ import math
 import os
 import zlib
 from collections.abc import Iterator
-from typing import Protocol
 
 import numpy as np
 
 from deltaprop.errors import FormatError
+from deltaprop.io._idxdata import (
+    Reader,
+    check_limit,
+    check_ratio,
+    compare_size,
+    read_data,
+    read_exactly,
+)
 from deltaprop.io._regular import open_regular
 
 __all__ = [
@@ -66,25 +73,7 @@ MAX_BYTES = 1 << 31
 GZIP_MAX_RATIO = 64
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
-_CHUNK = 1 << 20  # bytes read at a time from a gzip stream
-_TRAILING_COUNT_LIMIT = 1 << 26  # stop counting trailing bytes after this many
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
-
-
-class _Reader(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def _read_exactly(stream: _Reader, n: int) -> bytes:
-    """Read up to ``n`` bytes, fewer only at end of file."""
-    parts = []
-    while n > 0:
-        part = stream.read(n)
-        if not part:
-            break
-        parts.append(part)
-        n -= len(part)
-    return b"".join(parts)
 
 
 def _describe(magic: int) -> str:
@@ -96,9 +85,9 @@ def _describe(magic: int) -> str:
 
 
 def _parse_header(
-    stream: _Reader, name: str, expect_magic: int | None
+    stream: Reader, name: str, expect_magic: int | None
 ) -> tuple[np.dtype, tuple[int, ...]]:
-    head = _read_exactly(stream, 4)
+    head = read_exactly(stream, 4)
     if len(head) < 4:
         raise FormatError(
             f"{name}: file too short for an IDX header: found {len(head)} byte(s), "
@@ -124,7 +113,7 @@ def _parse_header(
         raise FormatError(
             f"{name}: IDX header declares {ndim} dimensions; expected 1 to {MAX_NDIM}"
         )
-    raw_dims = _read_exactly(stream, 4 * ndim)
+    raw_dims = read_exactly(stream, 4 * ndim)
     if len(raw_dims) < 4 * ndim:
         raise FormatError(
             f"{name}: header truncated: {ndim} dimensions need {4 * ndim} bytes after the "
@@ -134,70 +123,10 @@ def _parse_header(
     return np.dtype(TYPE_CODES[code]), dims
 
 
-def _compare_size(name: str, expected: int, known_size: int) -> None:
-    """Compare the data a raw file's header declares with the bytes the file has left."""
-    if known_size < expected:
-        raise FormatError(
-            f"{name}: data truncated: the header declares {expected} bytes of data, "
-            f"found {known_size}"
-        )
-    if known_size > expected:
-        raise FormatError(
-            f"{name}: {known_size - expected} unexpected trailing byte(s) after the "
-            f"{expected} bytes of data the header declares"
-        )
-
-
-def _read_data(stream: _Reader, name: str, expected: int, known_size: int | None) -> bytearray:
-    """Read exactly ``expected`` bytes of data and check that nothing follows them.
-
-    ``known_size`` is the number of bytes left in a raw file (None for a gzip stream, whose
-    decompressed size is only known by reading it).
-    """
-    if known_size is not None:
-        _compare_size(name, expected, known_size)
-    data = bytearray()
-    while len(data) < expected:  # grows with what is really there, never with the header
-        chunk = stream.read(min(_CHUNK, expected - len(data)))
-        if not chunk:
-            raise FormatError(
-                f"{name}: data truncated: the header declares {expected} bytes of data, "
-                f"found {len(data)}"
-            )
-        data += chunk
-    trailing = 0
-    while trailing < _TRAILING_COUNT_LIMIT and (chunk := stream.read(_CHUNK)):
-        trailing += len(chunk)
-    if trailing:
-        more = "at least " if trailing >= _TRAILING_COUNT_LIMIT else ""
-        raise FormatError(
-            f"{name}: {more}{trailing} unexpected trailing byte(s) after the {expected} bytes "
-            "of data the header declares"
-        )
-    return data
-
-
-def _check_limit(name: str, expected: int, max_bytes: int) -> None:
-    if expected > max_bytes:
-        raise FormatError(
-            f"{name}: the header declares {expected} bytes of data, more than the limit of "
-            f"{max_bytes}; pass max_bytes= to read a file this large"
-        )
-
-
-def _check_ratio(name: str, expected: int, compressed: int, max_ratio: float) -> None:
-    if expected > max_ratio * compressed + _CHUNK:
-        raise FormatError(
-            f"{name}: the header declares {expected} bytes of data, more than the limit of "
-            f"{max_ratio:g} × the file's {compressed} bytes; pass max_ratio= to read a gzip'd "
-            "file that expands this much"
-        )
-
-
 @contextlib.contextmanager
 def _opened(
     path: str | os.PathLike[str], expect_magic: int | None, max_bytes: int, max_ratio: float
-) -> Iterator[tuple[_Reader, np.dtype, tuple[int, ...], int | None]]:
+) -> Iterator[tuple[Reader, np.dtype, tuple[int, ...], int | None]]:
     """The stream positioned at the data, its dtype and dims, and for a raw file the bytes
     left; every check that needs only the header and the file's size is done first."""
     name = os.fspath(path)
@@ -209,16 +138,16 @@ def _opened(
             dtype, dims = _parse_header(raw, name, expect_magic)
             expected = math.prod(dims) * dtype.itemsize
             left = size - raw.tell()
-            _compare_size(name, expected, left)
-            _check_limit(name, expected, max_bytes)  # a sparse file can be huge yet take no disk
+            compare_size(name, expected, left)
+            check_limit(name, expected, max_bytes)  # a sparse file can be huge yet take no disk
             yield raw, dtype, dims, left
             return
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 dtype, dims = _parse_header(stream, name, expect_magic)
                 expected = math.prod(dims) * dtype.itemsize
-                _check_limit(name, expected, max_bytes)
-                _check_ratio(name, expected, size, max_ratio)
+                check_limit(name, expected, max_bytes)
+                check_ratio(name, expected, size, max_ratio)
                 yield stream, dtype, dims, None
         except _GZIP_ERRORS as exc:
             raise FormatError(f"{name}: corrupt or truncated gzip stream ({exc})") from exc
@@ -232,7 +161,7 @@ def _read(
 ) -> np.ndarray:
     name = os.fspath(path)
     with _opened(path, expect_magic, max_bytes, max_ratio) as (stream, dtype, dims, left):
-        data = _read_data(stream, name, math.prod(dims) * dtype.itemsize, left)
+        data = read_data(stream, name, math.prod(dims) * dtype.itemsize, left)
     # native byte order, so that arithmetic on the result is not slowed down by byte swaps
     array = np.frombuffer(data, dtype=dtype).reshape(dims)
     return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
