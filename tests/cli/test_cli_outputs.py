@@ -90,3 +90,17 @@ def test_a_network_that_cannot_be_saved_goes_beside_it(
     assert f"could not write the network to {target} (No space left on device); it was " \
            f"written to {fallback} instead" in err  # fmt: skip
     assert deltaprop.load(fallback).sizes == (64, 30, 10)
+
+
+def test_plot_checks_its_outputs_before_drawing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert main([*DIGITS, "--epochs", "1", "--plots", "run1"]) == 0
+    capsys.readouterr()
+    check_error(["plot", "run1", "--report", "."], 1, "--report: cannot write .: it is a",
+                capsys)  # fmt: skip
+    check_error(["plot", "run1", "--report", "no/such/r.html"], 1, "does not exist", capsys)
+    assert main(["plot", "run1", "--out", "figures", "--report", "figures/r.html"]) == 0
+    assert (tmp_path / "figures" / "r.html").is_file()

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..training.callbacks import Callback
 from .commands import _load_data, _out, _reported
+from .outputs import check_plot_outputs
 
 AddOptions = Callable[..., None]
 
@@ -267,6 +268,7 @@ def plot(args: argparse.Namespace) -> int:
     from ..insight.run import load_run
 
     require_matplotlib()
+    check_plot_outputs(args.out or args.run, args.report)  # before reading and drawing
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
     out = Path(args.out) if args.out else Path(args.run)

@@ -77,6 +77,16 @@ def check_file_destination(option: str, target: str, made: Path | None = None) -
     return path
 
 
+def check_plot_outputs(directory: str, report: str | None) -> None:
+    """``deltaprop plot``: the figures' directory and the report, before anything is drawn."""
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {directory}: exists and is not a directory")
+    _writable_directory(out, "--out", directory)
+    if report is not None:
+        check_file_destination("--report", report, made=out)
+
+
 class Outputs:
     """The destinations of a ``deltaprop train`` command, checked at construction."""
 
