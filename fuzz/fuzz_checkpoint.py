@@ -17,7 +17,7 @@ with atheris.instrument_imports(include=["deltaprop", "zipfile", "json"]):
     from deltaprop.training import TrainConfig, TrainState
     from deltaprop.training.checkpoint import CheckpointData, load_checkpoint, save_checkpoint
 
-from _common import run, scratch  # fuzz/ is sys.path[0] when a target runs as a script
+from _common import deflated, run, scratch  # fuzz/ is sys.path[0] when a target runs as a script
 
 
 def check(ck: CheckpointData) -> None:
@@ -39,7 +39,8 @@ def seeds() -> dict[str, bytes]:
     path = scratch("checkpoint-seed.npz")
     save_checkpoint(path, net, TrainConfig(epochs=3, seed=1), state, optimizer="momentum",
                     data={"n": 10, "fingerprint": "0f" * 16})  # fmt: skip
-    return {path.name: path.read_bytes()}
+    blob = path.read_bytes()
+    return {path.name: blob, f"deflated-{path.name}": deflated(blob)}  # compressed members
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ with atheris.instrument_imports(include=["deltaprop", "zipfile", "json"]):
 
     import deltaprop
 
-from _common import run, scratch  # fuzz/ is sys.path[0] when a target runs as a script
+from _common import deflated, run, scratch  # fuzz/ is sys.path[0] when a target runs as a script
 
 
 def check(net: deltaprop.Network) -> None:
@@ -29,6 +29,7 @@ def seeds() -> dict[str, bytes]:
         path = scratch(f"model-seed{i}.npz")
         deltaprop.Network(seed=i, **kwargs).save(path)
         out[path.name] = path.read_bytes()
+        out[f"deflated-{path.name}"] = deflated(out[path.name])  # compressed members
     return out
 
 

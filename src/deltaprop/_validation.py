@@ -111,20 +111,45 @@ def check_inputs(X: Any, n_in: int, dtype: str, name: str = "X") -> np.ndarray:
             f"neurons (sizes[0]); reshape the data or build the network with sizes[0] = "
             f"{arr.shape[1]}"
         )
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
-        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
-        raise ValueError(f"{name} holds non-finite values (NaN or inf), first in row {bad}")
-    return arr
+    with np.errstate(over="ignore"):  # too large for float32: said below
+        converted = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(converted).all():
+        raise ValueError(_non_finite(arr, dtype, name))
+    return converted
+
+
+def _non_finite(original: np.ndarray, dtype: str, name: str) -> str:
+    """Why converting ``original`` to ``dtype`` gave NaN or inf: it held them, or it held
+    numbers too large for ``dtype``."""
+    with np.errstate(over="ignore"):
+        converted = original.astype(dtype)
+    bad = np.argwhere(~np.isfinite(converted))[0]
+    where = f"row {int(bad[0])}"
+    value = original[tuple(bad)]
+    if np.isfinite(value):
+        largest = float(np.finfo(dtype).max)
+        return (
+            f"{name} holds {float(value):g} ({where}), too large for {dtype} (largest "
+            f"{largest:.3g}): scale the data, or use dtype='float64'"
+        )
+    return f"{name} holds non-finite values (NaN or inf), first in {where}"
 
 
 def check_targets(
-    y: Any, n_samples: int, n_out: int, dtype: str, *, softmax: bool = False, name: str = "y"
+    y: Any,
+    n_samples: int,
+    n_out: int,
+    dtype: str,
+    *,
+    softmax: bool = False,
+    name: str = "y",
+    probabilities: bool = False,
 ) -> np.ndarray:
     """Targets as an (n, n_out) array of ``dtype``: class labels are one-hot encoded.
 
     A 1-D ``y`` holds class labels 0 … n_out − 1 when the network has several outputs, and the
-    target value when it has one; a 2-D ``y`` holds the targets a^L should reach.
+    target value when it has one; a 2-D ``y`` holds the targets a^L should reach. With
+    ``probabilities`` (the cross-entropy costs) every target must lie in [0, 1].
     """
     try:
         arr = np.asarray(y)
@@ -154,9 +179,19 @@ def check_targets(
             f"{name} has {arr.shape[1]} columns but the network has {n_out} outputs "
             f"(sizes[-1]); give targets of shape ({n_samples}, {n_out}) or 1-D class labels"
         )
-    out = np.ascontiguousarray(arr, dtype=dtype)
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
     if not np.isfinite(out).all():
-        raise ValueError(f"{name} holds non-finite values (NaN or inf)")
+        raise ValueError(_non_finite(arr, dtype, name))
+    if probabilities:
+        outside = np.argwhere((out < 0) | (out > 1))
+        if outside.size:
+            row, column = (int(i) for i in outside[0])
+            raise ValueError(
+                f"{name}[{row}, {column}] = {out[row, column]:g}: the cross-entropy cost needs "
+                "targets in [0, 1] (outside it the cost can be negative); give class labels, "
+                "one-hot rows or probabilities, or use cost='quadratic' for other targets"
+            )
     if softmax:
         sums = out.sum(axis=1)
         bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
@@ -174,14 +209,13 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
         raise ValueError(
             f"{name} holds non-integer values; 1-D {name} must be class labels 0 … {n_classes - 1}"
         )
-    labels = y.astype(np.int64)
-    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    bad = np.flatnonzero((y < 0) | (y >= n_classes))  # before converting: 1e20 overflows int64
     if bad.size:
         raise ValueError(
-            f"{name}[{int(bad[0])}] = {labels[bad[0]]} is outside the output range: the network "
-            f"has {n_classes} outputs, so labels must be 0 … {n_classes - 1}"
+            f"{name}[{int(bad[0])}] = {y[bad[0]].item():g} is outside the output range: the "
+            f"network has {n_classes} outputs, so labels must be 0 … {n_classes - 1}"
         )
-    return labels
+    return y.astype(np.int64)
 
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype: str) -> np.ndarray:

@@ -112,11 +112,23 @@ class Backend:
         return self.asarray(v.check_inputs(_host(X), n_in, dtype, name=name))
 
     def targets(
-        self, y: Any, n: int, n_out: int, dtype: str, *, softmax: bool, name: str = "y"
+        self,
+        y: Any,
+        n: int,
+        n_out: int,
+        dtype: str,
+        *,
+        softmax: bool,
+        name: str = "y",
+        probabilities: bool = False,
     ) -> Any:
         """Targets as an (n, n_out) array of ``dtype`` on this backend; 1-D class labels are
-        one-hot encoded (on the host: labels are small)."""
-        return self.asarray(v.check_targets(_host(y), n, n_out, dtype, softmax=softmax, name=name))
+        one-hot encoded (on the host: labels are small). ``probabilities``: the targets must
+        lie in [0, 1] (the cross-entropy's)."""
+        checked = v.check_targets(
+            _host(y), n, n_out, dtype, softmax=softmax, name=name, probabilities=probabilities
+        )
+        return self.asarray(checked)
 
     def owns(self, array: Any) -> bool:
         """Whether ``array`` is already an array of this backend (not a NumPy array, unless

@@ -113,3 +113,91 @@ def idx_header(code: int, dims: list[int], zeros: tuple[int, int] = (0, 0)) -> b
 
 def gz(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
+
+
+# -- loading in a child process: its peak memory and time, and no hang ------------------------
+
+LOADERS = {
+    "model": "from deltaprop import load",
+    "checkpoint": "from deltaprop.training.checkpoint import load_checkpoint as load",
+    "idx": "from deltaprop.io.idx import read_idx as load",
+    "mnist": "from deltaprop.io.mnist import load_mnist as load",
+    "run": "from deltaprop.insight.run import load_run as load",
+}
+_CHILD = """
+import json, os, resource, sys, time, tracemalloc
+{import_loader}
+def rss():  # peak resident set so far, bytes (Linux reports KiB)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = rss()
+tracemalloc.start()
+start = time.perf_counter()
+error = None
+try:
+    load(sys.argv[1])
+except Exception as exc:
+    error = f"{{type(exc).__name__}}: {{exc}}"
+seconds = time.perf_counter() - start
+print(json.dumps({{"error": error, "seconds": seconds, "rss_growth": rss() - before,
+                  "traced": tracemalloc.get_traced_memory()[1]}}))
+"""
+
+
+def load_in_child(kind: str, path: Any, timeout: float = 30.0) -> dict[str, Any]:
+    """Load ``path`` with the loader ``kind`` (a key of LOADERS) in a fresh Python process.
+
+    Returns ``error`` (``"Type: message"`` or None), ``seconds`` the load took, and the bytes
+    it allocated at most: ``traced`` (tracemalloc, which sees NumPy's arrays) and
+    ``rss_growth`` (the peak resident set's growth during the load). A load still running
+    after ``timeout`` seconds is killed and reported as ``error = "hang"``.
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = _CHILD.format(import_loader=LOADERS[kind])
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, os.fspath(path)], capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"error": "hang", "seconds": timeout, "rss_growth": 0, "traced": 0}
+    if done.returncode != 0:
+        return {"error": f"crashed ({done.returncode}): {done.stderr[-500:]}", "seconds": 0.0,
+                "rss_growth": 0, "traced": 0}  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def memory_bound(file_size: int) -> int:
+    """What loading a hostile file may allocate: 64 MB + 4 × the file's size."""
+    return (64 << 20) + 4 * file_size
+
+
+def zip_streamed(
+    members: list[tuple[str, bytes, int]], compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
+    """A zip of members ``(name, leading bytes, count of zero bytes after them)``, compressed
+    as it is written, so that gigabytes of zeros never sit in memory."""
+    buffer = io.BytesIO()
+    chunk = bytes(1 << 20)
+    with zipfile.ZipFile(buffer, "w", compression, compresslevel=9) as archive:
+        for name, head, zeros in members:
+            with archive.open(name, "w", force_zip64=True) as member:
+                member.write(head)
+                while zeros > 0:
+                    member.write(chunk[: min(zeros, len(chunk))])
+                    zeros -= len(chunk)
+    return buffer.getvalue()
+
+
+def gz_streamed(head: bytes, zeros: int) -> bytes:
+    """``head`` and ``zeros`` zero bytes, gzip'd piece by piece."""
+    buffer = io.BytesIO()
+    chunk = bytes(1 << 20)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as stream:
+        stream.write(head)
+        while zeros > 0:
+            stream.write(chunk[: min(zeros, len(chunk))])
+            zeros -= len(chunk)
+    return buffer.getvalue()

@@ -332,7 +332,8 @@ def test_a_tiny_file_claiming_a_huge_member_allocates_nothing(tmp_path, valid, l
         path = tmp_path / f"lying{index}.npz"
         path.write_bytes(patch_sizes(zip_members(pairs), index, 3_200_000_128))
         peak, error = peak_and_error(load, path)
-        assert isinstance(error, FormatError) and "beyond the end of the" in str(error)
+        assert isinstance(error, FormatError)
+        assert "beyond the end of the" in str(error) or "more than the file's" in str(error)
         assert peak < 1 << 20
 
 

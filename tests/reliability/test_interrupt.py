@@ -5,6 +5,7 @@ with the same network, bit for bit, as a run never interrupted."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shlex
 import signal
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import deltaprop
 from deltaprop.training.checkpoint import load_checkpoint
@@ -102,3 +104,26 @@ def test_sigint_and_sigterm_save_print_how_to_resume_and_resume_bitwise(tmp_path
     assert parameters(final) == parameters(tmp_path / "ref.npz")
     assert load_checkpoint(ckpt).state.epoch == EPOCHS
     assert sorted(p.name for p in ckpt.parent.iterdir()) == ["ckpt.npz"]
+
+
+def test_sigint_without_a_checkpoint_writes_what_was_asked(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    data = str(write_mnist(tmp_path / "mnist"))
+    common = ["--data-dir", data, "--sizes", "784,16,10", "--seed", "5"]
+    model, plots, report = tmp_path / "m.npz", tmp_path / "run", tmp_path / "r.html"
+    run = deltaprop_train(*common, "--epochs", "500", "--save", str(model), "--monitor",
+                          "--plots", str(plots), "--report", str(report))  # fmt: skip
+    out, err = stop_after(run, "Epoch 7:", signal.SIGINT)
+    assert run.returncode == 130, err
+    assert "Traceback" not in err
+    epochs = len(json.loads((plots / "run.json").read_text())["history"]["epoch"])
+    assert 7 <= epochs < 500
+    assert f"writing what was asked for the {epochs} epoch(s) done" in err
+    assert f"Saved the network to {model}" in out and report.is_file()
+    # the network is that of the last completed epoch: a run of that many epochs ends there
+    reference = deltaprop_train(*common, "--epochs", str(epochs), "--quiet", "--save",
+                                str(tmp_path / "ref.npz"))  # fmt: skip
+    assert reference.wait(timeout=300) == 0, reference.communicate()
+    reference.communicate()
+    assert parameters(model) == parameters(tmp_path / "ref.npz")
+    assert parameters(plots / "network.npz") == parameters(model)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .advice import check_model_fits, seed_or_fresh
 from .common import CommandError, load_data, out, reported
+from .limits import check_network_memory, gradcheck_seconds
 from .train import Job, run
 
 __all__ = ["CommandError", "evaluate", "gradcheck", "train"]
@@ -50,6 +51,7 @@ def gradcheck(args: argparse.Namespace) -> int:
     seed, _ = seed_or_fresh(args.seed)  # printed in the first line
     if args.samples <= 0:
         raise ValueError(f"--samples must be positive, got {args.samples}")
+    check_network_memory(sizes, "float64")  # before a MemoryError can be the answer
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, "float64", seed
     )
@@ -59,6 +61,7 @@ def gradcheck(args: argparse.Namespace) -> int:
         Y: Any = rng.integers(0, sizes[-1], args.samples)  # class labels, one-hot targets
     else:
         Y = rng.uniform(0.1, 0.9, (args.samples, sizes[-1]))
+    gradcheck_seconds(lambda: net.cost(X, Y), net.n_parameters)  # said if long, refused if hours
     result = run_check(net, X, Y)
     ok = result.max_error <= args.tolerance
     out(

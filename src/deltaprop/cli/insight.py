@@ -11,6 +11,7 @@ from typing import Any
 
 from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
 from .common import load_data, out, reported
+from .outputs import check_plot_outputs
 from .train_extras import TrainExtras, add_train_options
 
 __all__ = ["TrainExtras", "add_parsers", "add_train_options"]
@@ -162,6 +163,7 @@ def plot(args: argparse.Namespace) -> int:
     from ..insight.run import load_run
 
     require_matplotlib()
+    check_plot_outputs(args.out or args.run, args.report)  # before reading and drawing
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
     directory = Path(args.out) if args.out else Path(args.run)

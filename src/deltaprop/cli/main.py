@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .._version import __version__
 from ..explore import command as explore
 from . import commands, insight
+from .limits import positive_float
 from .options import add_network_options, add_training_options, fill_defaults
 
 
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_options(p, "layer widths (default: 5,4,3)", dtype=False)
     p.add_argument("--samples", type=int, default=8, metavar="N", help="rows of random data")
     p.add_argument(
-        "--tolerance", type=float, default=1e-7,
+        "--tolerance", type=positive_float, default=1e-7,
         help="largest relative error that passes (default: %(default)g)",
     )  # fmt: skip
     p.set_defaults(func=commands.gradcheck)

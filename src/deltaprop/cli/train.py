@@ -22,7 +22,9 @@ from .advice import chance_hint
 from .common import load_data, out
 from .experiment import apply_book_split
 from .insight import TrainExtras
+from .limits import check_network_memory
 from .options import train_config
+from .outputs import Interruption, Outputs
 from .progress import epoch_output
 from .resume import checkpointed, prepare
 
@@ -62,8 +64,11 @@ class Job:
         return ""
 
 
-def _check(args: argparse.Namespace) -> TrainExtras:
-    """The options that need no data, checked before the (possibly slow) data loading."""
+def _check(args: argparse.Namespace) -> tuple[TrainExtras, Outputs]:
+    """The options that need no data, and where the run will write, checked before the
+    (possibly slow) data loading."""
+    if args.sizes:
+        check_network_memory(args.sizes, args.dtype)
     NetworkConfig(tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation,
                   args.cost, args.init, args.dtype)  # fmt: skip
     config = train_config(args, None)
@@ -75,7 +80,8 @@ def _check(args: argparse.Namespace) -> TrainExtras:
         )
     if args.train_samples is not None and args.train_samples <= 0:
         raise ValueError(f"--train-samples must be positive, got {args.train_samples}")
-    return TrainExtras(args)  # --monitor, --plots, --report
+    outputs = Outputs(args)  # --save, --checkpoint, --plots, --report: can they be written?
+    return TrainExtras(args), outputs  # --monitor, --plots, --report
 
 
 def _fits(args: argparse.Namespace, config: Any, data: Any, X: Any) -> tuple[list[int], int]:
@@ -120,7 +126,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
     args.printing = job.rank == 0
     resumed, filled = job.on_root("reading the checkpoint", _prepare, args)
     vars(args).update({k: v for k, v in filled.items() if k not in ("func", "printing")})
-    extras = job.together("checking the options", _check, args)
+    extras, outputs = job.together("checking the options", _check, args)
     book = apply_book_split(args)  # no split chosen: the first 50,000 images, as the book
     data = job.load(args)
     X, y = data.X_train, data.y_train
@@ -156,18 +162,18 @@ def run(args: argparse.Namespace, job: Job) -> int:
     # Without --validation, the test set is measured after every epoch (the classic report).
     test = None if n_val else (data.X_test, data.y_test)
     extras.start(net, data, X, y, seed, config)  # what the report says about the run
+    # Without --checkpoint, Ctrl-C finishes the step and keeps the epochs done (one process)
+    guard = Interruption(args, active=job.size == 1)
     with checkpointed(args) if job.rank == 0 else contextlib.nullcontext(), extras.running():
-        history = job.fit(
-            net, X, y, test_data=test, callbacks=callbacks, checkpoint=args.checkpoint,
-            checkpoint_every=args.checkpoint_every, resume=args.resume, verbose=0,
-            **dataclasses.asdict(config),
+        history = guard.fit(
+            job.fit, net, X, y, test_data=test, callbacks=callbacks,
+            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+            resume=args.resume, verbose=0, **dataclasses.asdict(config),
         )  # fmt: skip
     _report(args, job, net, history, config, data, n_val)
-    if args.save:
-        job.on_root("saving the network", net.save, args.save)
-        out(args, f"Saved the network to {args.save}")
+    job.on_root("saving the network", outputs.save_network, net)
     job.on_root("writing the run's figures", extras.finish, history)
-    return 0
+    return guard.exit_status(outputs)
 
 
 def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: Any,

@@ -56,14 +56,6 @@ class TrainExtras:
             from ..insight.plots import require_matplotlib
 
             require_matplotlib()
-        if args.report:
-            parent = Path(args.report).resolve().parent
-            if not parent.is_dir():
-                raise FileNotFoundError(
-                    f"cannot write the report {args.report}: directory {parent} does not exist"
-                )
-        if args.plots and Path(args.plots).exists() and not Path(args.plots).is_dir():
-            raise FileExistsError(f"--plots {args.plots}: exists and is not a directory")
         self.monitor: Any = None
         self.live: Any = None
         self._context: tuple[Any, ...] | None = None
@@ -81,6 +73,8 @@ class TrainExtras:
         if self.args.report and getattr(self.args, "printing", True):  # (rank 0 of a job)
             from ..insight.live import LiveReport
 
+            # the report may go in the --plots directory, made here (its place was checked)
+            Path(self.args.report).parent.mkdir(parents=True, exist_ok=True)
             self.live = LiveReport(self.args.report, monitor=self.monitor)
             after.append(self.live)
         return [self.monitor], after

@@ -216,8 +216,9 @@ class Model:
         X = self.backend.inputs(X, self.sizes[0], self.config.dtype, name=f"{prefix}X")
         softmax = self.sigmas[-1].name == "softmax"
         Y = self.backend.targets(
-            Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax, name=f"{prefix}y"
-        )
+            Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax, name=f"{prefix}y",
+            probabilities=self.config.cost in ("cross-entropy", "log-likelihood"),
+        )  # fmt: skip
         return X, Y
 
     def blocks(self, n: int) -> Iterator[slice]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import FormatError
+from ..io._regular import open_regular
 from ..io.atomic import atomic_write
 from ..training.history import History
 from .diagnose import Diagnosis, diagnose
@@ -262,13 +263,17 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[Run, Network | None]:
 
     directory = Path(directory)
     path = directory / RUN_FILE
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(
             f"{path} not found: give a directory written by 'deltaprop train --plots DIR'"
         )
+    with open_regular(path) as file:  # a FIFO or a device: FormatError, never a hang
+        text = file.read()
     try:
-        run = Run.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
+        run = Run.from_dict(json.loads(text.decode("utf-8")))
+    except RecursionError:
+        raise FormatError(f"{path}: not a run record: nested too deeply") from None
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError included
         raise FormatError(f"{path}: {exc}") from None
     net_path = directory / NETWORK_FILE
     return run, (load(net_path) if net_path.is_file() else None)

@@ -21,6 +21,7 @@ from numpy.lib import format as npy_format
 
 from deltaprop.errors import FormatError
 
+_METHODS = {zipfile.ZIP_DEFLATED: "DEFLATE", zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
 _HEADER_MAX = 10_000  # numpy's own limit on the length of a .npy header
 # what a malformed zip or .npy header can raise from zipfile, zlib and numpy.lib.format
 CORRUPT = (
@@ -73,6 +74,18 @@ def read_header(member: IO[bytes], label: str) -> tuple[tuple[int, ...], bool, n
     return tuple(shape), bool(fortran_order), dtype
 
 
+def check_stored(info: zipfile.ZipInfo, label: str) -> None:
+    """Refuse a compressed member: deltaprop writes none, and one could expand far beyond
+    the file's size (a megabyte of DEFLATE holds a gigabyte of zeros)."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        kind = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+        raise FormatError(
+            f"{label}: compressed zip member ({kind}); deltaprop reads only uncompressed "
+            "members, so that a file cannot expand beyond its own size: re-pack it "
+            "uncompressed (numpy.savez, not savez_compressed; zip -0)"
+        )
+
+
 def read_member(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -89,15 +102,14 @@ def read_member(
     """
     if info.flag_bits & 0x1:
         raise FormatError(f"{label}: member is encrypted")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise FormatError(f"{label}: unsupported zip compression method {info.compress_type}")
+    check_stored(info, label)
     if archive_size is not None and info.header_offset + info.compress_size > archive_size:
         raise FormatError(
             f"{label}: the zip entry claims {info.compress_size} bytes at offset "
             f"{info.header_offset}, beyond the end of the {archive_size}-byte file "
             "(truncated or corrupt)"
         )
-    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+    if info.compress_size != info.file_size:
         raise FormatError(
             f"{label}: stored (uncompressed) entry with {info.compress_size} bytes of data "
             f"claims a size of {info.file_size} bytes (corrupt)"

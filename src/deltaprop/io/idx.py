@@ -21,22 +21,34 @@ that claims 10**12 images fails at once with a :class:`~deltaprop.errors.FormatE
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
 import os
 import zlib
-from typing import Protocol
+from collections.abc import Iterator
 
 import numpy as np
 
 from deltaprop.errors import FormatError
+from deltaprop.io._idxdata import (
+    Reader,
+    check_limit,
+    check_ratio,
+    compare_size,
+    read_data,
+    read_exactly,
+)
+from deltaprop.io._regular import open_regular
 
 __all__ = [
+    "GZIP_MAX_RATIO",
     "IMAGES_MAGIC",
     "LABELS_MAGIC",
     "MAX_BYTES",
     "MAX_NDIM",
     "read_idx",
+    "read_idx_header",
     "read_idx_images",
     "read_idx_labels",
 ]
@@ -55,27 +67,13 @@ MAX_NDIM = 4
 #: most bytes of data accepted from a gzip'd file by default (MNIST's largest holds 47 MB): gzip
 #: can expand a thousandfold, so this bounds what a small file can make the reader hold
 MAX_BYTES = 1 << 31
+#: most a gzip'd file may expand by default, relative to its size: MNIST's files expand about
+#: 5 times; one that expands 64 times is almost all one value, and could make a small file
+#: hold gigabytes (DEFLATE's own limit is about 1032)
+GZIP_MAX_RATIO = 64
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
-_CHUNK = 1 << 20  # bytes read at a time from a gzip stream
-_TRAILING_COUNT_LIMIT = 1 << 26  # stop counting trailing bytes after this many
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
-
-
-class _Reader(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def _read_exactly(stream: _Reader, n: int) -> bytes:
-    """Read up to ``n`` bytes, fewer only at end of file."""
-    parts = []
-    while n > 0:
-        part = stream.read(n)
-        if not part:
-            break
-        parts.append(part)
-        n -= len(part)
-    return b"".join(parts)
 
 
 def _describe(magic: int) -> str:
@@ -87,9 +85,9 @@ def _describe(magic: int) -> str:
 
 
 def _parse_header(
-    stream: _Reader, name: str, expect_magic: int | None
+    stream: Reader, name: str, expect_magic: int | None
 ) -> tuple[np.dtype, tuple[int, ...]]:
-    head = _read_exactly(stream, 4)
+    head = read_exactly(stream, 4)
     if len(head) < 4:
         raise FormatError(
             f"{name}: file too short for an IDX header: found {len(head)} byte(s), "
@@ -115,7 +113,7 @@ def _parse_header(
         raise FormatError(
             f"{name}: IDX header declares {ndim} dimensions; expected 1 to {MAX_NDIM}"
         )
-    raw_dims = _read_exactly(stream, 4 * ndim)
+    raw_dims = read_exactly(stream, 4 * ndim)
     if len(raw_dims) < 4 * ndim:
         raise FormatError(
             f"{name}: header truncated: {ndim} dimensions need {4 * ndim} bytes after the "
@@ -125,78 +123,95 @@ def _parse_header(
     return np.dtype(TYPE_CODES[code]), dims
 
 
-def _read_data(stream: _Reader, name: str, expected: int, known_size: int | None) -> bytearray:
-    """Read exactly ``expected`` bytes of data and check that nothing follows them.
-
-    ``known_size`` is the number of bytes left in a raw file (None for a gzip stream, whose
-    decompressed size is only known by reading it).
-    """
-    if known_size is not None:
-        if known_size < expected:
-            raise FormatError(
-                f"{name}: data truncated: the header declares {expected} bytes of data, "
-                f"found {known_size}"
-            )
-        if known_size > expected:
-            raise FormatError(
-                f"{name}: {known_size - expected} unexpected trailing byte(s) after the "
-                f"{expected} bytes of data the header declares"
-            )
-    data = bytearray()
-    while len(data) < expected:  # grows with what is really there, never with the header
-        chunk = stream.read(min(_CHUNK, expected - len(data)))
-        if not chunk:
-            raise FormatError(
-                f"{name}: data truncated: the header declares {expected} bytes of data, "
-                f"found {len(data)}"
-            )
-        data += chunk
-    trailing = 0
-    while trailing < _TRAILING_COUNT_LIMIT and (chunk := stream.read(_CHUNK)):
-        trailing += len(chunk)
-    if trailing:
-        more = "at least " if trailing >= _TRAILING_COUNT_LIMIT else ""
-        raise FormatError(
-            f"{name}: {more}{trailing} unexpected trailing byte(s) after the {expected} bytes "
-            "of data the header declares"
-        )
-    return data
-
-
-def _check_limit(name: str, expected: int, max_bytes: int) -> None:
-    if expected > max_bytes:
-        raise FormatError(
-            f"{name}: the header declares {expected} bytes of data, more than the limit of "
-            f"{max_bytes}; pass max_bytes= to read a file this large"
-        )
-
-
-def _read(
-    path: str | os.PathLike[str], expect_magic: int | None, max_bytes: int = MAX_BYTES
-) -> np.ndarray:
+@contextlib.contextmanager
+def _opened(
+    path: str | os.PathLike[str], expect_magic: int | None, max_bytes: int, max_ratio: float
+) -> Iterator[tuple[Reader, np.dtype, tuple[int, ...], int | None]]:
+    """The stream positioned at the data, its dtype and dims, and for a raw file the bytes
+    left; every check that needs only the header and the file's size is done first."""
     name = os.fspath(path)
-    with open(path, "rb") as raw:
+    with open_regular(path) as raw:  # a FIFO or /dev/zero: FormatError, never a hang
+        size = os.fstat(raw.fileno()).st_size
         is_gzip = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         if not is_gzip:
             dtype, dims = _parse_header(raw, name, expect_magic)
-            left = os.fstat(raw.fileno()).st_size - raw.tell()
-            data = _read_data(raw, name, math.prod(dims) * dtype.itemsize, left)
-        else:
-            try:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                    dtype, dims = _parse_header(stream, name, expect_magic)
-                    expected = math.prod(dims) * dtype.itemsize
-                    _check_limit(name, expected, max_bytes)
-                    data = _read_data(stream, name, expected, None)
-            except _GZIP_ERRORS as exc:
-                raise FormatError(f"{name}: corrupt or truncated gzip stream ({exc})") from exc
+            expected = math.prod(dims) * dtype.itemsize
+            left = size - raw.tell()
+            compare_size(name, expected, left)
+            check_limit(name, expected, max_bytes)  # a sparse file can be huge yet take no disk
+            yield raw, dtype, dims, left
+            return
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                dtype, dims = _parse_header(stream, name, expect_magic)
+                expected = math.prod(dims) * dtype.itemsize
+                check_limit(name, expected, max_bytes)
+                check_ratio(name, expected, size, max_ratio)
+                yield stream, dtype, dims, None
+        except _GZIP_ERRORS as exc:
+            raise FormatError(f"{name}: corrupt or truncated gzip stream ({exc})") from exc
+
+
+def _read(
+    path: str | os.PathLike[str],
+    expect_magic: int | None,
+    max_bytes: int = MAX_BYTES,
+    max_ratio: float = GZIP_MAX_RATIO,
+) -> np.ndarray:
+    name = os.fspath(path)
+    with _opened(path, expect_magic, max_bytes, max_ratio) as (stream, dtype, dims, left):
+        data = read_data(stream, name, math.prod(dims) * dtype.itemsize, left)
     # native byte order, so that arithmetic on the result is not slowed down by byte swaps
     array = np.frombuffer(data, dtype=dtype).reshape(dims)
     return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
 
 
-def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.ndarray:
+def read_idx_header(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_ratio: float = GZIP_MAX_RATIO
+) -> tuple[np.dtype, tuple[int, ...]]:
+    """Read and check an IDX file's header only: its dtype and dimensions.
+
+    Every check that needs no data is made (magic number, type code, the declared size
+    against the file's size and ``max_bytes``), so that files can be compared and their
+    arrays sized before any of them is read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, raw or gzip'd.
+    max_bytes : int, optional
+        As for :func:`read_idx`.
+    max_ratio : float, optional
+        As for :func:`read_idx`.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        The data's dtype, in native byte order.
+    dims : tuple of int
+        The dimensions.
+
+    Raises
+    ------
+    deltaprop.errors.FormatError
+        As :func:`read_idx`, for what the header alone shows.
+
+    Examples
+    --------
+    >>> import struct
+    >>> with open("images-idx3-ubyte", "wb") as f:       # magic 2051: 2 images of 3×4 pixels
+    ...     _ = f.write(struct.pack(">HBBIII", 0, 8, 3, 2, 3, 4) + bytes(range(24)))
+    >>> read_idx_header("images-idx3-ubyte")
+    (dtype('uint8'), (2, 3, 4))
+    """
+    with _opened(path, None, max_bytes, max_ratio) as (_, dtype, dims, _):
+        return dtype.newbyteorder("="), dims
+
+
+def read_idx(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_ratio: float = GZIP_MAX_RATIO
+) -> np.ndarray:
     """Read an IDX file, raw or gzip-compressed.
 
     Parameters
@@ -204,8 +219,12 @@ def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.
     path : str or os.PathLike
         The file. Gzip compression is detected from the content, not the name.
     max_bytes : int, optional
-        Refuse a gzip'd file whose header declares more bytes of data than this (default
-        :data:`MAX_BYTES`, 2 GiB). A raw file is bounded by its own size.
+        Refuse a file whose header declares more bytes of data than this (default
+        :data:`MAX_BYTES`, 2 GiB), before reading any. A raw file must also hold exactly the
+        bytes declared.
+    max_ratio : float, optional
+        Refuse a gzip'd file whose header declares more than this many times the file's own
+        size (default :data:`GZIP_MAX_RATIO`, 64; MNIST's files expand about 5 times).
 
     Returns
     -------
@@ -218,7 +237,8 @@ def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.
     FileNotFoundError
         If ``path`` does not exist.
     deltaprop.errors.FormatError
-        If the file is not a well-formed IDX file: bad magic number, unknown type code,
+        If ``path`` is not a regular file (a directory, FIFO or device), or not a well-formed
+        IDX file: bad magic number, unknown type code,
         0 or more than :data:`MAX_NDIM` dimensions, less or more data than the header
         declares, or a corrupt gzip stream. The message names the file.
 
@@ -230,7 +250,7 @@ def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> np.
     >>> read_idx("labels-idx1-ubyte")
     array([7, 2, 1], dtype=uint8)
     """
-    return _read(path, None, max_bytes)
+    return _read(path, None, max_bytes, max_ratio)
 
 
 def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:

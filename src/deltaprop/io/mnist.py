@@ -28,6 +28,7 @@ are read at call time.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +38,7 @@ from numpy.typing import DTypeLike
 
 from deltaprop.errors import FormatError
 from deltaprop.io.download import DownloadError, fetch_from_mirrors, file_md5
-from deltaprop.io.idx import read_idx_images, read_idx_labels
+from deltaprop.io.idx import read_idx_header, read_idx_images, read_idx_labels
 
 __all__ = ["CHECKOUT_DIR", "MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
 
@@ -60,6 +61,9 @@ ENV_VAR = "DELTAPROP_DATA"
 #: where a source checkout keeps its copy of MNIST: ``data/mnist/`` at the repository's root
 #: (``src/deltaprop/io/mnist.py`` is three levels below it); absent in an installed package
 CHECKOUT_DIR: Path | None = Path(__file__).resolve().parents[3] / "data" / "mnist"
+#: the largest image array load_mnist makes, in bytes of float32 or float64 (a file's uint8
+#: pixels take 4 or 8 times as much once converted)
+MAX_FLOAT_BYTES = 1 << 31
 
 # the four files, by their standard names without ".gz"
 _STEMS = {
@@ -202,19 +206,33 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
 _OFFLINE = "or train offline on small digits: deltaprop train --dataset digits"
 
 
-def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
-    images = read_idx_images(images_path)  # (n, 28, 28) uint8
-    if images.shape[1:] != (_SIDE, _SIDE):
+def _check_headers(images_path: Path, labels_path: Path, dtype: np.dtype) -> None:
+    """Compare the two files' headers, and size the float array, before reading either body."""
+    _, image_dims = read_idx_header(images_path)
+    _, label_dims = read_idx_header(labels_path)
+    if len(image_dims) == 3 and image_dims[1:] != (_SIDE, _SIDE):
         raise FormatError(
-            f"{images_path}: images are {images.shape[1]}x{images.shape[2]} pixels, "
+            f"{images_path}: images are {image_dims[1]}x{image_dims[2]} pixels, "
             f"expected {_SIDE}x{_SIDE}"
         )
-    labels = read_idx_labels(labels_path)  # (n,) uint8
-    if len(labels) != len(images):
+    if len(image_dims) == 3 and len(label_dims) == 1 and image_dims[0] != label_dims[0]:
         raise FormatError(
-            f"{images_path} holds {len(images)} images but {labels_path} holds "
-            f"{len(labels)} labels; the two files must belong to the same set"
+            f"{images_path} holds {image_dims[0]} images but {labels_path} holds "
+            f"{label_dims[0]} labels; the two files must belong to the same set"
         )
+    needed = math.prod(image_dims) * dtype.itemsize
+    if needed > MAX_FLOAT_BYTES:
+        raise FormatError(
+            f"{images_path}: {image_dims[0]} images would take {needed / 2**30:.1f} GiB as "
+            f"{dtype.name}, more than the {MAX_FLOAT_BYTES / 2**30:.0f} GiB allowed "
+            "(MNIST's training set takes 0.2 GiB as float32)"
+        )
+
+
+def _load_split(images_path: Path, labels_path: Path, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    _check_headers(images_path, labels_path, dtype)  # the magic numbers are checked below
+    images = read_idx_images(images_path)  # (n, 28, 28) uint8
+    labels = read_idx_labels(labels_path)  # (n,) uint8
     if len(labels) and labels.max() > 9:
         index = int(np.argmax(labels > 9))
         raise FormatError(

@@ -26,7 +26,8 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from deltaprop.errors import FormatError
-from deltaprop.io._npymember import invalid_as_format_error, read_member
+from deltaprop.io._npymember import check_stored, invalid_as_format_error, read_member
+from deltaprop.io._regular import open_regular
 from deltaprop.io.atomic import atomic_write
 
 __all__ = ["META_MAX_BYTES", "Expected", "read_npz", "require", "write_npz"]
@@ -222,9 +223,10 @@ def read_npz(
     FileNotFoundError
         If ``path`` does not exist.
     deltaprop.errors.FormatError
-        If the file is not a valid zip, a member is missing, unexpected, truncated, corrupt
-        (CRC), of the wrong shape or dtype, holds NaN or inf, or the metadata is not a JSON
-        object within :data:`META_MAX_BYTES` bytes. The message names the file.
+        If the file is not a regular file (a directory, FIFO or device), not a valid zip, a
+        member is compressed, missing, unexpected, truncated, corrupt (CRC), of the wrong
+        shape or dtype, holds NaN or inf, or the metadata is not a JSON object within
+        :data:`META_MAX_BYTES` bytes. The message names the file.
 
     Examples
     --------
@@ -238,7 +240,7 @@ def read_npz(
            [0., 1.]])
     """
     name = os.fspath(path)
-    with open(path, "rb") as file:
+    with open_regular(path) as file:  # a FIFO or /dev/zero: FormatError, never a hang
         size = os.fstat(file.fileno()).st_size
         with invalid_as_format_error(name, "not a valid .npz (zip) file, or truncated"):
             archive = zipfile.ZipFile(file)
@@ -258,7 +260,14 @@ def _read_archive(
         if stem == info.filename or stem in members:
             what = "a member that is not a .npy file" if stem == info.filename else "duplicate"
             raise FormatError(f"{name}: {what} {info.filename!r}")
+        check_stored(info, f"{name}: {info.filename}")
         members[stem] = info
+    claimed = sum(info.file_size for info in members.values())
+    if claimed > size:  # stored members cannot hold more than the file: overlapping entries
+        raise FormatError(
+            f"{name}: its zip entries claim {claimed} bytes in all, more than the file's "
+            f"{size} (corrupt, or entries that overlap)"
+        )
     if _META not in members:
         raise FormatError(f"{name}: no {_META}.npy member; this is not a deltaprop file")
     label = f"{name}: {_META}.npy"

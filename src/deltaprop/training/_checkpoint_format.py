@@ -23,6 +23,7 @@ from ..errors import FormatError
 from ..io.model import CHECKPOINT_FORMAT, network_config, network_fields, parameter_shapes
 from ..io.npzfile import Expected, read_npz, require, write_npz
 from ._plaindata import check_tree, decode, encode
+from ._state_bounds import check_state_shapes
 from .config import TrainConfig, options
 from .history import History
 from .loop import TrainState
@@ -154,6 +155,7 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
     )  # fmt: skip
     shapes[HISTORY] = ((n_history,), ("uint8",))
     shapes.update(parameter_shapes(network.sizes, (network.dtype,)))
+    check_state_shapes(shapes, network.sizes, parsed.epoch)
     return shapes
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..core.model import Model
+from ..io._lock import CheckpointLock
+from ..io.atomic import resolve_destination, temporary_pattern
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
     FORMAT,
@@ -248,12 +249,14 @@ class Checkpoint(Callback):
         self.saved_epoch: int | None = None  # the epoch the file on disk holds
         self._trainer: Trainer | None = None
         self._pending: tuple[int, dict[str, np.ndarray], dict[str, Any]] | None = None
+        self._lock: CheckpointLock | None = None
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer
-        if trainer.partition.writes:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            remove_stale_temporaries(self.path)
+        if trainer.partition.writes:  # the process that writes locks the file: a second run
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # on it is refused, and
+            self._lock = CheckpointLock(self.path)  # then no live writer owns the temporary
+            remove_stale_temporaries(self.path)  # files left beside it
 
     def _snapshot(self) -> None:
         trainer = self._trainer
@@ -274,6 +277,13 @@ class Checkpoint(Callback):
         if trainer is not None and trainer.state.stopped and trainer.state.epoch:
             self._snapshot()  # finished, with the weights the run returns
         self.flush()
+        self.release()
+
+    def release(self) -> None:
+        """Let other runs use the checkpoint file."""
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def flush(self) -> None:
         """Write the latest epoch's snapshot if it is not saved yet."""
@@ -295,7 +305,7 @@ class Checkpoint(Callback):
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files a writer of ``path`` killed mid-write left behind
     (``.NAME.XXXXXXXX.tmp`` beside it); return them."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp")
+    pattern = temporary_pattern(path)
     removed = []
     if path.parent.is_dir():
         for candidate in path.parent.iterdir():
@@ -336,15 +346,11 @@ def train_with_checkpoint(
     if not isinstance(resume, bool):
         raise ValueError(f"resume must be True or False, got {resume!r}")
     partition = partition or Partition()
+    resolve_destination(path)  # a directory or an empty name: say so, before training
     data = data_fingerprint(model, X, Y)
     saver = Checkpoint(path, every=every, data=data)
 
     def load() -> TrainState | None:
-        if Path(path).is_dir():
-            raise IsADirectoryError(
-                f"checkpoint {os.fspath(path)} is a directory: give a file name such as "
-                f"{os.path.join(os.fspath(path), 'run.npz')}"
-            )
         if not Path(path).exists():
             return None
         if not resume:
@@ -365,3 +371,5 @@ def train_with_checkpoint(
     except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
         saver.flush()
         raise
+    finally:
+        saver.release()

@@ -1,0 +1,108 @@
+"""Every activation and its derivative against a 50-digit reference (mpmath), over the whole
+range a dtype can represent: down to z = −80 in float32 and −700 in float64, where σ(z) is
+1.8e-35 and 9.9e-305. Each result must be within a few ulp of the true value of the function
+at the (exact) floating-point input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mpmath
+import numpy as np
+import pytest
+
+from deltaprop.core.activations import get_activation
+
+mpmath.mp.dps = 50
+ULPS = 4  # "a few ulp"
+LIMIT = {"float32": 80.0, "float64": 700.0}  # σ(−limit) is still a normal number
+
+
+def _points(dtype: str, limit: float) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    grid = np.linspace(-limit, limit, 2001)
+    small = np.array([0.0, 1e-30, -1e-30, 1e-6, -1e-6, 0.5, -0.5, 17.5, -17.5, 20.0, -20.0])
+    return np.concatenate([grid, rng.uniform(-limit, limit, 2000), small]).astype(dtype)
+
+
+def _ulps(computed: np.ndarray, exact: list[mpmath.mpf], dtype: str) -> np.ndarray:
+    reference = np.array([float(v) for v in exact]).astype(dtype)  # the correctly rounded value
+    spacing = np.spacing(np.abs(reference).astype(dtype))
+    error = np.array([abs(mpmath.mpf(float(c)) - e) for c, e in zip(computed, exact)], dtype=float)
+    return error / spacing.astype(float)
+
+
+def sigmoid(z: mpmath.mpf) -> mpmath.mpf:
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def sigmoid_prime(z: mpmath.mpf) -> mpmath.mpf:
+    return sigmoid(z) * sigmoid(-z)
+
+
+def tanh_prime(z: mpmath.mpf) -> mpmath.mpf:
+    return 1 / mpmath.cosh(z) ** 2
+
+
+CASES: dict[str, tuple[Callable, Callable, float]] = {
+    # activation: (σ, σ', how far the inputs go relative to LIMIT)
+    "sigmoid": (sigmoid, sigmoid_prime, 1.0),
+    # tanh'(z) = 4 e^(−2|z|) underflows at half the sigmoid's range
+    "tanh": (mpmath.tanh, tanh_prime, 0.5),
+    "relu": (lambda z: max(z, 0), lambda z: mpmath.mpf(z > 0), 1.0),
+    "identity": (lambda z: z, lambda z: mpmath.mpf(1), 1.0),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_activation_and_derivative_within_a_few_ulp(name: str, dtype: str) -> None:
+    act = get_activation(name)
+    function, derivative, reach = CASES[name]
+    z = _points(dtype, LIMIT[dtype] * reach).reshape(-1, 1)  # a batch of one-feature rows
+    exact_z = [mpmath.mpf(float(v)) for v in z.ravel()]
+    with np.errstate(all="raise"):  # no overflow or underflow warnings on the way
+        a = act(z, np)
+        sigma_prime = act.prime(z, a.copy(), np)
+    assert a.dtype == sigma_prime.dtype == np.dtype(dtype)
+    assert _ulps(a.ravel(), [function(v) for v in exact_z], dtype).max() <= ULPS
+    assert _ulps(sigma_prime.ravel(), [derivative(v) for v in exact_z], dtype).max() <= ULPS
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_tail_is_not_zero(dtype: str) -> None:
+    # ½(1 + tanh(z/2)) gave exactly 0 here: σ(−20) = 2.06e-9 in float32, σ(−38) in float64
+    z = np.array([[-20.0, -38.0, -LIMIT[dtype]]], dtype=dtype)
+    a = get_activation("sigmoid")(z, np)
+    assert (a > 0).all()
+    np.testing.assert_allclose(a[0, 0], 2.0611536e-9, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_out_is_written_and_may_be_z_itself(dtype: str) -> None:
+    act = get_activation("sigmoid")
+    z = np.linspace(-30, 30, 12, dtype=dtype).reshape(3, 4)
+    expected = act(z.copy(), np)
+    out = np.empty_like(z)
+    assert act(z, np, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    prime = act.prime(z, out, np)
+    assert act.prime(z.copy(), out, np, out=z) is z  # ``out`` aliasing the input
+    np.testing.assert_array_equal(z, prime)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_within_its_condition_number(dtype: str) -> None:
+    # e^(z_j − max z) cannot be more accurate than the rounding of z_j − max z, about
+    # |z_j − max z| ulp; beyond that a few ulp are allowed
+    act = get_activation("softmax")
+    rng = np.random.default_rng(1)
+    z = rng.uniform(-LIMIT[dtype] / 2, 0, (50, 10)).astype(dtype)
+    with np.errstate(all="raise"):
+        a = act(z, np)
+    for row, out in zip(z, a):
+        exact_row = [mpmath.mpf(float(v)) for v in row]
+        total = mpmath.fsum(mpmath.exp(v) for v in exact_row)
+        exact = [mpmath.exp(v) / total for v in exact_row]
+        allowed = ULPS + np.abs(row - row.max()).astype(float)
+        assert (_ulps(out, exact, dtype) <= allowed).all()
