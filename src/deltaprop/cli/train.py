@@ -172,7 +172,8 @@ def run(args: argparse.Namespace, job: Job) -> int:
         )  # fmt: skip
     _report(args, job, net, history, config, data, n_val)
     job.on_root("saving the network", outputs.save_network, net)
-    job.on_root("writing the run's figures", extras.finish, history)
+    status = f"interrupted after epoch {len(history)}" if guard.interrupted else None
+    job.on_root("writing the run's figures", extras.finish, history, status)
     return guard.exit_status(outputs)
 
 
