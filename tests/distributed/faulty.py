@@ -3,7 +3,7 @@ process 1 at its 5th mini-batch.
 
 Usage: ``mpiexec -n 2 python faulty.py MODE [deltaprop train options]`` where MODE is one of
 none, raise (a ValueError), crash (an unexpected exception), hang, kill (SIGKILL), exit
-(os._exit).
+(os._exit), or term (SIGTERM to process 0 alone, at its 5th mini-batch).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ _calls = 0
 def backward(*args: Any, **kwargs: Any) -> Any:
     global _calls
     _calls += 1
+    if RANK == 0 and _calls == 5 and MODE == "term":  # SIGTERM to rank 0 alone
+        os.kill(os.getpid(), signal.SIGTERM)
     if RANK == 1 and _calls == 5:
         if MODE == "raise":
             raise ValueError("an injected fault")

@@ -59,6 +59,14 @@ def test_a_healthy_job_prints_once_and_succeeds():
     )
 
 
+def test_sigterm_to_rank_zero_alone_ends_the_job_at_once(tmp_path: Any):
+    checkpoint = ["--checkpoint", str(tmp_path / "ck.npz")]  # SIGTERM then saves and stops
+    status, out, _ = launch([FAULTY, "term", *TRAIN, *checkpoint])
+    assert status != 0
+    assert "deltaprop train: interrupted (process 0 of 2): ending the job" in out
+    assert "no answer from the other processes" not in out  # nobody waited for --timeout
+
+
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
