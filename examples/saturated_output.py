@@ -102,8 +102,8 @@ def summary(results: dict[str, Result]) -> str:
     ]
     for row_q, row_ce in zip(q.history, ce.history):
         lines.append(
-            f"{row_q['epoch']:>5}   {row_q['test_accuracy']:>19.2%}  {row_q['grad_b_l3']:9.2e}   "
-            f"{row_ce['test_accuracy']:>23.2%}  {row_ce['grad_b_l3']:9.2e}"
+            f"{row_q['epoch']:>5}   {row_q['test_accuracy']:>19.2%}  {row_q['grad_b_norm_l3']:9.2e}   "
+            f"{row_ce['test_accuracy']:>23.2%}  {row_ce['grad_b_norm_l3']:9.2e}"
         )
     # The monitor's trace: ‖∂C/∂b^3‖ at every sampled step (layer L is the last index).
     first_q, first_ce = q.monitor.trace[0, -1, 2], ce.monitor.trace[0, -1, 2]
@@ -133,7 +133,7 @@ def plot(results: dict[str, Result], path: str) -> None:
     for r in results.values():
         ax_acc.plot(r.history["epoch"], [100 * a for a in r.history["test_accuracy"]], "o-",
                     label=r.cost)  # fmt: skip
-        speed = r.monitor.trace[:, -1, 2]  # layer L, "grad_b"
+        speed = r.monitor.trace[:, -1, 2]  # layer L, "grad_b_norm"
         ax_speed.plot(r.monitor.trace_steps, speed, label=r.cost)
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)", title="Accuracy")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)

@@ -81,7 +81,7 @@ def test_the_monitor_sees_every_step_and_changes_nothing(comm: Any) -> None:
     single = Network([6, 5, 3], dtype="float64", seed=1)
     single.fit(X, y, epochs=2, batch_size=9, eta=0.5, seed=2)
     assert max_abs_diff(net, single) <= 1e-10
-    assert "grad_b_l3" in history.rows[-1]  # the per-layer figures of the sampled steps
+    assert "grad_b_norm_l3" in history.rows[-1]  # the per-layer figures of the sampled steps
 
 
 def test_the_command_takes_every_option(comm: Any, shared_dir: Path, monkeypatch: Any) -> None:

@@ -48,7 +48,7 @@ def test_quadratic_cost_learns_slower_from_a_saturated_output_layer(mnist_dir, e
     for acc_q, acc_ce in zip(q.history["test_accuracy"], ce.history["test_accuracy"]):
         assert acc_q < 0.2 and acc_ce > acc_q + 0.25
     # The monitor shows why: the output layer's learning speed ‖∂C/∂b^3‖.
-    assert q.history["grad_b_l3"][0] < ce.history["grad_b_l3"][0] / 20
+    assert q.history["grad_b_norm_l3"][0] < ce.history["grad_b_norm_l3"][0] / 20
     assert q.monitor.trace[0, -1, 2] < ce.monitor.trace[0, -1, 2] / 100
 
     text = " ".join(example.summary(results).split())

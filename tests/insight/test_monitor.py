@@ -57,8 +57,8 @@ def test_every_figure_matches_the_step_it_came_from() -> None:
             z, a, delta = s["zs"][i], s["a"][i + 1], s["deltas"][i]
             expected = {
                 "delta": np.mean(np.abs(delta)),
-                "grad_w": np.linalg.norm(s["nabla_w"][i]),
-                "grad_b": np.linalg.norm(s["nabla_b"][i]),
+                "grad_w_norm": np.linalg.norm(s["nabla_w"][i]),
+                "grad_b_norm": np.linalg.norm(s["nabla_b"][i]),
                 "saturated": np.mean(a * (1 - a) < 0.01),
                 "activation": np.mean(a),
                 # SGD: Δw = η ∂C/∂w, so the ratio is η ‖∂C/∂w‖ / ‖w‖ by a second route too.
@@ -149,5 +149,5 @@ def test_monitor_with_a_checkpointed_and_resumed_run(tmp_path) -> None:
     assert history["epoch"] == [1, 2, 3, 4]
     # Epoch 1's figures reached the checkpoint (it is saved after every epoch, and the row
     # is the History's own); the resumed monitor adds epochs 3 and 4.
-    assert history["grad_b_l2"][0] is not None
-    assert all(v is not None and v > 0 for v in history["grad_b_l2"][2:])
+    assert history["grad_b_norm_l2"][0] is not None
+    assert all(v is not None and v > 0 for v in history["grad_b_norm_l2"][2:])

@@ -70,8 +70,8 @@ class MonitorPrinter(Callback):
             print(textwrap.fill(MONITOR_LEGEND, 100, subsequent_indent="    "), file=stream)
             self._legend = False
         for layer in self.layers:
-            parts = [f"  layer {layer}: speed {logs.get(f'grad_b_l{layer}', 0):.2e}"]
-            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_l{layer}', 0):.2e}")
+            parts = [f"  layer {layer}: speed {logs.get(f'grad_b_norm_l{layer}', 0):.2e}"]
+            parts.append(f"‖∂C/∂w‖ {logs.get(f'grad_w_norm_l{layer}', 0):.2e}")
             for key in ("saturated", "dead"):
                 if f"{key}_l{layer}" in logs:
                     parts.append(f"{key} {logs[f'{key}_l{layer}']:.0%}")

@@ -5,8 +5,8 @@ computed, with no second forward pass, and keeps for each layer l = 2 … L:
 
 =================  ==========================================================================
 ``delta``          mean |δ^l| over the batch's rows and neurons (BP1 at the output, BP2 below)
-``grad_w``         ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
-``grad_b``         ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
+``grad_w_norm``    ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
+``grad_b_norm``    ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
                    text measures it
 ``saturated``      fraction of (sample, neuron) entries with σ'(z) below the threshold of
                    :data:`~deltaprop.insight.layerstats.SATURATION_THRESHOLD` (sigmoid, tanh,
@@ -19,7 +19,7 @@ computed, with no second forward pass, and keeps for each layer l = 2 … L:
 The figures are reduced on the array library's device, kept as 0-d arrays, and brought to
 the host once per epoch. At the end of each epoch their means over the sampled steps go into
 the epoch's logs (and so into the :class:`~deltaprop.History`) as ``"{name}_l{l}"`` columns,
-``history["grad_b_l2"]`` say; the per-step figures stay in :attr:`Monitor.trace`.
+``history["grad_b_norm_l2"]`` say; the per-step figures stay in :attr:`Monitor.trace`.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ if TYPE_CHECKING:
     from ..training.loop import Trainer
 
 #: the figures kept per layer, in the order of :attr:`Monitor.trace`'s last axis
-STATS = ("delta", "grad_w", "grad_b", "saturated", "dead", "activation", "update_ratio")
+STATS = ("delta", "grad_w_norm", "grad_b_norm", "saturated", "dead", "activation", "update_ratio")
 
 
 def column(stat: str, layer: int) -> str:
-    """The History column of ``stat`` for layer l: ``column("grad_b", 2) == "grad_b_l2"``."""
+    """The History column of ``stat`` for layer l: ``column("grad_b_norm", 2) == "grad_b_norm_l2"``."""
     return f"{stat}_l{layer}"
 
 
@@ -75,7 +75,7 @@ class Monitor(Callback):
     >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> monitor = Monitor(every=2)
     >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
-    >>> len(history["grad_b_l2"]), monitor.trace.shape       # 3 sampled steps an epoch
+    >>> len(history["grad_b_norm_l2"]), monitor.trace.shape       # 3 sampled steps an epoch
     (3, (9, 2, 7))
     >>> monitor.trace_steps.tolist()
     [2, 4, 6, 8, 10, 12, 14, 16, 18]
@@ -182,7 +182,7 @@ class Monitor(Callback):
         n_layers = len(net.weights)
         flat = np.asarray(net.to_numpy(net.xp.stack(self._values)), dtype=np.float64)
         rows = flat.reshape(len(self._batches), n_layers, len(STATS))  # (s, L − 1, S)
-        for name in ("grad_w", "grad_b", "update_ratio"):  # kept squared on the device
+        for name in ("grad_w_norm", "grad_b_norm", "update_ratio"):  # kept squared on the device
             rows[:, :, STATS.index(name)] = np.sqrt(rows[:, :, STATS.index(name)])
         for i, active in self._active.items():
             rows[:, i, STATS.index("dead")] = 1.0 - np.mean(net.to_numpy(active))
@@ -201,13 +201,13 @@ class Monitor(Callback):
                     figures[column(stat, i + 2)] = float(sums[i, s] / counts[i, s])
         return figures
 
-    def trace_history(self, stats: tuple[str, ...] = ("grad_b", "saturated")) -> History:
+    def trace_history(self, stats: tuple[str, ...] = ("grad_b_norm", "saturated")) -> History:
         """The per-step trace as a History, one row per sampled mini-batch: ``step``,
         ``epoch`` (fractional, as :attr:`trace_epochs`) and ``"{stat}_l{l}"`` columns.
 
         Parameters
         ----------
-        stats : tuple of str, default ("grad_b", "saturated")
+        stats : tuple of str, default ("grad_b_norm", "saturated")
             Which of :data:`STATS` to keep; a layer's column is left out where that figure
             does not apply to it (all NaN).
 
@@ -226,7 +226,7 @@ class Monitor(Callback):
         >>> _ = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
         >>> trace = monitor.trace_history()
         >>> trace["step"], sorted(trace.keys())
-        ([3, 6, 9, 12], ['epoch', 'grad_b_l2', 'grad_b_l3', 'saturated_l2', 'saturated_l3', 'step'])
+        ([3, 6, 9, 12], ['epoch', 'grad_b_norm_l2', 'grad_b_norm_l3', 'saturated_l2', 'saturated_l3', 'step'])
         """
         columns: dict[str, list[Any]] = {
             "step": [int(s) for s in self.trace_steps],

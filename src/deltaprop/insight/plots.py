@@ -73,7 +73,7 @@ def require_matplotlib() -> None:
     _figure()
 
 
-def monitored_layers(history: History, stat: str = "grad_b") -> list[int]:
+def monitored_layers(history: History, stat: str = "grad_b_norm") -> list[int]:
     """The layers l with a ``{stat}_l{l}`` column in ``history``, in order.
 
     Parameters
@@ -81,7 +81,7 @@ def monitored_layers(history: History, stat: str = "grad_b") -> list[int]:
     history : History
         A run's history; the per-layer columns come from a
         :class:`~deltaprop.insight.Monitor`.
-    stat : str, default "grad_b"
+    stat : str, default "grad_b_norm"
         One of :data:`deltaprop.insight.monitor.STATS`.
 
     Returns
@@ -92,9 +92,9 @@ def monitored_layers(history: History, stat: str = "grad_b") -> list[int]:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> monitored_layers(history), monitored_layers(history, "dead")
     ([2, 3], [])
@@ -139,9 +139,9 @@ def training_figure(history: History) -> Figure:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> fig = training_figure(history)
     >>> [ax.get_title() for ax in fig.axes]
@@ -234,16 +234,16 @@ def learning_speed_figure(history: History, trace: History | None = None) -> Fig
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> [line.get_label() for line in learning_speed_figure(history).axes[0].lines]
     ['layer 2', 'layer 3']
     """
     fig = _figure(left=0.16)
     ax = fig.subplots()
-    if _per_layer(history, "grad_b", ax, trace=trace):
+    if _per_layer(history, "grad_b_norm", ax, trace=trace):
         ax.set_yscale("log")
         if trace:  # frame the running means and the epoch means; single batches may dip far
             shown = [np.asarray(ln.get_ydata(), float) for ln in ax.lines if ln.get_alpha() is None]
@@ -280,9 +280,9 @@ def saturation_figure(history: History, trace: History | None = None) -> Figure:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> saturation_figure(history).axes[0].lines[0].get_ydata().tolist()   # percent
     [30.0, 25.0]
@@ -428,9 +428,9 @@ def figures(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> list(figures(history, confusion=[[5, 1], [0, 4]]))
     ['training', 'learning_speed', 'saturation', 'confusion']
@@ -507,9 +507,9 @@ def render_pngs(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> sorted(render_pngs(history))
     ['learning_speed', 'saturation', 'training']
@@ -558,9 +558,9 @@ def save_plots(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_l2": 0.02, "grad_b_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_l2": 0.03, "grad_b_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> [path.name for path in save_plots("figures", history)]
     ['training.png', 'learning_speed.png', 'saturation.png']

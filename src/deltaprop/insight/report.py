@@ -99,7 +99,7 @@ def _epoch_table(run: Run) -> str:
         columns.append((f"{prefix}_accuracy", f"{name} accuracy", "pct"))
     columns.append(("seconds", "seconds", None))
     for layer in monitored_layers(h):
-        columns.append((f"grad_b_l{layer}", f"‖∂C/∂b^{layer}‖", None))
+        columns.append((f"grad_b_norm_l{layer}", f"‖∂C/∂b^{layer}‖", None))
     for layer in monitored_layers(h, "saturated"):
         columns.append((f"saturated_l{layer}", f"saturated l{layer}", "pct"))
     for layer in monitored_layers(h, "dead"):

@@ -20,7 +20,7 @@ class History:
     - ``seconds``: time spent on the epoch's mini-batches; ``eval_seconds``: on validation;
     - ``eta``: the learning rate used.
 
-    Callbacks add their own columns (a :class:`~deltaprop.insight.Monitor`'s ``grad_b_l2``...).
+    Callbacks add their own columns (a :class:`~deltaprop.insight.Monitor`'s ``grad_b_norm_l2``...).
 
     Parameters
     ----------
