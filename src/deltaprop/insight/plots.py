@@ -92,9 +92,11 @@ def monitored_layers(history: History, stat: str = "grad_b_norm") -> list[int]:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> monitored_layers(history), monitored_layers(history, "dead")
     ([2, 3], [])
@@ -139,9 +141,11 @@ def training_figure(history: History) -> Figure:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> fig = training_figure(history)
     >>> [ax.get_title() for ax in fig.axes]
@@ -234,9 +238,11 @@ def learning_speed_figure(history: History, trace: History | None = None) -> Fig
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> [line.get_label() for line in learning_speed_figure(history).axes[0].lines]
     ['layer 2', 'layer 3']
@@ -280,9 +286,11 @@ def saturation_figure(history: History, trace: History | None = None) -> Figure:
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> saturation_figure(history).axes[0].lines[0].get_ydata().tolist()   # percent
     [30.0, 25.0]
@@ -428,9 +436,11 @@ def figures(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> list(figures(history, confusion=[[5, 1], [0, 4]]))
     ['training', 'learning_speed', 'saturation', 'confusion']
@@ -507,9 +517,11 @@ def render_pngs(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> sorted(render_pngs(history))
     ['learning_speed', 'saturation', 'training']
@@ -558,9 +570,11 @@ def save_plots(
     --------
     >>> history = deltaprop.History([
     ...     {"epoch": 1, "train_cost": 0.40, "val_cost": 0.42, "val_accuracy": 0.80,
-    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20, "saturated_l2": 0.30, "saturated_l3": 0.05},
+    ...      "grad_b_norm_l2": 0.02, "grad_b_norm_l3": 0.20,
+    ...      "saturated_l2": 0.30, "saturated_l3": 0.05},
     ...     {"epoch": 2, "train_cost": 0.30, "val_cost": 0.33, "val_accuracy": 0.86,
-    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15, "saturated_l2": 0.25, "saturated_l3": 0.04},
+    ...      "grad_b_norm_l2": 0.03, "grad_b_norm_l3": 0.15,
+    ...      "saturated_l2": 0.25, "saturated_l3": 0.04},
     ... ])
     >>> [path.name for path in save_plots("figures", history)]
     ['training.png', 'learning_speed.png', 'saturation.png']
