@@ -101,3 +101,23 @@ def test_a_run_that_stopped_itself_is_finished(tmp_path: Path) -> None:
     more = again.fit(X, y, checkpoint=path, resume=True, **options)
     assert len(more) == len(history)  # nothing more trained
     assert params(again) == params(net)
+
+
+def test_a_run_a_callback_stopped_goes_on_when_resumed(tmp_path: Path) -> None:
+    import deltaprop
+
+    class StopAfterTwo(deltaprop.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> bool:
+            return epoch >= 2
+
+    X, y = blobs()
+    path = tmp_path / "run.npz"
+    options = {"epochs": 4, "batch_size": 10, "eta": 0.5, "seed": 1}
+    history = Network([4, 5, 3], seed=0).fit(X, y, checkpoint=path, callbacks=[StopAfterTwo()],
+                                             **options)  # fmt: skip
+    assert len(history) == 2 and load_checkpoint(path).state.stopped is None
+    resumed = Network([4, 5, 3], seed=0)
+    assert len(resumed.fit(X, y, checkpoint=path, resume=True, **options)) == 4
+    whole = Network([4, 5, 3], seed=0)
+    whole.fit(X, y, **options)
+    assert params(resumed) == params(whole)

@@ -225,10 +225,10 @@ class Trainer:
             asked = False
             for cb in self.callbacks:
                 asked = bool(cb.on_epoch_end(epoch, logs)) or asked
-            if self.partition.agree(asked) and not reason:
-                reason = "a callback asked to stop"
-            if reason:
+            if reason:  # the run ended itself: finished, a resume trains no more
                 self.state.stopped = reason
+            if self.partition.agree(asked):  # a callback's stop (a time limit, say) is a
+                break  # pause: a resumed run goes on
         finished = self.state.stopped or self.state.epoch >= self.config.epochs
         if self.stopper is not None and finished:
             self.stopper.restore(self.params, self.state.stopping_state)
