@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from deltaprop import Network
-from deltaprop.io._lock import CheckpointInUseError
+from deltaprop.io.lock import CheckpointInUseError
 from deltaprop.training.checkpoint import load_checkpoint
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions, links and flock")
@@ -52,7 +52,7 @@ def test_a_symlinked_checkpoint_is_written_through(tmp_path: Path) -> None:
 _HOLDER = textwrap.dedent(
     """
     import sys, time
-    from deltaprop.io._lock import CheckpointLock
+    from deltaprop.io.lock import CheckpointLock
     lock = CheckpointLock(sys.argv[1])
     print("locked", flush=True)
     sys.stdin.readline()  # hold it until told to go

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import FormatError
-from ..io._regular import open_regular
 from ..io.atomic import atomic_write
+from ..io.regular import open_regular
 from ..training.history import History
 from .diagnose import Diagnosis, diagnose
 

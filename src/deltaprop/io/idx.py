@@ -39,7 +39,7 @@ from deltaprop.io._idxdata import (
     read_data,
     read_exactly,
 )
-from deltaprop.io._regular import open_regular
+from deltaprop.io.regular import open_regular
 
 __all__ = [
     "GZIP_MAX_RATIO",

@@ -27,8 +27,8 @@ from numpy.lib import format as npy_format
 
 from deltaprop.errors import FormatError
 from deltaprop.io._npymember import check_stored, invalid_as_format_error, read_member
-from deltaprop.io._regular import open_regular
 from deltaprop.io.atomic import atomic_write
+from deltaprop.io.regular import open_regular
 
 __all__ = ["META_MAX_BYTES", "Expected", "read_npz", "require", "write_npz"]
 

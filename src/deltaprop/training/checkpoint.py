@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from ..core.model import Model
-from ..io._lock import CheckpointLock
 from ..io.atomic import resolve_destination, temporary_pattern
+from ..io.lock import CheckpointLock
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
     FORMAT,

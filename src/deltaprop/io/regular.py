@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 from deltaprop.errors import FormatError
 
+__all__ = ["check_regular", "describe", "open_regular"]
+
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),

@@ -13,6 +13,8 @@ import contextlib
 import os
 from pathlib import Path
 
+__all__ = ["CheckpointInUseError", "CheckpointLock", "lock_path"]
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
