@@ -21,12 +21,12 @@ from ..core.model import NetworkConfig
 from .advice import chance_hint
 from .common import load_data, out
 from .experiment import apply_book_split
-from .insight import TrainExtras
 from .limits import check_network_memory
 from .options import train_config
 from .outputs import Interruption, Outputs
 from .progress import epoch_output
 from .resume import checkpointed, prepare
+from .train_extras import TrainExtras
 
 __all__ = ["Job", "run"]
 
