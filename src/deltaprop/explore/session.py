@@ -142,7 +142,8 @@ class Session:
             self.net.fit(
                 d.X_train, d.y_train, epochs=EPOCHS, batch_size=s.batch_size, eta=s.eta,
                 validation_data=(d.X_test, d.y_test), seed=s.seed, optimizer=s.optimizer,
-                l2=s.l2, l1=s.l1, dropout=s.dropout, callbacks=[Publisher(self)],
+                momentum=s.momentum, beta1=s.beta1, beta2=s.beta2, l2=s.l2, l1=s.l1,
+                dropout=s.dropout, callbacks=[Publisher(self)],
             )  # fmt: skip
             state = "finished"
         except Stopped:

@@ -38,6 +38,9 @@ class Settings:
     l1: float = 0.0
     dropout: float = 0.0
     optimizer: str = "sgd"
+    momentum: float = 0.9  # μ of momentum and Nesterov
+    beta1: float = 0.9  # Adam's decay rates
+    beta2: float = 0.999
     seed: int = 0
 
     @classmethod
@@ -78,8 +81,9 @@ class Settings:
         for name in ("eta", "l2", "l1"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout}")
+        for name in ("dropout", "momentum", "beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)}")
 
     def sizes(self, n_features: int, n_classes: int) -> list[int]:
         """The layer widths for data of ``n_features`` inputs and ``n_classes`` classes;
