@@ -22,10 +22,9 @@ from .core.init import init_parameters
 from .core.model import Model, NetworkConfig
 from .io.model import CheckpointFile, read_model, write_model
 from .training.callbacks import Callback
-from .training.checkpoint import load_checkpoint, train_with_checkpoint
+from .training.checkpoint import fit_model, load_checkpoint
 from .training.config import TrainConfig
 from .training.history import History
-from .training.loop import train
 from .training.progress import progress_callbacks
 
 
@@ -319,26 +318,13 @@ class Network(Model):
         validation = None
         if validation_data is not None:
             validation = self._check_validation(validation_data)
-        n_val = config.n_validation(X.shape[0])
-        if n_val:
-            if validation is not None:
-                raise ValueError(
-                    "give either validation_data or validation_split, not both: "
-                    "validation_split holds out the last rows of X as validation data"
-                )
-            k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
-            X, validation, Y = X[:k, :], (X[k:, :], Y[k:, :]), Y[:k, :]
+        X, Y, validation = config.hold_out(X, Y, validation)
         if test_data is not None:  # measured after every epoch as test_* figures
             custom["test"] = self._check_validation(test_data, "test")
-        if checkpoint is not None:
-            return train_with_checkpoint(
-                self, X, Y, config, checkpoint, every=checkpoint_every, resume=resume,
-                validation=validation, callbacks=list(callbacks), **custom,
-            )  # fmt: skip
-        if resume:
-            raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-        return train(self, X, Y, config, validation=validation, callbacks=list(callbacks),
-                     **custom)  # fmt: skip
+        return fit_model(
+            self, X, Y, config, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+            resume=resume, validation=validation, callbacks=list(callbacks), **custom,
+        )  # fmt: skip
 
     def _check_validation(self, data: Any, name: str = "validation") -> tuple[Any, Any]:
         try:

@@ -28,10 +28,9 @@ from .. import _validation as v
 from ..errors import DistributedError
 from ..network import Network
 from ..training.callbacks import Callback
-from ..training.checkpoint import data_fingerprint, train_with_checkpoint
+from ..training.checkpoint import data_fingerprint, fit_model
 from ..training.config import TrainConfig
 from ..training.history import History
-from ..training.loop import Trainer
 from ..training.progress import progress_callbacks
 from .comm import DEFAULT_TIMEOUT, Communicator, everywhere
 from .partition import MPIPartition, read_rows, split
@@ -196,15 +195,7 @@ def fit_distributed(
     if config.seed is None:  # one seed for all: the shuffle must be the same everywhere
         drawn = comm.bcast_object(secrets.randbelow(2**31), "sharing the shuffling seed")
         config = dataclasses.replace(config, seed=drawn)
-    n_val = config.n_validation(int(X.shape[0]))
-    if n_val:
-        if validation_data is not None:
-            raise ValueError(
-                "give either validation_data or validation_split, not both: "
-                "validation_split holds out the last rows of X as validation data"
-            )
-        k = int(X.shape[0]) - n_val  # the first k rows train, the last n_val validate
-        X, y, validation_data = X[:k], y[:k], (X[k:], y[k:])
+    X, y, validation_data = config.hold_out(X, y, validation_data)
     data = comm.together("fingerprinting the data", data_fingerprint, net, X, y)
     _same_everywhere(comm, net, config, data)
     validation = _measured(comm, net, validation_data, "validation")
@@ -212,13 +203,8 @@ def fit_distributed(
     partition = MPIPartition(comm)
     if comm.rank == 0:
         callbacks = [*callbacks, *progress_callbacks(verbose)]
-    if checkpoint is not None:
-        return train_with_checkpoint(
-            net, X, y, config, checkpoint, every=checkpoint_every, resume=resume,
-            validation=validation, callbacks=list(callbacks), partition=partition, test=test,
-            **custom,
-        )  # fmt: skip
-    if resume:
-        raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-    trainer = Trainer(net, config, callbacks=callbacks, partition=partition, **custom)
-    return trainer.run(X, y, validation, test=test)
+    return fit_model(
+        net, X, y, config, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+        resume=resume, validation=validation, test=test, callbacks=list(callbacks),
+        partition=partition, data=data, **custom,
+    )  # fmt: skip

@@ -51,7 +51,7 @@ from .partition import Partition
 from .schedules import Schedule
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "CheckpointData", "data_fingerprint",
-           "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
+           "fit_model", "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
            "train_with_checkpoint"]  # fmt: skip
 
 _NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype")
@@ -333,6 +333,7 @@ def train_with_checkpoint(
     schedule: Schedule | None = None,
     partition: Partition | None = None,
     test: tuple[Any, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> History:
     """Train with a checkpoint: start a new run, or continue the one in ``path``.
 
@@ -341,13 +342,14 @@ def train_with_checkpoint(
     running job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
     training stops with an exception (Ctrl-C, divergence, ...), the last good epoch's
     snapshot is written before the exception propagates. A run the checkpoint marks as
-    finished (it stopped itself) trains nothing more.
+    finished (it stopped itself) trains nothing more. ``data``: the data's
+    :func:`data_fingerprint`, when the caller has it already.
     """
     if not isinstance(resume, bool):
         raise ValueError(f"resume must be True or False, got {resume!r}")
     partition = partition or Partition()
     resolve_destination(path)  # a directory or an empty name: say so, before training
-    data = data_fingerprint(model, X, Y)
+    data = data if data is not None else data_fingerprint(model, X, Y)
     saver = Checkpoint(path, every=every, data=data)
 
     def load() -> TrainState | None:
@@ -373,3 +375,42 @@ def train_with_checkpoint(
         raise
     finally:
         saver.release()
+
+
+def fit_model(
+    model: Model,
+    X: Any,
+    Y: Any,
+    config: TrainConfig,
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 1,
+    resume: bool = False,
+    **run: Any,
+) -> History:
+    """What ``Network.fit`` and ``fit_distributed`` share once their data are checked: a
+    :class:`Trainer` run, through :func:`train_with_checkpoint` when there is a checkpoint.
+
+    ``run`` holds :func:`train_with_checkpoint`'s keywords (``validation``, ``test``,
+    ``callbacks``, ``optimizer``, ``schedule``, ``partition``, ``data``).
+
+    Examples
+    --------
+    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
+    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
+    >>> Y = np.eye(2)[(X[:, 0] > 0.5).astype(int)]           # one-hot targets, shape (n, 2)
+    >>> len(fit_model(net, X, Y, deltaprop.TrainConfig(epochs=2, seed=0)))
+    2
+    >>> fit_model(net, X, Y, deltaprop.TrainConfig(), resume=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: resume=True needs checkpoint=PATH, the file to resume from
+    """
+    if checkpoint is not None:
+        return train_with_checkpoint(model, X, Y, config, checkpoint, every=checkpoint_every,
+                                     resume=resume, **run)  # fmt: skip
+    if resume:
+        raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
+    run.pop("data", None)
+    validation, test = run.pop("validation", None), run.pop("test", None)
+    return Trainer(model, config, **run).run(X, Y, validation, test=test)

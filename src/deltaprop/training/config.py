@@ -265,6 +265,30 @@ class TrainConfig:
         """The schedule ``schedule`` names, with this configuration's settings."""
         return _build(SCHEDULES[self.schedule], self)
 
+    def hold_out(self, X: Any, Y: Any, validation: Any) -> tuple[Any, Any, Any]:
+        """(X, Y, validation) with ``validation_split``'s last rows of X and Y held out as
+        the validation pair; unchanged without a split. X and Y are any arrays indexed by
+        rows (checked ones, or the raw rows a distributed run reads).
+
+        Examples
+        --------
+        >>> X, Y = np.arange(20).reshape(10, 2), np.arange(10)
+        >>> config = TrainConfig(validation_split=0.2)
+        >>> X_train, Y_train, (X_val, Y_val) = config.hold_out(X, Y, None)
+        >>> X_train.shape, Y_val.tolist()
+        ((8, 2), [8, 9])
+        """
+        n_val = self.n_validation(X.shape[0])
+        if not n_val:
+            return X, Y, validation
+        if validation is not None:
+            raise ValueError(
+                "give either validation_data or validation_split, not both: "
+                "validation_split holds out the last rows of X as validation data"
+            )
+        k = X.shape[0] - n_val  # the first k rows train, the last n_val validate
+        return X[:k, ...], Y[:k, ...], (X[k:, ...], Y[k:, ...])
+
     def n_validation(self, n: int) -> int:
         """How many of ``n`` training rows ``validation_split`` holds out (0 if None)."""
         split = self.validation_split
