@@ -61,8 +61,9 @@ class Partition:
             return X[lo:hi, :], Y[lo:hi, :]
         idx = rows[lo:hi]
         k = idx.shape[0]
-        take = ops_for(model.xp).take_rows
-        if not ops_for(model.xp).writes_into:
+        ops = ops_for(model.xp)
+        take = ops.take_rows
+        if not ops.writes_into:
             return take(X, idx), take(Y, idx)
         buffers = self._buffers
         if buffers is None or buffers[0].shape[0] < k or buffers[0].dtype != X.dtype:
