@@ -64,7 +64,7 @@ def prepare(args: argparse.Namespace) -> Any:
              "dtype": net.dtype, "seed": ck.config.seed,
              **{dest: getattr(ck.config, dest) for dest in TRAINING_OPTIONS}}  # fmt: skip
     user = given(args)
-    changeable = {f.name for f in options() if f.metadata["changeable"]}
+    changeable = [f.name for f in options() if f.metadata["changeable"]]  # in field order
     conflicts = [_conflict(dest, value, saved[dest]) for dest, value in user.items()
                  if dest not in changeable and value != saved[dest]]  # fmt: skip
     if conflicts:
