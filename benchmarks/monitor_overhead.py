@@ -54,8 +54,8 @@ class Keep(Callback):
             zs=[z.copy() for z in step.zs],
             activations=[a.copy() for a in step.activations],
             deltas=[d.copy() for d in step.deltas],
-            nabla_w=[g.copy() for g in step.nabla_w],
-            nabla_b=[g.copy() for g in step.nabla_b],
+            grad_w=[g.copy() for g in step.grad_w],
+            grad_b=[g.copy() for g in step.grad_b],
         )
 
 
@@ -117,7 +117,7 @@ def time_loop_hook(net: deltaprop.Network, X, y) -> float:
             if not math.isfinite(cost):
                 raise ArithmeticError
             step = Step(1, batch, calls, s.x, s.y, s.zs, s.activations, s.deltas,
-                        s.nabla_w, s.nabla_b, cost)  # fmt: skip
+                        s.grad_w, s.grad_b, cost)  # fmt: skip
             for cb in (noop,):
                 cb.on_batch_end(step)
 

@@ -23,8 +23,8 @@ def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
     biases = [b.reshape(-1, 1).copy() for b in biases]
     for k in range(n_batches):
         batch = order[k * m : (k + 1) * m]
-        nabla_w = [np.zeros_like(w) for w in weights]
-        nabla_b = [np.zeros_like(b) for b in biases]
+        grad_w = [np.zeros_like(w) for w in weights]
+        grad_b = [np.zeros_like(b) for b in biases]
         for i in batch:
             activation = X[i].reshape(-1, 1)
             activations, zs = [activation], []
@@ -37,12 +37,12 @@ def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
             if cost == "quadratic":
                 delta = delta * activations[-1] * (1 - activations[-1])
             for j in range(len(weights) - 1, -1, -1):
-                nabla_b[j] += delta  # BP3
-                nabla_w[j] += delta @ activations[j].T  # BP4
+                grad_b[j] += delta  # BP3
+                grad_w[j] += delta @ activations[j].T  # BP4
                 if j > 0:
                     a = activations[j]
                     delta = (weights[j].T @ delta) * a * (1 - a)  # BP2
-        for w, b, gw, gb in zip(weights, biases, nabla_w, nabla_b):
+        for w, b, gw, gb in zip(weights, biases, grad_w, grad_b):
             w -= (eta / len(batch)) * gw
             b -= (eta / len(batch)) * gb
     return weights, [b[:, 0] for b in biases]

@@ -121,8 +121,8 @@ def test_batched_gradient_equals_per_sample_definition_on_every_backend(backend)
             sums[len(ws) + i] += delta[:, 0]  # BP3
             if i:
                 delta = (ws[i].T @ delta) * acts[i] * (1 - acts[i])  # BP2
-    nabla_w, nabla_b = net.backprop(X, Y)
-    for g, s in zip([*nabla_w, *nabla_b], sums):
+    grad_w, grad_b = net.backprop(X, Y)
+    for g, s in zip([*grad_w, *grad_b], sums):
         np.testing.assert_allclose(to_numpy(g), s / len(X), rtol=1e-10, atol=1e-14)
 
 

@@ -77,3 +77,18 @@ class DistributedError(RuntimeError):
     >>> isinstance(error, RuntimeError)
     True
     """
+
+
+class CommandError(Exception):
+    """A ``deltaprop`` command failed in a way the user can fix: reported in one line, exit
+    status 1 (usage errors are argparse's, exit status 2).
+
+    Raised by the subcommands (``deltaprop.cli``, ``deltaprop.explore``) and caught once, by
+    ``deltaprop.cli.main.main``, which prints ``deltaprop <command>: error: <message>``.
+
+    Examples
+    --------
+    >>> from deltaprop.errors import CommandError
+    >>> str(CommandError("no MNIST at ./mnist; give --data-dir or set $DELTAPROP_DATA"))
+    'no MNIST at ./mnist; give --data-dir or set $DELTAPROP_DATA'
+    """

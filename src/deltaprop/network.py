@@ -185,9 +185,9 @@ class Network(Model):
 
         Returns
         -------
-        nabla_w : list of arrays
+        grad_w : list of arrays
             ∂C/∂w^l, shaped like ``weights``.
-        nabla_b : list of arrays
+        grad_b : list of arrays
             ∂C/∂b^l, shaped like ``biases``.
         """
         X, Y = self.check_data(X, Y)

@@ -79,9 +79,9 @@ def test_batched_gradient_equals_mean_of_per_sample_gradients() -> None:
     rng = np.random.default_rng(0)
     net = Network([7, 6, 5, 4], dtype="float64", seed=1)
     X, Y = rng.random((11, 7)), rng.random((11, 4))
-    nabla_w, nabla_b = net.backprop(X, Y)
+    grad_w, grad_b = net.backprop(X, Y)
     ref_w, ref_b = _per_sample_gradient(net, X, Y)
-    for got, ref in zip(nabla_w + nabla_b, ref_w + ref_b):
+    for got, ref in zip(grad_w + grad_b, ref_w + ref_b):
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
 
 
@@ -95,9 +95,9 @@ def test_batched_equals_per_sample_on_random_shapes(sizes: list[int], m: int, se
     rng = np.random.default_rng(seed)
     net = Network(sizes, dtype="float64", seed=seed)
     X, Y = rng.standard_normal((m, sizes[0])), rng.random((m, sizes[-1]))
-    nabla_w, nabla_b = net.backprop(X, Y)
+    grad_w, grad_b = net.backprop(X, Y)
     ref_w, ref_b = _per_sample_gradient(net, X, Y)
-    for got, ref, p in zip(nabla_w + nabla_b, ref_w + ref_b, net.weights + net.biases):
+    for got, ref, p in zip(grad_w + grad_b, ref_w + ref_b, net.weights + net.biases):
         assert got.shape == p.shape
         np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-14)
 
@@ -118,11 +118,11 @@ def test_tiny_network_worked_by_hand() -> None:
     # BP4: ∂C/∂w^2 = δ^2 x = 0.0347569784;  BP3: ∂C/∂b^2 = δ^2
     X, Y = np.array([[1.0]]), np.array([[0.0]])
     assert net.cost(X, Y) == pytest.approx(0.2117557932, abs=1e-10)
-    nabla_w, nabla_b = net.backprop(X, Y)
-    assert nabla_w[1][0, 0] == pytest.approx(0.0920615481, abs=1e-10)
-    assert nabla_b[1][0] == pytest.approx(0.1478996995, abs=1e-10)
-    assert nabla_w[0][0, 0] == pytest.approx(0.0347569784, abs=1e-10)
-    assert nabla_b[0][0] == pytest.approx(0.0347569784, abs=1e-10)
+    grad_w, grad_b = net.backprop(X, Y)
+    assert grad_w[1][0, 0] == pytest.approx(0.0920615481, abs=1e-10)
+    assert grad_b[1][0] == pytest.approx(0.1478996995, abs=1e-10)
+    assert grad_w[0][0, 0] == pytest.approx(0.0347569784, abs=1e-10)
+    assert grad_b[0][0] == pytest.approx(0.0347569784, abs=1e-10)
 
 
 def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:

@@ -35,11 +35,11 @@ def _masked_cost(net: Network, X: np.ndarray, Y: np.ndarray, masks: list) -> flo
 def test_gradient_with_masks_matches_finite_differences(hidden: str) -> None:
     net, X, Y, masks = _net_and_masks(hidden)
     zs, a_list = forward(net.weights, net.biases, net.sigmas, X, np, masks=masks)
-    nabla_w, nabla_b, _, _ = backward(
+    grad_w, grad_b, _, _ = backward(
         net.weights, net.sigmas, net.cost_function, zs, a_list, Y, np, masks=masks
     )
     h = 1e-6
-    for params, grads in ((net.weights, nabla_w), (net.biases, nabla_b)):
+    for params, grads in ((net.weights, grad_w), (net.biases, grad_b)):
         for p, g in zip(params, grads):
             numeric = np.zeros_like(p)
             for idx in np.ndindex(p.shape):
@@ -59,13 +59,13 @@ def test_a_dropped_neuron_gets_no_error_and_its_outgoing_weights_no_gradient() -
     masks[0][0, 3] = 0.0  # drop neuron 3 of layer 2
     masks[1][0, :] = 2.0  # keep all of layer 3
     zs, a_list = forward(net.weights, net.biases, net.sigmas, X, np, masks=masks)
-    nabla_w, _, deltas, _ = backward(
+    grad_w, _, deltas, _ = backward(
         net.weights, net.sigmas, net.cost_function, zs, a_list, Y, np, masks=masks
     )
     assert deltas[0][0, 3] == 0  # δ^2_3 = 0 by BP2 ⊙ r
-    assert np.all(nabla_w[0][3] == 0)  # no learning for the weights into it (BP4)
-    assert np.all(nabla_w[1][:, 3] == 0)  # nor out of it: layer 3 saw a^2_3 = 0
-    assert np.all(nabla_w[1][:, :3] != 0)
+    assert np.all(grad_w[0][3] == 0)  # no learning for the weights into it (BP4)
+    assert np.all(grad_w[1][:, 3] == 0)  # nor out of it: layer 3 saw a^2_3 = 0
+    assert np.all(grad_w[1][:, :3] != 0)
 
 
 def test_masks_of_ones_and_no_masks_give_the_same_numbers() -> None:

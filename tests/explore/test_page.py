@@ -57,17 +57,17 @@ def test_paused_delta_and_gradient_shown_equal_backprop(page, tmp_path):
     record, info = p.get("record"), p.js("App.info()")
     net = _recorded_network(record, info)
     x, y = np.array(record["x"], np.float32), np.array(record["y"], np.float32)
-    nabla_w, nabla_b = net.backprop(x, y)
+    grad_w, grad_b = net.backprop(x, y)
     # neurons coloured by ∂C/∂b^l (the mean δ, BP3) and edges by ∂C/∂w^l (BP4), as shown
     for layer in range(2, len(info["sizes"]) + 1):
         for j in range(info["sizes"][layer - 1]):
             neuron = f"#net .neuron[data-layer='{layer}'][data-neuron='{j}']"
             shown = float(p.page.get_attribute(neuron, "data-value"))
-            np.testing.assert_allclose(shown, nabla_b[layer - 2][j], rtol=1e-5, atol=1e-8)
+            np.testing.assert_allclose(shown, grad_b[layer - 2][j], rtol=1e-5, atol=1e-8)
     edges = p.js("Net.edgesShown(document.querySelector('#net'))")
     assert len(edges) == sum(a * b for a, b in zip(info["sizes"][:-1], info["sizes"][1:]))
     for layer, j, k, value, _, _ in edges:
-        np.testing.assert_allclose(value, nabla_w[layer - 2][j, k], rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(value, grad_w[layer - 2][j, k], rtol=1e-5, atol=1e-8)
     # hovering an edge: BP4 with the mini-batch's mean, for the edge the tooltip names
     _, _, _, _, px, py = edges[len(edges) // 2]
     p.page.hover("#net", position={"x": px, "y": py})
@@ -75,7 +75,7 @@ def test_paused_delta_and_gradient_shown_equal_backprop(page, tmp_path):
     layer, j, k = map(int, re.match(r"w\^(\d+)_(\d+),(\d+)", tip).groups())
     assert "BP4" in tip
     shown_grad = float(re.search(r"mean over the m = \d+ rows = (\S+)", tip).group(1))
-    np.testing.assert_allclose(shown_grad, nabla_w[layer - 2][j, k], rtol=1e-4)
+    np.testing.assert_allclose(shown_grad, grad_w[layer - 2][j, k], rtol=1e-4)
     # the per-sample δ of the hover text: BP1 at the output, sample 1
     p.page.hover("#net .neuron[data-layer='4'][data-neuron='1']")
     tip = p.page.inner_text("#tip")
@@ -104,8 +104,8 @@ def test_one_step_advances_exactly_one_mini_batch(page):
     for w_end, w_start in zip(before["weights_after"], after["weights_before"]):
         np.testing.assert_array_equal(np.array(w_end), np.array(w_start))
     net = _recorded_network(after, p.js("App.info()"))
-    nabla_w, _ = net.backprop(np.array(after["x"], np.float32), np.array(after["y"], np.float32))
-    for w0, g, w1 in zip(after["weights_before"], nabla_w, after["weights_after"]):
+    grad_w, _ = net.backprop(np.array(after["x"], np.float32), np.array(after["y"], np.float32))
+    for w0, g, w1 in zip(after["weights_before"], grad_w, after["weights_after"]):
         np.testing.assert_allclose(np.array(w1), np.array(w0) - 0.5 * g, rtol=1e-5, atol=1e-6)
     assert p.errors == []
 

@@ -50,7 +50,7 @@ def test_figures_by_independent_routes(digits) -> None:
     net = deltaprop.Network([64, 12, 10], dtype="float64", seed=3)
     X, y = digits.X_train[:300], digits.y_train[:300]
     report = diagnose(net, X, y, eta=2.0)
-    nabla_w, nabla_b = net.backprop(X, y)
+    grad_w, grad_b = net.backprop(X, y)
     # The hidden layer's z and a by the forward pass written out with NumPy.
     z2 = X @ net.weights[0].T + net.biases[0]
     a2 = 1 / (1 + np.exp(-z2))
@@ -58,7 +58,7 @@ def test_figures_by_independent_routes(digits) -> None:
     a3 = 1 / (1 + np.exp(-z3))
     Y = np.eye(10)[y]
     for layer, z, a, gw, gb, w in zip(
-        report.layers, (z2, z3), (a2, a3), nabla_w, nabla_b, net.weights
+        report.layers, (z2, z3), (a2, a3), grad_w, grad_b, net.weights
     ):
         assert layer.grad_w_norm == pytest.approx(np.linalg.norm(gw), rel=1e-9)
         assert layer.grad_b_norm == pytest.approx(np.linalg.norm(gb), rel=1e-9)

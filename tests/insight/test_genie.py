@@ -41,10 +41,10 @@ def test_delta_is_the_bias_gradient_and_one_sample_is_the_texts_delta(digits) ->
     net = deltaprop.Network([64, 12, 10], seed=6)
     X, y = digits.X_train[:5], digits.y_train[:5]
     result = genie(net, X, y, neurons=[(2, j) for j in range(12)])
-    _, nabla_b = net.backprop(X, y)
-    # nabla_b is float32: a component summed with cancellation over the samples is good to a
+    _, grad_b = net.backprop(X, y)
+    # grad_b is float32: a component summed with cancellation over the samples is good to a
     # few ulp of the largest terms (~0.05), not of itself
-    np.testing.assert_allclose([n.delta for n in result.neurons], nabla_b[0], rtol=1e-5, atol=2e-8)
+    np.testing.assert_allclose([n.delta for n in result.neurons], grad_b[0], rtol=1e-5, atol=2e-8)
     # One sample: δ^(x,l)_j straight from the backward pass.
     net64 = net.copy("float64")
     Y = np.eye(10)[y[:1]]

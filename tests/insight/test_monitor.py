@@ -30,8 +30,8 @@ class Recorder(deltaprop.Callback):
                 "zs": [z.copy() for z in step.zs],
                 "a": [a.copy() for a in step.activations],
                 "deltas": [d.copy() for d in step.deltas],
-                "nabla_w": [g.copy() for g in step.nabla_w],
-                "nabla_b": [g.copy() for g in step.nabla_b],
+                "grad_w": [g.copy() for g in step.grad_w],
+                "grad_b": [g.copy() for g in step.grad_b],
                 "w_before": self.before[-1],
                 "w_after": [w.copy() for w in self.net.weights],
             }
@@ -57,13 +57,13 @@ def test_every_figure_matches_the_step_it_came_from() -> None:
             z, a, delta = s["zs"][i], s["a"][i + 1], s["deltas"][i]
             expected = {
                 "delta": np.mean(np.abs(delta)),
-                "grad_w_norm": np.linalg.norm(s["nabla_w"][i]),
-                "grad_b_norm": np.linalg.norm(s["nabla_b"][i]),
+                "grad_w_norm": np.linalg.norm(s["grad_w"][i]),
+                "grad_b_norm": np.linalg.norm(s["grad_b"][i]),
                 "saturated": np.mean(a * (1 - a) < 0.01),
                 "activation": np.mean(a),
                 # SGD: Δw = η ∂C/∂w, so the ratio is η ‖∂C/∂w‖ / ‖w‖ by a second route too.
                 "update_ratio": 1.5
-                * np.linalg.norm(s["nabla_w"][i])
+                * np.linalg.norm(s["grad_w"][i])
                 / np.linalg.norm(s["w_before"][i]),
             }
             assert np.linalg.norm(s["w_after"][i] - s["w_before"][i]) / np.linalg.norm(

@@ -24,8 +24,8 @@ def test_saturated_outputs_give_finite_costs_and_gradients(dtype, output, cost) 
     assert np.isfinite(a).all() and (a >= 0).all() and (a <= 1).all()
     value = net.cost(X, y)
     assert np.isfinite(value) and value > 1.0  # large and finite, not ln 0
-    nabla_w, nabla_b = net.backprop(X, y)
-    assert all(np.isfinite(g).all() for g in nabla_w + nabla_b)
+    grad_w, grad_b = net.backprop(X, y)
+    assert all(np.isfinite(g).all() for g in grad_w + grad_b)
 
 
 def test_an_infinite_cost_names_epoch_batch_and_eta() -> None:

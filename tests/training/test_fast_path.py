@@ -49,8 +49,8 @@ def test_gradients_are_per_layer_views_of_one_flat_buffer() -> None:
     flat = trainer.grads.flat
     assert flat.size == net.n_parameters
     assert all(np.shares_memory(g, flat) for g in trainer.grads)
-    assert step.nabla_w[0] is trainer.grads[0]
-    for got, want in zip(step.nabla_w + step.nabla_b, expected_w + expected_b):
+    assert step.grad_w[0] is trainer.grads[0]
+    for got, want in zip(step.grad_w + step.grad_b, expected_w + expected_b):
         np.testing.assert_allclose(got, want, rtol=1e-12)
     assert trainer.params.flat is not None
     assert all(np.shares_memory(p, trainer.params.flat) for p in net.weights + net.biases)

@@ -44,11 +44,9 @@ def test_one_full_batch_step_is_w_minus_eta_gradient() -> None:
     X, y = _blobs(12)
     net = Network([4, 5, 3], dtype="float64", seed=1)
     before = net.copy()
-    nabla_w, nabla_b = before.backprop(X, y)
+    grad_w, grad_b = before.backprop(X, y)
     net.fit(X, y, epochs=1, batch_size=12, eta=0.5, shuffle=False)
-    for p, p0, g in zip(
-        net.weights + net.biases, before.weights + before.biases, nabla_w + nabla_b
-    ):
+    for p, p0, g in zip(net.weights + net.biases, before.weights + before.biases, grad_w + grad_b):
         np.testing.assert_allclose(p, p0 - 0.5 * g, rtol=1e-13, atol=1e-15)
 
 
@@ -99,7 +97,7 @@ def test_dtype_is_kept_end_to_end(dtype: str) -> None:
 
     class Dtypes(Callback):
         def on_batch_end(self, step: Step) -> None:
-            for arr in [*step.zs, *step.activations, *step.deltas, *step.nabla_w, *step.nabla_b]:
+            for arr in [*step.zs, *step.activations, *step.deltas, *step.grad_w, *step.grad_b]:
                 dtypes.add(arr.dtype.name)
 
     net.fit(X.astype(np.float64), y, epochs=1, batch_size=5, callbacks=[Dtypes()])

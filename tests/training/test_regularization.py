@@ -25,10 +25,10 @@ def test_l2_step_is_the_classic_weight_decay_with_the_training_set_size() -> Non
     net, expected = _net(), _net()
     net.fit(X, y, epochs=1, batch_size=6, eta=eta, l2=lmbda, shuffle=False)
     for rows in (slice(0, 6), slice(6, 12)):  # two mini-batches of m = 6; n stays 12
-        nabla_w, nabla_b = expected.backprop(X[rows], y[rows])
-        for w, g in zip(expected.weights, nabla_w):
+        grad_w, grad_b = expected.backprop(X[rows], y[rows])
+        for w, g in zip(expected.weights, grad_w):
             w[...] = (1 - eta * lmbda / n) * w - eta * g
-        for b, g in zip(expected.biases, nabla_b):
+        for b, g in zip(expected.biases, grad_b):
             b[...] = b - eta * g  # biases are not regularised
     for p, q in zip(net.weights + net.biases, expected.weights + expected.biases):
         np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)
@@ -39,10 +39,10 @@ def test_l1_step_subtracts_eta_lambda_over_n_times_the_sign() -> None:
     eta, lmbda, n = 0.2, 4.0, 10
     net, expected = _net(), _net()
     net.fit(X, y, epochs=1, batch_size=10, eta=eta, l1=lmbda, shuffle=False)
-    nabla_w, nabla_b = expected.backprop(X, y)
-    for w, g in zip(expected.weights, nabla_w):
+    grad_w, grad_b = expected.backprop(X, y)
+    for w, g in zip(expected.weights, grad_w):
         w[...] = w - eta * lmbda / n * np.sign(w) - eta * g
-    for b, g in zip(expected.biases, nabla_b):
+    for b, g in zip(expected.biases, grad_b):
         b[...] = b - eta * g
     for p, q in zip(net.weights + net.biases, expected.weights + expected.biases):
         np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)

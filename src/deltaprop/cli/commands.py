@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 
 from .advice import check_model_fits, seed_or_fresh
-from .common import CommandError, load_data, out, reported
+from .common import load_data, out, reported
 from .limits import check_network_memory, gradcheck_seconds
 from .train import Job, run
 
-__all__ = ["CommandError", "evaluate", "gradcheck", "train"]
+__all__ = ["evaluate", "gradcheck", "train"]
 
 
 @reported

@@ -7,16 +7,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import DistributedError, DivergenceError
+from ..errors import CommandError, DistributedError, DivergenceError
 
-__all__ = ["REPORTED", "CommandError", "load_data", "out", "reported"]
+__all__ = ["REPORTED", "load_data", "out", "reported"]
 
 #: the errors a user can cause and fix, reported in one line
 REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
-
-
-class CommandError(Exception):
-    """A failure to report in one line (exit status 1)."""
 
 
 def reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

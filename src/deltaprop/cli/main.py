@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
+from ..errors import CommandError
 from ..explore import command as explore
 from . import commands, insight
 from .limits import positive_float
@@ -179,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fill_defaults(args, training=False)
     try:
         return int(args.func(args) or 0)
-    except commands.CommandError as exc:
+    except CommandError as exc:
         print(f"deltaprop {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

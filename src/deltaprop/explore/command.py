@@ -13,6 +13,8 @@ import threading
 import webbrowser
 from typing import Any
 
+from ..errors import CommandError
+
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
@@ -43,8 +45,6 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C; returns the exit status."""
-    from ..cli.commands import CommandError
-
     if args.host not in LOCAL and not args.allow_remote:
         raise CommandError(
             f"--host {args.host} listens beyond this machine; add --allow-remote to say so"

@@ -242,8 +242,8 @@ class Session:
             layers.append({
                 "z": r["zs"][i][:m, rows], "a": r["activations"][i + 1][:m, rows],
                 "delta": r["deltas"][i][:m, rows], "sigma_prime": r["sigma_prime"][i][:m, rows],
-                "grad_b": r["nabla_b"][i][rows],
-                "grad_w": r["nabla_w"][i][np.ix_(rows, cols)],
+                "grad_b": r["grad_b"][i][rows],
+                "grad_w": r["grad_w"][i][np.ix_(rows, cols)],
                 "w": r["weights_before"][i][np.ix_(rows, cols)],
                 "b": r["biases_before"][i][rows],
                 "w_after": r["weights_after"][i][np.ix_(rows, cols)],

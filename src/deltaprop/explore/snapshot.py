@@ -53,9 +53,9 @@ def layer_figures(step: Step, net: Network, shown: list[list[int]]) -> dict[str,
     for i in range(len(net.weights)):
         rows, cols = shown[i + 1], shown[i]
         mean_a.append(_round(step.activations[i + 1][:, rows].mean(axis=0)))
-        mean_delta.append(_round(step.nabla_b[i][rows]))
+        mean_delta.append(_round(step.grad_b[i][rows]))
         w.append(_round(net.weights[i][np.ix_(rows, cols)], 4))
-        grad_w.append(_round(step.nabla_w[i][np.ix_(rows, cols)], 6))
+        grad_w.append(_round(step.grad_w[i][np.ix_(rows, cols)], 6))
     return {"a": mean_a, "delta": mean_delta, "w": w, "grad_w": grad_w}
 
 
@@ -64,7 +64,7 @@ def learning_figures(step: Step, net: Network) -> dict[str, Any]:
     neurons (σ'(z) small) in the mini-batch."""
     speed, saturation = [], []
     for i, sigma in enumerate(net.sigmas):
-        speed.append(float(np.linalg.norm(step.nabla_b[i])))
+        speed.append(float(np.linalg.norm(step.grad_b[i])))
         s = saturated_fraction(sigma, step.zs[i], step.activations[i + 1], np)
         saturation.append(None if s is None else float(s))
     return {"speed": speed, "saturation": saturation}

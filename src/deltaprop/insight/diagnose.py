@@ -194,7 +194,7 @@ def diagnose(
         X, Y = X[:n], Y[:n]
     xp, acts, cost_fn = net.xp, net.sigmas, net.cost_function
     zs, a_list = forward(net.weights, net.biases, acts, X, xp)
-    nabla_w, nabla_b, deltas, _ = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
+    grad_w, grad_b, deltas, _ = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
     last = len(zs) - 1
     cost = float(xp.mean(cost_fn.value(zs[last], a_list[last + 1], Y, xp)))
 
@@ -208,21 +208,21 @@ def diagnose(
         dead = None
         if sigma.name == "relu":
             dead = 1.0 - float(xp.mean(xp.astype(active_units(z, xp), z.dtype)))
-        grad_w = float(vector_norm(nabla_w[i], xp))
-        grad_b = float(vector_norm(nabla_b[i], xp))
+        grad_w_norm = float(vector_norm(grad_w[i], xp))
+        grad_b_norm = float(vector_norm(grad_b[i], xp))
         weight_norm = float(vector_norm(net.weights[i], xp))
         ratio = None
         if eta is not None:
-            ratio = eta * grad_w / weight_norm if weight_norm > 0 else math.inf
+            ratio = eta * grad_w_norm / weight_norm if weight_norm > 0 else math.inf
         layers.append(
             LayerDiagnostics(
                 layer=i + 2,
                 neurons=int(z.shape[1]),
                 activation=sigma.name,
                 delta=float(xp.mean(xp.abs(delta))),
-                grad_w_norm=grad_w,
-                grad_b_norm=grad_b,
-                speed=grad_b / math.sqrt(z.shape[1]),
+                grad_w_norm=grad_w_norm,
+                grad_b_norm=grad_b_norm,
+                speed=grad_b_norm / math.sqrt(z.shape[1]),
                 saturated=None if saturated is None else float(saturated),
                 saturation_threshold=saturation_threshold(sigma),
                 saturated_wrong=wrong,

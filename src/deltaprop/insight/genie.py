@@ -224,11 +224,11 @@ def genie(
     X, Y = net64.check_data(X, Y)
     xp, acts, cost_fn = net64.xp, net64.sigmas, net64.cost_function
     zs, a_list = forward(net64.weights, net64.biases, acts, X, xp)
-    _, nabla_b, _, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
+    _, grad_b, _, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
     cost = _mean_cost(net64, zs, a_list, Y)
 
     # δ^l_j of the batch: the mean of the samples' δ, which is ∂C/∂b^l_j (BP3).
-    deltas = [np.asarray(net64.to_numpy(g), dtype=np.float64) for g in nabla_b]
+    deltas = [np.asarray(net64.to_numpy(g), dtype=np.float64) for g in grad_b]
     flat = [(i + 2, j, float(d[j])) for i, d in enumerate(deltas) for j in range(d.shape[0])]
     largest = max(abs(d) for _, _, d in flat)
     by_size = sorted(flat, key=lambda t: -abs(t[2]))

@@ -155,7 +155,7 @@ def gradcheck(
     net64 = net.copy(dtype="float64")
     X64, Y64 = net64.check_data(X, Y)
     xp, acts, cost = net64.xp, net64.sigmas, net64.cost_function
-    nabla_w, nabla_b = backprop(net64.weights, net64.biases, acts, cost, X64, Y64, xp)
+    grad_w, grad_b = backprop(net64.weights, net64.biases, acts, cost, X64, Y64, xp)
     rng = np.random.default_rng(seed)
 
     def numeric(p: Any, flat_idx: np.ndarray) -> np.ndarray:
@@ -181,7 +181,7 @@ def gradcheck(
     layers = []
     for i, (w, b) in enumerate(zip(net64.weights, net64.biases)):
         iw, ib = pick(math.prod(w.shape)), pick(math.prod(b.shape))
-        err_w = _relative_error(net64.to_numpy(nabla_w[i]).reshape(-1)[iw], numeric(w, iw))
-        err_b = _relative_error(net64.to_numpy(nabla_b[i]).reshape(-1)[ib], numeric(b, ib))
+        err_w = _relative_error(net64.to_numpy(grad_w[i]).reshape(-1)[iw], numeric(w, iw))
+        err_b = _relative_error(net64.to_numpy(grad_b[i]).reshape(-1)[ib], numeric(b, ib))
         layers.append(LayerCheck(i + 2, err_w, err_b, int(iw.size + ib.size)))
     return GradcheckResult(layers, eps)

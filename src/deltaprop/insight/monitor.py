@@ -156,8 +156,8 @@ class Monitor(Callback):
             a, sigma = step.activations[i + 1], net.sigmas[i]
             inv_size = 1.0 / (z.shape[0] * z.shape[1])
             values.append(xp.sum(xp.abs(delta)) * inv_size)  # mean |δ^l|
-            values.append(_squared_norm(step.nabla_w[i], xp))  # ‖∂C/∂w^l‖² (BP4)
-            values.append(_squared_norm(step.nabla_b[i], xp))  # ‖∂C/∂b^l‖² (BP3)
+            values.append(_squared_norm(step.grad_w[i], xp))  # ‖∂C/∂w^l‖² (BP4)
+            values.append(_squared_norm(step.grad_b[i], xp))  # ‖∂C/∂b^l‖² (BP3)
             saturated = saturated_fraction(sigma, z, a, xp)
             values.append(self._nan if saturated is None else saturated)
             values.append(self._nan)  # dead: from the epoch's active units, at its end

@@ -37,9 +37,9 @@ class Step(NamedTuple):
         a^l, shape (m, n_l), for l = 1 … L.
     deltas : list of arrays
         δ^l, shape (m, n_l).
-    nabla_w : list of arrays
+    grad_w : list of arrays
         ∂C/∂w^l, shape (n_l, n_{l-1}).
-    nabla_b : list of arrays
+    grad_b : list of arrays
         ∂C/∂b^l, shape (n_l,).
     cost : float
         The mini-batch's mean cost, before the update.
@@ -49,7 +49,7 @@ class Step(NamedTuple):
     >>> class Shapes(deltaprop.Callback):
     ...     def on_batch_end(self, step):
     ...         if step.batch == 1:
-    ...             print(step.x.shape, [d.shape for d in step.deltas], step.nabla_w[0].shape)
+    ...             print(step.x.shape, [d.shape for d in step.deltas], step.grad_w[0].shape)
     >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
     >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
     >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
@@ -65,8 +65,8 @@ class Step(NamedTuple):
     zs: list[Array]  # z^l, (m, n_l)
     activations: list[Array]  # a^l, (m, n_l), for l = 1 … L
     deltas: list[Array]  # δ^l, (m, n_l)
-    nabla_w: list[Array]  # ∂C/∂w^l, (n_l, n_{l-1})
-    nabla_b: list[Array]  # ∂C/∂b^l, (n_l,)
+    grad_w: list[Array]  # ∂C/∂w^l, (n_l, n_{l-1})
+    grad_b: list[Array]  # ∂C/∂b^l, (n_l,)
     cost: float  # the mini-batch's mean cost, before the update
 
 

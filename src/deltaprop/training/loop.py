@@ -354,7 +354,7 @@ class Trainer:
 
         ``x`` and ``y`` are checked arrays of the model's backend and dtype. Returns what
         the step computed; its ``cost`` is the batch's mean data cost before the update, and
-        its ``nabla_w`` the gradient the optimiser used (with the L2/L1 term when regularising;
+        its ``grad_w`` the gradient the optimiser used (with the L2/L1 term when regularising;
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """

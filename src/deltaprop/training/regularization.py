@@ -41,13 +41,13 @@ def penalty(weights: list[Array], n: int, l2: float, l1: float, xp: Any) -> floa
 
 
 def add_penalty_gradient(
-    nabla_w: list[Array], weights: list[Array], n: int, l2: float, l1: float, xp: Any
+    grad_w: list[Array], weights: list[Array], n: int, l2: float, l1: float, xp: Any
 ) -> None:
     """Add the penalty's gradient (λ₂/n) w + (λ₁/n) sgn(w) to each ∂C/∂w^l, in place.
 
     ``n`` is the number of training samples (not the mini-batch size), as in the classic form.
     """
-    for g, w in zip(nabla_w, weights):
+    for g, w in zip(grad_w, weights):
         if l2:
             g += (l2 / n) * w
         if l1:
