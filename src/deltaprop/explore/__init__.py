@@ -8,6 +8,8 @@ network with a^l or δ^l, every number with the equation that made it (eq. 25, B
 
 - :mod:`.data`: the data sets; :mod:`.settings`: what the page asks for, checked;
 - :mod:`.session`: one page's run and its training thread; :mod:`.snapshot`: what is sent;
-- :mod:`.server`, :mod:`.security`: the routes and their guard (token, Host, Origin);
+- :mod:`.server`: the application; :mod:`.routes`: a handler a route; :mod:`.state`: the
+  runs and uploads the server holds;
+  :mod:`.security`: their guard (token, Host, Origin);
 - :mod:`.keep`: the HTML report; :mod:`.command`: the ``explore`` subcommand.
 """

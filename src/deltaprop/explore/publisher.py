@@ -1,6 +1,6 @@
 """The callback the explorer adds to ``Network.fit``: it publishes snapshots of the steps the
 loop hands it, and it is where the training thread obeys the page's pause, step and stop
-(see :meth:`deltaprop.explore.session.Session._wait`).
+(see :meth:`deltaprop.explore.session.Session.between_batches`).
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class Publisher(Callback):
         if now >= self.next_publish and self.before is None:
             self.next_publish = now + PUBLISH
             self.publish(now)
-        if self.before is not None or s.pause_requested or s.stop_requested or s._copy_request:
-            s._wait(self)
+        if self.before is not None or s.needs_attention:
+            s.between_batches(self)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         """Keep the loop's figures of the epoch (the report's rows)."""

@@ -122,6 +122,24 @@ class Session:
         assert self._copy is not None
         return self._copy
 
+    def description(self) -> dict[str, Any]:
+        """What the page needs to draw the run before its first snapshot: the layers, the
+        neurons shown, the data (and its 2-D points), the σ's and the cost."""
+        d = self.data
+        return {
+            "sizes": list(self.net.sizes),
+            "shown": self.shown,
+            "kind": d.kind,
+            "n_classes": d.n_classes,
+            "side": self.side,
+            "bounds": self.bounds,
+            "n_train": len(d.y_train),
+            "n_test": len(d.y_test),
+            "points": points_of(d) if d.kind == "plane" else None,
+            "activations": [f.name for f in self.net.sigmas],
+            "cost": self.net.cost_function.name,
+        }
+
     def genie_subject(self) -> tuple[Network, np.ndarray, np.ndarray]:
         """What the genie nudges: the recorded mini-batch's rows on the weights its δ were
         computed with (before its update); with no record, the network and the first
@@ -154,8 +172,15 @@ class Session:
             self.state = state
         self.publish_now()
 
-    def _wait(self, publisher: Publisher) -> None:
-        """Between mini-batches: block while paused, until a step, resume or stop."""
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the training thread must stop between mini-batches: to pause, to stop, or
+        to hand over a copy of the network (:meth:`between_batches` does it)."""
+        return self.pause_requested or self.stop_requested or self._copy_request is not None
+
+    def between_batches(self, publisher: Publisher) -> None:
+        """Called by the training thread between mini-batches: hand over a copy asked for,
+        stop if asked, and block while paused, until a step, resume or stop."""
         with self.lock:
             if self._copy_request is not None:
                 self._copy = self.net.copy()
@@ -212,7 +237,7 @@ class Session:
                 "findings": self.findings, "epochs": self.epochs[-200:], **figures,
             }  # fmt: skip
             self.snapshot = snapshot
-            self.snapshot_json = json.dumps(snapshot, allow_nan=False, default=_plain)
+            self.snapshot_json = json.dumps(snapshot, allow_nan=False, default=plain)
             self.version += 1
             self.lock.notify_all()
             for notify in list(self.listeners):  # the event streams of the open pages
@@ -254,9 +279,20 @@ class Session:
         }  # fmt: skip
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """JSON for what ``json`` cannot write itself: arrays as lists, NumPy scalars as numbers."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot send {type(value).__name__}")
+
+
+def points_of(data: ExploreData) -> dict[str, Any]:
+    """The 2-D points to draw, train and test (at most 2000 of each)."""
+    return {
+        "train": np.round(data.X_train[:2000], 4).tolist(),
+        "train_y": data.y_train[:2000].tolist(),
+        "test": np.round(data.X_test[:2000], 4).tolist(),
+        "test_y": data.y_test[:2000].tolist(),
+    }
