@@ -1,15 +1,14 @@
-"""What every ``deltaprop`` subcommand shares: one-line errors, loading the data, printing."""
+"""What every ``deltaprop`` subcommand shares: one-line errors and printing."""
 
 from __future__ import annotations
 
 import argparse
 import functools
 from collections.abc import Callable
-from typing import Any
 
 from ..errors import CommandError, DistributedError, DivergenceError
 
-__all__ = ["REPORTED", "load_data", "out", "reported"]
+__all__ = ["REPORTED", "out", "reported"]
 
 #: the errors a user can cause and fix, reported in one line
 REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
@@ -26,17 +25,6 @@ def reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
             raise CommandError(str(exc) or type(exc).__name__) from exc
 
     return wrapper
-
-
-def load_data(args: argparse.Namespace) -> Any:
-    """The data set ``--dataset`` names (``--data-dir`` for MNIST), in ``--dtype``."""
-    if args.dataset == "digits":
-        from ..io.digits import load_digits
-
-        return load_digits(dtype=args.dtype)
-    from ..io.mnist import load_mnist
-
-    return load_mnist(args.data_dir, dtype=args.dtype)
 
 
 def out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:

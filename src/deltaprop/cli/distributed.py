@@ -30,8 +30,11 @@ def train(args: argparse.Namespace) -> int:
         return run(args, MPIJob(comm))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, maybe on this process alone
         if comm.size > 1:
-            print(f"deltaprop train: interrupted (process {comm.rank} of {comm.size}): ending "
-                  "the job", file=sys.stderr)  # fmt: skip
+            print(
+                f"deltaprop train: interrupted (process {comm.rank} of {comm.size}): ending "
+                "the job",
+                file=sys.stderr,
+            )
             comm.abort(130)  # the others would wait for this one until --timeout
         raise
     except Exception as exc:
@@ -61,16 +64,20 @@ def _same_command(comm: Any, args: argparse.Namespace) -> None:
     mine = {k: repr(v) for k, v in sorted(vars(args).items()) if k not in ("func", "processes")}
     everyone = comm.allgather_object(mine, "comparing the command lines")
     for rank, theirs in enumerate(everyone):
-        diff = [f"{flag_of(k)} {theirs.get(k)} (process 0: {everyone[0].get(k)})"
-                for k in sorted(set(theirs) | set(everyone[0]))
-                if theirs.get(k) != everyone[0].get(k)]  # fmt: skip
+        diff = [
+            f"{flag_of(k)} {theirs.get(k)} (process 0: {everyone[0].get(k)})"
+            for k in sorted(set(theirs) | set(everyone[0]))
+            if theirs.get(k) != everyone[0].get(k)
+        ]
         if diff:
             from ..errors import DistributedError
 
-            raise everywhere(DistributedError(
-                f"process {rank} was started with {'; '.join(diff)}: start every process of "
-                "the job with the same command"
-            ))  # fmt: skip
+            raise everywhere(
+                DistributedError(
+                    f"process {rank} was started with {'; '.join(diff)}: start every process of "
+                    "the job with the same command"
+                )
+            )
 
 
 def _load(args: argparse.Namespace, comm: Any) -> dict[str, Any]:

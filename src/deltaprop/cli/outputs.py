@@ -186,8 +186,11 @@ class Interruption(Callback):
         except KeyboardInterrupt:
             trainer = self._trainer
             if trainer is None or not len(trainer.state.history):
-                print("Interrupted before the first epoch ended: nothing written.",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    "Interrupted before the first epoch ended: nothing written.",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 raise
             net = trainer.net
             for p, good in zip([*net.weights, *net.biases], self._good):
@@ -197,8 +200,9 @@ class Interruption(Callback):
             print(
                 f"Interrupted {self.where or 'during training'}: writing what was asked for "
                 f"the {epochs} epoch(s) done, with the weights of epoch {epochs}",
-                file=sys.stderr, flush=True,
-            )  # fmt: skip
+                file=sys.stderr,
+                flush=True,
+            )
             return trainer.state.history
         finally:
             for s, handler in previous.items():
