@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
 
 from ..errors import CommandError, DistributedError, DivergenceError
 
-__all__ = ["REPORTED", "out", "reported"]
+__all__ = ["REPORTED", "out", "reported", "say"]
 
 #: the errors a user can cause and fix, reported in one line
 REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
@@ -32,3 +33,10 @@ def out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:
     Only one process of a distributed run prints."""
     if getattr(args, "printing", True) and (result or not getattr(args, "quiet", False)):
         print(text, flush=True)
+
+
+def say(text: str) -> None:
+    """Print a message on stderr on a line of its own: on a terminal, the progress bar's
+    line it would be glued to is cleared first."""
+    start = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(start + text, file=sys.stderr, flush=True)

@@ -15,6 +15,7 @@ from .._version import __version__
 from ..errors import CommandError
 from ..explore import command as explore
 from . import commands, insight, predict
+from .common import say
 from .data import LOOKUP, UsageError, add_data_options
 from .limits import positive_float
 from .options import add_network_options, add_training_options, fill_defaults
@@ -205,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"deltaprop {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"deltaprop {args.command}: interrupted", file=sys.stderr)
+        say(f"deltaprop {args.command}: interrupted")
         return 130
 
 

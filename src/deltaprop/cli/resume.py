@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import shlex
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from ..errors import DivergenceError, FormatError
 from ..training.config import options
+from .common import say
 from .data import UsageError
 from .options import TRAINING_OPTIONS, fill_defaults, flag_of, given
 
@@ -89,32 +89,28 @@ def prepare(args: argparse.Namespace) -> Any:
 
 def resume_command(args: argparse.Namespace, *extra: str) -> str:
     """The command line that continues this run from its checkpoint (the whole MPI job's
-    for a distributed run)."""
-    parts = [
-        "deltaprop",
-        "train",
-        "--checkpoint",
-        str(args.checkpoint),
-        "--resume",
-        "--epochs",
-        str(args.epochs),
-    ]
+    for a distributed run): only what the checkpoint does not hold, the data and where the
+    network goes; its network and training options (--epochs included) come from it."""
+    parts = ["deltaprop", "train", "--checkpoint", str(args.checkpoint), "--resume"]
     if getattr(args, "distributed", False):
         parts = ["mpiexec", "-n", str(getattr(args, "processes", 1)), *parts, "--distributed"]
         if args.timeout != 300.0:
             parts += ["--timeout", f"{args.timeout:g}"]
-    if args.dataset != "mnist":
+    for flag, dest in (
+        ("--data", "data"),
+        ("--test", "test"),
+        ("--label", "label"),
+        ("--data-dir", "data_dir"),
+        ("--train-samples", "train_samples"),
+    ):
+        if getattr(args, dest, None) is not None:
+            parts += [flag, str(getattr(args, dest))]
+    if getattr(args, "data", None) is None and args.dataset != "mnist":
         parts += ["--dataset", args.dataset]
-    if args.data_dir:
-        parts += ["--data-dir", str(args.data_dir)]
-    if args.train_samples is not None:
-        parts += ["--train-samples", str(args.train_samples)]
     if args.checkpoint_every != 1:
         parts += ["--checkpoint-every", str(args.checkpoint_every)]
     if args.save:
         parts += ["--save", str(args.save)]
-    if args.quiet:
-        parts.append("--quiet")
     return shlex.join([*parts, *extra])
 
 
@@ -146,13 +142,11 @@ def checkpointed(args: argparse.Namespace) -> Iterator[None]:
     except KeyboardInterrupt:
         epoch = saved_epoch(args.checkpoint)
         if epoch is None:
-            print("Interrupted before the first epoch ended: nothing to resume.", file=sys.stderr)
+            say("Interrupted before the first epoch ended: nothing to resume.")
         else:
-            print(
+            say(
                 f"Interrupted: {args.checkpoint} holds {epoch} of {args.epochs} epochs. "
-                f"Resume with:\n  {resume_command(args)}",
-                file=sys.stderr,
-                flush=True,
+                f"Resume with:\n  {resume_command(args)}"
             )
         raise
     except DivergenceError as exc:
