@@ -26,6 +26,7 @@ __all__ = [
     "UsageError",
     "add_data_options",
     "load_data",
+    "n_outputs",
     "sizes_for",
     "targets_of",
 ]
@@ -58,9 +59,15 @@ class Data:
 
     def n_outputs(self) -> int:
         """The output layer the data need: one neuron per class, or one for real targets."""
-        if self.y_train.dtype.kind == "f":
-            return 1
-        return int(max(np.max(self.y_train), np.max(self.y_test))) + 1
+        return n_outputs(self)
+
+
+def n_outputs(data: Any) -> int:
+    """The output layer a split (``y_train``, ``y_test``) needs: one neuron per class, or
+    one for real-valued targets."""
+    if np.asarray(data.y_train).dtype.kind == "f":
+        return 1
+    return int(max(np.max(data.y_train), np.max(data.y_test))) + 1
 
 
 def add_data_options(p: argparse.ArgumentParser, *, test: bool = True) -> Any:

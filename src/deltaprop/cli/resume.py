@@ -105,7 +105,7 @@ def resume_command(args: argparse.Namespace, *extra: str) -> str:
     ):
         if getattr(args, dest, None) is not None:
             parts += [flag, str(getattr(args, dest))]
-    if getattr(args, "data", None) is None and args.dataset != "mnist":
+    if getattr(args, "data", None) is None and args.dataset not in (None, "mnist"):
         parts += ["--dataset", args.dataset]
     if args.checkpoint_every != 1:
         parts += ["--checkpoint-every", str(args.checkpoint_every)]

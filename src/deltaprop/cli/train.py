@@ -21,7 +21,7 @@ import numpy as np
 from ..core.model import NetworkConfig
 from .advice import chance_hint
 from .common import out
-from .data import UsageError, check_data_options, load_data, sizes_for
+from .data import UsageError, check_data_options, load_data, n_outputs, sizes_for
 from .experiment import apply_book_split
 from .limits import check_network_memory
 from .options import train_config
@@ -97,7 +97,7 @@ def _check(args: argparse.Namespace) -> tuple[TrainExtras, Outputs]:
 def _fits(args: argparse.Namespace, config: Any, data: Any, X: Any) -> tuple[list[int], int]:
     """The layer sizes (given, or the data's inputs, --hidden, the data's outputs) checked
     against the data, and the validation rows held out."""
-    sizes = sizes_for(args, X.shape[1], data.n_outputs())
+    sizes = sizes_for(args, X.shape[1], n_outputs(data))
     try:
         return sizes, config.n_validation(X.shape[0])
     except ValueError:
@@ -162,7 +162,8 @@ def run(args: argparse.Namespace, job: Job) -> int:
         f"init {c.init}, {c.dtype}, seed {seed}\n"
         f"{args.dataset}: {X.shape[0] - n_val} training"
         f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples{book}{data.note}; batch {config.batch_size}, eta {config.eta:g}, "
+        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
+        f"eta {config.eta:g}, "
         f"{config.epochs} epochs; "
         f"{_summary(config)}{job.header(args)}",
     )
