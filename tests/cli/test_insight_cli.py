@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in again.glob("*.png")) == pngs
 
 
+NEEDS_PLOT = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None, reason="the plot extra (matplotlib)"
+)
+
+
 @pytest.mark.parametrize(
     ("argv", "status", "message"),
     [
@@ -82,7 +88,7 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
         (["diagnose", *DIGITS, "--samples", "0"], 2, "argument --samples: expected a whole"),
         (["train", *DIGITS, "--monitor-every", "0"], 2, "argument --monitor-every: expected"),
         (["train", *DIGITS, "--report", "/nonexistent/dir/r.html"], 1, "does not exist"),
-        (["plot", "/nonexistent/run"], 1, "deltaprop train --plots"),
+        pytest.param(["plot", "/nonexistent/run"], 1, "deltaprop train --plots", marks=NEEDS_PLOT),
         (["diagnose", "/nonexistent/model.npz"], 1, "model.npz"),
         (["diagnose", "m.npz", "--sizes", "64,5,10"], 2, "give one or the other"),
     ],
