@@ -155,3 +155,36 @@ def test_help_states_the_mnist_lookup_order(capsys) -> None:
         "--samples N rows of random inputs (and targets) the gradient is taken over (default: 8)"
         in out
     )
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_is_generated_from_the_parser(shell, capsys) -> None:
+    argcomplete = pytest.importorskip("argcomplete", reason="the completion extra")
+    assert main(["completion", shell]) == 0
+    assert capsys.readouterr().out == argcomplete.shellcode(["deltaprop"], shell=shell)
+
+
+def test_completion_answers_from_the_parser() -> None:
+    """What the shell's hook asks: ``deltaprop train --epo<TAB>`` (the answer on fd 8)."""
+    pytest.importorskip("argcomplete", reason="the completion extra")
+    import os
+    import subprocess
+    import sys
+
+    line = "deltaprop train --epo"
+    env = {
+        **os.environ,
+        "_ARGCOMPLETE": "1",
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+        "_ARGCOMPLETE_IFS": " ",
+    }
+    done = subprocess.run(
+        ["bash", "-c", f"'{sys.executable}' -m deltaprop 8>&1 9>/dev/null"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.split() == ["--epochs"], done

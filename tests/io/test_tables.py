@@ -201,3 +201,11 @@ def test_csv_and_npy_say_the_same(rows, columns, seed, header):
     np.testing.assert_array_equal(from_csv.X, X)
     np.testing.assert_array_equal(from_npy.X, X)
     assert from_csv.y.tolist() == from_npy.y.tolist() == y.tolist()
+
+
+def test_a_header_cut_inside_a_bracket_is_a_format_error():
+    """Found by fuzzing: numpy's header parser raises tokenize.TokenError on this one."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }        pe': (2, 3), }"
+    content = b"\x93NUMPY\x01\x00v\x00" + header.ljust(117) + b"\n" + b"\0" * 32
+    with pytest.raises(FormatError, match=r"not a readable .npy array \(TokenError"):
+        read_table("t.npy", content)
