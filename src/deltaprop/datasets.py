@@ -3,7 +3,8 @@
 - :func:`load_mnist`: the real MNIST, 60,000 training and 10,000 test images as rows of 784
   floats in [0, 1] with integer labels; found in a path, ``$DELTAPROP_DATA`` or the per-user
   cache, and downloaded (MD5-checked) into the cache when it is in none of them.
-- :func:`load_digits`: scikit-learn's small 8x8 digits, for a quick offline run.
+- :func:`load_digits`: the small 8x8 digits (1,797 images, UCI, CC BY 4.0) shipped inside
+  the package, for a quick offline run with NumPy alone.
 
 Both return an :class:`MNIST` named tuple ``(X_train, y_train, X_test, y_test)``. The readers
 themselves, and what they check, live in :mod:`deltaprop.io`.

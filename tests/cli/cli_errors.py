@@ -11,8 +11,9 @@ from deltaprop.cli import main
 
 
 def check_error(argv: list[str], status: int, message: str, capsys: Any) -> None:
-    """``deltaprop ARGV`` exits with ``status`` (2: a usage error, which argparse raises;
-    1: a failure, which ``main`` returns), printing ``message``; a failure prints one line."""
+    """``deltaprop ARGV`` exits with ``status`` (2: a usage error, raised as SystemExit;
+    1: a failure, which ``main`` returns), printing ``message``: a failure in one line, a
+    usage error in two (the subcommand's usage, then the error)."""
     if status == 2:
         with pytest.raises(SystemExit) as info:
             main(argv)
@@ -23,3 +24,8 @@ def check_error(argv: list[str], status: int, message: str, capsys: Any) -> None
     assert message in err
     if status == 1:
         assert len(err.strip().splitlines()) == 1, err
+    elif argv[0] in ("train", "evaluate", "predict", "gradcheck", "diagnose", "genie"):
+        # the subcommand's usage (in one line), then the error naming the flag
+        usage, error = err.strip().splitlines()
+        assert usage.startswith(f"usage: deltaprop {argv[0]} "), err
+        assert error.startswith(f"deltaprop {argv[0]}: error: "), err

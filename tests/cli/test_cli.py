@@ -56,16 +56,46 @@ def test_gradcheck_command_passes(capsys) -> None:
         (["train", "--sizes", "784"], 2, "need at least two positive layer widths"),
         (["train", "--sizes", "784,x,10"], 2, "comma-separated layer widths"),
         (["train", "--dtype", "int8"], 2, "invalid choice"),
-        (["train", "--activation", "sigmod"], 1, "unknown activation 'sigmod'"),
-        (["train", "--cost", "cross-entropy", "--output-activation", "tanh"], 1,
-         "needs output activation"),
-        (["train", "--eta", "-1", "--dataset", "digits"], 1, "eta must be a positive"),
-        (["train", "--batch-size", "0", "--dataset", "digits"], 1, "batch_size must be"),
-        (["train", "--dataset", "digits", "--sizes", "784,30,10"], 1,
-         "input layer needs 64 neurons"),
+        (["train", "--activation", "sigmod"], 2, "argument --activation: invalid choice: 'sigmod'"),
+        (
+            ["train", "--cost", "cross-entropy", "--output-activation", "tanh"],
+            2,
+            "needs output activation",
+        ),
+        (
+            ["train", "--eta", "-1", "--dataset", "digits"],
+            2,
+            "argument --eta: must be a positive finite number, got -1.0",
+        ),
+        (
+            ["train", "--batch-size", "0", "--dataset", "digits"],
+            2,
+            "argument --batch-size: must be a positive integer, got 0",
+        ),
+        (["train", "--batch-size", "ten"], 2, "argument --batch-size: expected a whole number"),
+        (["train", "--eta", "nan"], 2, "argument --eta: expected a finite number, got 'nan'"),
+        (
+            ["train", "--dataset", "digits", "--sizes", "784,30,10"],
+            2,
+            "input layer needs 64 neurons",
+        ),
+        (
+            ["train", "--dataset", "digits", "--validation", "70000"],
+            2,
+            "--validation 70000 would hold out 70000 of the 1500 training rows",
+        ),
+        (
+            ["train", "--epoch", "1"],
+            2,
+            "unrecognized arguments: --epoch 1 (did you mean --epochs?)",
+        ),
+        (["train", "--epocs", "1"], 2, "(did you mean --epochs?)"),
+        (["evaluate", "m.npz", "--datset", "digits"], 2, "(did you mean --dataset?)"),
+        (["train", "--test", "t.csv"], 2, "--test goes with --data FILE"),
+        (["train", "--data", "t.csv", "--dataset", "digits"], 2, "--data FILE replaces --dataset"),
         (["nonsense"], 2, "invalid choice"),
     ],
-)  # fmt: skip
+)
 def test_bad_arguments_give_one_line_and_exit_status(argv, status, message, capsys) -> None:
     check_error(argv, status, message, capsys)
 
@@ -94,3 +124,67 @@ def test_help_explains_every_option(capsys) -> None:
                    "--dtype", "--seed", "--dataset", "--data-dir", "--epochs", "--batch-size",
                    "--eta", "--no-shuffle", "--save"]:  # fmt: skip
         assert option in out
+
+
+def test_a_usage_error_shows_the_subcommands_usage(capsys) -> None:
+    """Exit status 2, the usage of the subcommand given (not the top-level one), the flag."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--epocs", "3"])
+    assert info.value.code == 2
+    usage, error = capsys.readouterr().err.splitlines()
+    assert usage == "usage: deltaprop train [options]  (see deltaprop train --help)"
+    assert error.startswith("deltaprop train: error:")
+    with pytest.raises(SystemExit):
+        main(["gradcheck", "--sample", "3"])  # no abbreviations
+    err = capsys.readouterr().err
+    assert err.startswith("usage: deltaprop gradcheck") and "(did you mean --samples?)" in err
+
+
+def test_help_states_the_mnist_lookup_order(capsys) -> None:
+    from deltaprop.cli.data import LOOKUP
+
+    for argv in (["train", "--help"], ["--help"], ["download", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert " ".join(LOOKUP.split()) in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit):
+        main(["gradcheck", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--seed N seeds the initial weights and the shuffling (default: a fresh" in out
+    assert (
+        "--samples N rows of random inputs (and targets) the gradient is taken over (default: 8)"
+        in out
+    )
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_is_generated_from_the_parser(shell, capsys) -> None:
+    argcomplete = pytest.importorskip("argcomplete", reason="the completion extra")
+    assert main(["completion", shell]) == 0
+    assert capsys.readouterr().out == argcomplete.shellcode(["deltaprop"], shell=shell)
+
+
+def test_completion_answers_from_the_parser() -> None:
+    """What the shell's hook asks: ``deltaprop train --epo<TAB>`` (the answer on fd 8)."""
+    pytest.importorskip("argcomplete", reason="the completion extra")
+    import os
+    import subprocess
+    import sys
+
+    line = "deltaprop train --epo"
+    env = {
+        **os.environ,
+        "_ARGCOMPLETE": "1",
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+        "_ARGCOMPLETE_IFS": " ",
+    }
+    done = subprocess.run(
+        ["bash", "-c", f"'{sys.executable}' -m deltaprop 8>&1 9>/dev/null"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.split() == ["--epochs"], done

@@ -68,13 +68,13 @@ def test_cosine_with_adam_and_a_validation_fraction(capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "status", "message"),
     [
-        (["--schedule", "plateau"], 1, "add --validation N to hold out the last N training"),
-        (["--patience", "3"], 1, "add --validation N"),
+        (["--schedule", "plateau"], 2, "add --validation N to hold out the last N training"),
+        (["--patience", "3"], 2, "add --validation N"),
         (["--validation", "ten"], 2, "expected a number of rows such as 10000"),
-        (["--validation", "5000"], 1, "holds out 5000 of the 1500 training rows"),
+        (["--validation", "5000"], 2, "hold out 5000 of the 1500 training rows"),
         (["--optimizer", "lbfgs"], 2, "invalid choice"),
-        (["--dropout", "1"], 1, "dropout must be at least 0 and below 1"),
-        (["--l2", "-5"], 1, "l2 must be a finite number ≥ 0"),
+        (["--dropout", "1"], 2, "argument --dropout: must be at least 0 and below 1"),
+        (["--l2", "-5"], 2, "argument --l2: must be a finite number ≥ 0"),
     ],
 )
 def test_bad_options_are_one_line_errors(argv: list, status: int, message: str, capsys) -> None:

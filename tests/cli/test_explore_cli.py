@@ -23,6 +23,8 @@ def test_a_non_local_host_needs_allow_remote(capsys):
 def test_a_port_in_use_is_one_line(capsys):
     import socket
 
+    pytest.importorskip("uvicorn", reason="the explorer's extra")
+    pytest.importorskip("starlette", reason="the explorer's extra")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -74,17 +75,22 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in again.glob("*.png")) == pngs
 
 
+NEEDS_PLOT = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None, reason="the plot extra (matplotlib)"
+)
+
+
 @pytest.mark.parametrize(
     ("argv", "status", "message"),
     [
         (["genie", "--neurons", "3-1"], 2, "expected layer:neuron pairs"),
         (["genie", *DIGITS, "--neurons", "4:0"], 1, "choose a layer from 2 to 3"),
-        (["diagnose", *DIGITS, "--samples", "0"], 1, "--samples must be positive"),
-        (["train", *DIGITS, "--monitor-every", "0"], 1, "--monitor-every must be positive"),
+        (["diagnose", *DIGITS, "--samples", "0"], 2, "argument --samples: expected a whole"),
+        (["train", *DIGITS, "--monitor-every", "0"], 2, "argument --monitor-every: expected"),
         (["train", *DIGITS, "--report", "/nonexistent/dir/r.html"], 1, "does not exist"),
-        (["plot", "/nonexistent/run"], 1, "deltaprop train --plots"),
+        pytest.param(["plot", "/nonexistent/run"], 1, "deltaprop train --plots", marks=NEEDS_PLOT),
         (["diagnose", "/nonexistent/model.npz"], 1, "model.npz"),
-        (["diagnose", "m.npz", "--sizes", "64,5,10"], 1, "give one or the other"),
+        (["diagnose", "m.npz", "--sizes", "64,5,10"], 2, "give one or the other"),
     ],
 )  # fmt: skip
 def test_bad_arguments_give_one_line(argv, status, message, capsys) -> None:

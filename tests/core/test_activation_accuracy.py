@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import mpmath
 import numpy as np
 import pytest
 
 from deltaprop.core.activations import get_activation
+
+mpmath = pytest.importorskip("mpmath", reason="the test extra (mpmath, the reference)")
 
 mpmath.mp.dps = 50
 ULPS = 4  # "a few ulp"

@@ -1,9 +1,9 @@
 """Every public name is documented: a numpydoc docstring with its parameters, the shapes of the
 arrays it takes and returns, and an example that runs.
 
-The public names are the ``__all__`` of each module of the API reference
-(``docs/build_api.py``): ``deltaprop`` and its public subpackages and modules. For each
-function and class:
+The public names are the ``__all__`` of each module of the API reference (the ``::: module``
+lines of ``docs/api/*.md``, which the documentation site renders with mkdocstrings):
+``deltaprop`` and its public subpackages and modules. For each function and class:
 
 - a docstring with a summary line;
 - every parameter of its signature under "Parameters" (a class's: of its constructor, or its
@@ -13,7 +13,7 @@ function and class:
 - an "Examples" section with ``>>>`` lines, which this test runs as a doctest;
 - a docstring for each of its public methods and properties.
 
-Constants (registries, ``__version__``) need a documentation comment where they are defined
+Constants (registries, ``__version__``) need a documentation string where they are defined
 (a string after the assignment), which the API reference shows.
 """
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -30,14 +29,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-numpydoc = pytest.importorskip("numpydoc.docscrape")
-pdoc_doc = pytest.importorskip("pdoc.doc")
+numpydoc = pytest.importorskip("numpydoc.docscrape", reason="the test extra (numpydoc)")
+griffe = pytest.importorskip("griffe", reason="the docs extra (mkdocstrings' griffe)")
 
-_BUILD = Path(__file__).resolve().parents[2] / "docs" / "build_api.py"
-_spec = importlib.util.spec_from_file_location("build_api", _BUILD)
-assert _spec is not None and _spec.loader is not None
-build_api = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_api)
+_ROOT = Path(__file__).resolve().parents[2]
+#: the modules of the API reference, in the site's order: its pages' "::: module" lines
+MODULES = [
+    line.removeprefix("::: ").strip()
+    for page in ("deltaprop", "training", "insight", "io", "sklearn", "scale", "cli")
+    for line in (_ROOT / "docs" / "api" / f"{page}.md").read_text().splitlines()
+    if line.startswith("::: ")
+]
 
 #: the optional library each module's examples need; without it they are skipped
 REQUIRES = {
@@ -58,7 +60,7 @@ def public_names() -> list[tuple[str, str, Any]]:
     (under the first module that exports it)."""
     seen: set[int] = set()
     out = []
-    for module_name in build_api.MODULES:
+    for module_name in MODULES:
         module = importlib.import_module(module_name)
         names = getattr(module, "__all__", None)
         if names is None:
@@ -83,7 +85,7 @@ def _ids(params: list[tuple[str, str, Any]]) -> list[str]:
     return [f"{m}.{n}" for m, n, _ in params]
 
 
-@pytest.mark.parametrize("module_name", build_api.MODULES)
+@pytest.mark.parametrize("module_name", MODULES)
 def test_has_all(module_name: str) -> None:
     module = importlib.import_module(module_name)
     assert hasattr(module, "__all__"), f"{module_name} must list its public names in __all__"
@@ -184,23 +186,22 @@ def test_examples_run(
         pytest.fail("".join(report), pytrace=False)
 
 
+_LOADER: list[Any] = []
+
+
 def _constant_documented(module_name: str, name: str) -> bool:
-    """Whether pdoc finds a documentation comment for ``name``, in the module that exports it
-    or in the submodule that defines it."""
-    module = importlib.import_module(module_name)
-    candidates = [module]
-    if hasattr(module, "__path__"):
-        prefix = module_name + "."
-        candidates += [
-            importlib.import_module(m)
-            for m in list(__import__("sys").modules)
-            if m.startswith(prefix) and name in vars(__import__("sys").modules[m])
-        ]
-    for mod in candidates:
-        member = pdoc_doc.Module(mod).get(name)
-        if member is not None and member.docstring.strip():
-            return True
-    return False
+    """Whether the API reference (griffe, as mkdocstrings reads the source) finds a
+    documentation string for ``name``, following a re-export to where it is defined."""
+    if not _LOADER:
+        loader = griffe.GriffeLoader(search_paths=[str(_ROOT / "src")])
+        loader.load("deltaprop")
+        loader.resolve_aliases(implicit=False, external=False)
+        _LOADER.append(loader)
+    try:
+        member = _LOADER[0].modules_collection[module_name][name]
+    except KeyError:
+        return False
+    return bool(member.docstring and member.docstring.value.strip())
 
 
 @pytest.mark.parametrize(("module_name", "name", "obj"), CONSTANTS, ids=_ids(CONSTANTS))
@@ -216,12 +217,11 @@ def test_public_api_is_large_enough_to_be_walked() -> None:
 
 
 def test_landing_page_links_every_module() -> None:
-    """The package's docstring, the reference's first page, names every public module, so
-    pdoc links each of them from there."""
+    """The package's docstring, the reference's first page, names every public module."""
     import deltaprop
 
     doc = deltaprop.__doc__ or ""
-    missing = [m for m in build_api.MODULES[1:] if f"`{m}`" not in doc]
+    missing = [m for m in MODULES[1:] if f"`{m}`" not in doc]
     assert not missing, f"name these modules in deltaprop/__init__.py's docstring: {missing}"
 
 

@@ -60,3 +60,20 @@ def test_readme_example(mnist_dir: Path, tmp_path: Path) -> None:
     assert accuracy >= 94.0, out
     assert "diagnosis of Network([784, 30, 10]" in out
     assert (tmp_path / "classic.npz").is_file()
+
+
+PYPI = (ROOT / "README.pypi.md").read_text(encoding="utf-8")
+
+
+def test_the_package_index_page_is_written_for_pip_users() -> None:
+    """The long description: pip install with extras, no editable installs, no links into
+    a checkout (the page is shown on the package index, far from the repository)."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^readme = "README.pypi.md"$', pyproject, flags=re.M)
+    assert "pip install deltaprop" in PYPI and "pip install -e" not in PYPI
+    links = re.findall(r"\]\(([^)]*)\)|<(\w+://[^>]*)>", PYPI)
+    for target in (a or b for a, b in links):
+        assert re.match(r"https?://", target), f"a link relative to the checkout: {target}"
+    for lang, source in re.findall(r"^```(\w+)\n(.*?)^```", PYPI, flags=re.S | re.M):
+        if lang == "bash":
+            docs_checks.check_shell(_Block(source))

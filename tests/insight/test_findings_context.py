@@ -4,6 +4,7 @@ its saturated outputs are right (fine) or wrong (the slowdown)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import deltaprop
 from deltaprop.insight import diagnose
@@ -52,6 +53,7 @@ def test_outputs_saturated_at_the_right_answer_are_fine_and_at_the_wrong_one_slo
 
 
 def test_the_report_diagnoses_the_trained_network_as_trained(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot extra (--plots draws figures)")
     from deltaprop.cli import main
     from deltaprop.insight.run import load_run
 

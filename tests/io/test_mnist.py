@@ -95,7 +95,7 @@ def test_given_directory_does_not_exist(tmp_path):
 
 
 def test_empty_cache_without_download(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"empty-cache.*download=False"):
+    with pytest.raises(FileNotFoundError, match=r"the cache .*empty-cache.*deltaprop download"):
         load_mnist(download=False)
 
 

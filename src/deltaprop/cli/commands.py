@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 import numpy as np
 
-from .advice import check_model_fits, seed_or_fresh
-from .common import load_data, out, reported
+from ..errors import CommandError
+from .advice import seed_or_fresh
+from .common import out, reported
 from .limits import check_network_memory, gradcheck_seconds
 from .train import Job, run
 
-__all__ = ["evaluate", "gradcheck", "train"]
+__all__ = ["completion", "gradcheck", "train"]
 
 
 @reported
@@ -26,31 +26,12 @@ def train(args: argparse.Namespace) -> int:
 
 
 @reported
-def evaluate(args: argparse.Namespace) -> int:
-    from ..network import load
-
-    net = load(args.model)
-    args.dtype = net.config.dtype
-    data = load_data(args)
-    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
-    check_model_fits(net, os.fspath(args.model), args.dataset, data.X_test.shape[1], n_classes)
-    scores = net.evaluate(data.X_test, data.y_test)
-    line = f"{os.fspath(args.model)}: {net!r}\ntest cost {scores['cost']:.4f}"
-    if "correct" in scores:
-        line += f", accuracy {scores['correct']} / {scores['n']} ({scores['accuracy']:.2%})"
-    out(args, line)
-    return 0
-
-
-@reported
 def gradcheck(args: argparse.Namespace) -> int:
     from ..insight.gradcheck import gradcheck as run_check
     from ..network import Network
 
     sizes = args.sizes or [5, 4, 3]
     seed, _ = seed_or_fresh(args.seed)  # printed in the first line
-    if args.samples <= 0:
-        raise ValueError(f"--samples must be positive, got {args.samples}")
     check_network_memory(sizes, "float64")  # before a MemoryError can be the answer
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, "float64", seed
@@ -70,3 +51,15 @@ def gradcheck(args: argparse.Namespace) -> int:
         + ("OK" if ok else f"FAILED: above the tolerance {args.tolerance:g}"),
     )
     return 0 if ok else 1
+
+
+def completion(args: argparse.Namespace) -> int:
+    """Print the shell code that completes ``deltaprop`` in ``args.shell`` (argcomplete)."""
+    try:
+        import argcomplete
+    except ImportError:
+        raise CommandError(
+            "shell completion needs argcomplete: pip install 'deltaprop[completion]'"
+        ) from None
+    print(argcomplete.shellcode(["deltaprop"], shell=args.shell), end="")
+    return 0

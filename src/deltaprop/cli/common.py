@@ -1,15 +1,15 @@
-"""What every ``deltaprop`` subcommand shares: one-line errors, loading the data, printing."""
+"""What every ``deltaprop`` subcommand shares: one-line errors and printing."""
 
 from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
-from typing import Any
 
 from ..errors import CommandError, DistributedError, DivergenceError
 
-__all__ = ["REPORTED", "load_data", "out", "reported"]
+__all__ = ["REPORTED", "out", "reported", "say"]
 
 #: the errors a user can cause and fix, reported in one line
 REPORTED = (ValueError, OSError, ImportError, DivergenceError, DistributedError)
@@ -28,19 +28,15 @@ def reported(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return wrapper
 
 
-def load_data(args: argparse.Namespace) -> Any:
-    """The data set ``--dataset`` names (``--data-dir`` for MNIST), in ``--dtype``."""
-    if args.dataset == "digits":
-        from ..io.digits import load_digits
-
-        return load_digits(dtype=args.dtype)
-    from ..io.mnist import load_mnist
-
-    return load_mnist(args.data_dir, dtype=args.dtype)
-
-
 def out(args: argparse.Namespace, text: str, *, result: bool = False) -> None:
     """Print a line of the command's output; with ``--quiet``, only the ``result`` lines.
     Only one process of a distributed run prints."""
     if getattr(args, "printing", True) and (result or not getattr(args, "quiet", False)):
         print(text, flush=True)
+
+
+def say(text: str) -> None:
+    """Print a message on stderr on a line of its own: on a terminal, the progress bar's
+    line it would be glued to is cleared first."""
+    start = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(start + text, file=sys.stderr, flush=True)

@@ -13,7 +13,6 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from .common import REPORTED
@@ -30,8 +29,11 @@ def train(args: argparse.Namespace) -> int:
         return run(args, MPIJob(comm))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, maybe on this process alone
         if comm.size > 1:
-            print(f"deltaprop train: interrupted (process {comm.rank} of {comm.size}): ending "
-                  "the job", file=sys.stderr)  # fmt: skip
+            print(
+                f"deltaprop train: interrupted (process {comm.rank} of {comm.size}): ending "
+                "the job",
+                file=sys.stderr,
+            )
             comm.abort(130)  # the others would wait for this one until --timeout
         raise
     except Exception as exc:
@@ -61,29 +63,38 @@ def _same_command(comm: Any, args: argparse.Namespace) -> None:
     mine = {k: repr(v) for k, v in sorted(vars(args).items()) if k not in ("func", "processes")}
     everyone = comm.allgather_object(mine, "comparing the command lines")
     for rank, theirs in enumerate(everyone):
-        diff = [f"{flag_of(k)} {theirs.get(k)} (process 0: {everyone[0].get(k)})"
-                for k in sorted(set(theirs) | set(everyone[0]))
-                if theirs.get(k) != everyone[0].get(k)]  # fmt: skip
+        diff = [
+            f"{flag_of(k)} {theirs.get(k)} (process 0: {everyone[0].get(k)})"
+            for k in sorted(set(theirs) | set(everyone[0]))
+            if theirs.get(k) != everyone[0].get(k)
+        ]
         if diff:
             from ..errors import DistributedError
 
-            raise everywhere(DistributedError(
-                f"process {rank} was started with {'; '.join(diff)}: start every process of "
-                "the job with the same command"
-            ))  # fmt: skip
+            raise everywhere(
+                DistributedError(
+                    f"process {rank} was started with {'; '.join(diff)}: start every process of "
+                    "the job with the same command"
+                )
+            )
 
 
 def _load(args: argparse.Namespace, comm: Any) -> dict[str, Any]:
     """The data set's arrays: MNIST memory-mapped (each process reads only its rows), the
-    small digits set in memory on every process."""
-    if args.dataset == "digits":
-        from ..io.digits import load_digits
+    small digits set and the user's own table in memory on every process."""
+    if args.dataset == "digits" or getattr(args, "data", None) is not None:
+        from dataclasses import asdict
 
-        return comm.together("loading the data", lambda: load_digits(dtype=args.dtype)._asdict())
+        from .data import load_data
+
+        return comm.together("loading the data", lambda: asdict(load_data(args)))
     from ..io.mnist import load_mnist
     from ..scale.data import shared_arrays
 
-    return shared_arrays(comm, lambda: load_mnist(args.data_dir, dtype=args.dtype))
+    return shared_arrays(
+        comm,
+        lambda: load_mnist(args.data_dir, dtype=args.dtype, download=False, given_as="--data-dir"),
+    )
 
 
 class MPIJob(Job):
@@ -105,7 +116,9 @@ class MPIJob(Job):
         return self.comm.bcast_object(value, what)
 
     def load(self, args: argparse.Namespace) -> Any:
-        return SimpleNamespace(**_load(args, self.comm))
+        from .data import Data
+
+        return Data(**_load(args, self.comm))
 
     def fit(self, net: Any, X: Any, y: Any, **kwargs: Any) -> Any:
         from ..scale.distributed import fit_distributed

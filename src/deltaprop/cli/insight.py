@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
-from .common import load_data, out, reported
+from .common import out, reported
+from .data import UsageError, load_data, sizes_for
 from .outputs import check_plot_outputs
+from .parser import positive_int
 from .train_extras import TrainExtras, add_train_options
 
 __all__ = ["TrainExtras", "add_parsers", "add_train_options"]
@@ -33,10 +35,12 @@ def add_parsers(sub: Any, network_options: AddOptions, data_options: AddOptions)
     )
     _add_model_and_samples(p, network_options, data_options, samples=1000)
     p.add_argument(
-        "--eta", type=float, metavar="η",
+        "--eta",
+        type=float,
+        metavar="η",
         help="learning rate for the update/weight ratio (default: 3.0 for a fresh network, "
         "none for a MODEL)",
-    )  # fmt: skip
+    )
     p.set_defaults(func=diagnose)
 
     p = sub.add_parser(
@@ -49,14 +53,19 @@ def add_parsers(sub: Any, network_options: AddOptions, data_options: AddOptions)
     )
     _add_model_and_samples(p, network_options, data_options, samples=1)
     p.add_argument(
-        "--neurons", type=_neurons, metavar="L:J,...",
+        "--neurons",
+        type=_neurons,
+        metavar="L:J,...",
         help="neurons to nudge as layer:index pairs, e.g. 3:7,2:0 (default: largest |δ|)",
-    )  # fmt: skip
+    )
     p.add_argument("--dz", type=float, default=1e-3, metavar="Δz", help="default: %(default)g")
     p.add_argument(
-        "--top", type=int, default=5, metavar="N", help="neurons to nudge and list as far from "
-        "optimal (default: %(default)s)",
-    )  # fmt: skip
+        "--top",
+        type=positive_int,
+        default=5,
+        metavar="N",
+        help="neurons to nudge and list as far from optimal (default: %(default)s)",
+    )
     p.set_defaults(func=genie)
 
     p = sub.add_parser(
@@ -80,13 +89,18 @@ def _add_model_and_samples(
     data_options(p)
     g = p.add_argument_group("samples")
     g.add_argument(
-        "--split", default="train", choices=["train", "test"],
+        "--split",
+        default="train",
+        choices=["train", "test"],
         help="which part of the data to use (default: %(default)s)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--samples", type=int, default=samples, metavar="N",
+        "--samples",
+        type=positive_int,
+        default=samples,
+        metavar="N",
         help="use the first N samples of the split (default: %(default)s)",
-    )  # fmt: skip
+    )
 
 
 def _neurons(text: str) -> list[tuple[int, int]]:
@@ -105,11 +119,9 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """The network (MODEL, or a fresh one from the options) and the first N samples."""
     from ..network import Network
 
-    if args.samples <= 0:
-        raise ValueError(f"--samples must be positive, got {args.samples}")
     net = None
     if args.model and args.sizes:
-        raise ValueError(
+        raise UsageError(
             "--sizes describes a fresh network, but MODEL has its own sizes; give one or the other"
         )
     if args.model:
@@ -120,18 +132,23 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     data = load_data(args)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
-    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    n_classes = data.n_outputs()
     if net is not None:
         check_model_fits(net, args.model, args.dataset, X.shape[1], n_classes)
     else:
-        sizes = args.sizes or [X.shape[1], 30, n_classes]
+        sizes = sizes_for(args, X.shape[1], n_classes)
         seed, drawn = seed_or_fresh(args.seed)
         if drawn:
             out(args, fresh_seed_line(seed))
         net = Network(
-            sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype,
+            sizes,
+            args.activation,
+            args.output_activation,
+            args.cost,
+            args.init,
+            args.dtype,
             seed,
-        )  # fmt: skip
+        )
     return net, X, y
 
 
@@ -167,8 +184,13 @@ def plot(args: argparse.Namespace) -> int:
     run, net = load_run(args.run)
     weights = None if net is None else net.to_numpy(net.weights[0])
     directory = Path(args.out) if args.out else Path(args.run)
-    pngs = render_pngs(run.history, weights=weights, confusion=run.confusion, trace=run.trace,
-                       confusion_data=run.confusion_data)  # fmt: skip
+    pngs = render_pngs(
+        run.history,
+        weights=weights,
+        confusion=run.confusion,
+        trace=run.trace,
+        confusion_data=run.confusion_data,
+    )
     paths = save_plots(directory, run.history, pngs=pngs)
     out(args, "\n".join(f"Wrote {os.fspath(p)}" for p in paths))
     if args.report:

@@ -12,17 +12,33 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..core.activations import ACTIVATIONS
+from ..core.costs import COSTS
 from ..training.config import TrainConfig, options
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import SCHEDULES
+from .parser import checked, nonnegative_int
 
-__all__ = ["NETWORK_DEFAULTS", "TRAINING_OPTIONS", "add_network_options",
-           "add_training_options", "fill_defaults", "flag_of", "given"]  # fmt: skip
+__all__ = [
+    "NETWORK_DEFAULTS",
+    "TRAINING_OPTIONS",
+    "add_network_options",
+    "add_training_options",
+    "fill_defaults",
+    "flag_of",
+    "given",
+]
 
 #: the network options and their defaults (``--output-activation``: that of ``--activation``)
-NETWORK_DEFAULTS: dict[str, Any] = {"sizes": None, "activation": "sigmoid",
-                                    "output_activation": None, "cost": "quadratic",
-                                    "init": "normal", "dtype": "float32", "seed": None}  # fmt: skip
+NETWORK_DEFAULTS: dict[str, Any] = {
+    "sizes": None,
+    "activation": "sigmoid",
+    "output_activation": None,
+    "cost": "quadratic",
+    "init": "normal",
+    "dtype": "float32",
+    "seed": None,
+}
 #: the training options: every TrainConfig field but the seed (``--seed`` seeds both the
 #: weights and the shuffling)
 TRAINING_OPTIONS = tuple(f.name for f in options() if f.name != "seed")
@@ -65,34 +81,68 @@ def _split(text: str) -> float | int:
         ) from None
 
 
-def add_network_options(p: argparse.ArgumentParser, sizes_help: str, *, dtype: bool = True) -> None:
+def _hidden(text: str) -> list[int]:
+    """--hidden: the hidden layers' widths, such as 30 or 100,30."""
+    try:
+        widths = [int(part) for part in text.split(",")]
+    except ValueError:
+        widths = [0]
+    if min(widths) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated widths of hidden layers such as 30 or 100,30, got {text!r}"
+        )
+    return widths
+
+
+def add_network_options(
+    p: argparse.ArgumentParser, sizes_help: str, *, dtype: bool = True, hidden: bool = True
+) -> None:
     g = p.add_argument_group("network")
     g.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=sizes_help)
+    if hidden:
+        g.add_argument(
+            "--hidden",
+            type=_hidden,
+            metavar="N,...",
+            help="the hidden layers' widths; the input and output layers follow the data "
+            "(default: 30)",
+        )
     g.add_argument(
-        "--activation", metavar="NAME",
+        "--activation",
+        metavar="NAME",
+        choices=[a for a in ACTIVATIONS if a != "softmax"],
         help="σ of the hidden layers: sigmoid, tanh, relu, identity (default: sigmoid)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--output-activation", metavar="NAME",
-        help="σ of the output layer, also softmax (default: same as --activation)",
-    )  # fmt: skip
+        "--output-activation",
+        metavar="NAME",
+        choices=list(ACTIVATIONS),
+        help="σ of the output layer: those and softmax (default: same as --activation)",
+    )
     g.add_argument(
-        "--cost", metavar="NAME",
-        help="quadratic or cross-entropy (log-likelihood with softmax) (default: quadratic)",
-    )  # fmt: skip
+        "--cost",
+        metavar="NAME",
+        choices=list(COSTS),
+        help="quadratic, cross-entropy or log-likelihood (cross-entropy with softmax is the "
+        "log-likelihood) (default: quadratic)",
+    )
     g.add_argument(
-        "--init", choices=["normal", "scaled"],
+        "--init",
+        choices=["normal", "scaled"],
         help="initial weights: N(0, 1) or N(0, 1/n_in) (default: normal)",
-    )  # fmt: skip
+    )
     if dtype:  # (gradcheck always computes in float64)
         g.add_argument(
-            "--dtype", choices=["float32", "float64"],
+            "--dtype",
+            choices=["float32", "float64"],
             help="floating-point type of parameters and computation (default: float32)",
-        )  # fmt: skip
+        )
     g.add_argument(
-        "--seed", type=int, metavar="N",
+        "--seed",
+        type=nonnegative_int,
+        metavar="N",
         help="seeds the initial weights and the shuffling (default: a fresh seed, printed)",
-    )  # fmt: skip
+    )
 
 
 def add_training_options(p: argparse.ArgumentParser) -> None:
@@ -112,8 +162,12 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
             if isinstance(default, float)
             else (str(default))
         )
-        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "metavar": meta["metavar"],
-                                  "help": f"{meta['help']} (default: {shown})"}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "dest": f.name,
+            "default": None,
+            "metavar": meta["metavar"],
+            "help": f"{meta['help']} (default: {shown})",
+        }
         if isinstance(default, bool):  # only the non-default is a flag: --no-shuffle
             kwargs.update(action="store_const", const=not default, help=meta["flag_help"])
             kwargs.pop("metavar")
@@ -121,9 +175,10 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
             kwargs.update(choices=_CHOICES[f.name])
             kwargs.pop("metavar")
         elif f.name == "validation_split":
-            kwargs.update(type=_split)
+            kwargs.update(type=checked(_split, meta["check"], flag_of(f.name)))
         else:
-            kwargs.update(type=float if isinstance(default, float) else int)
+            convert = float if isinstance(default, float) else int
+            kwargs.update(type=checked(convert, meta["check"], flag_of(f.name)))
         group.add_argument(flag_of(f.name), **kwargs)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..io.atomic import NAME_MAX, resolve_destination
 from ..training.callbacks import Callback
-from .common import out
+from .common import out, say
 
 _OPTIONS = {"save": "--save", "checkpoint": "--checkpoint", "report": "--report"}
 
@@ -186,19 +186,17 @@ class Interruption(Callback):
         except KeyboardInterrupt:
             trainer = self._trainer
             if trainer is None or not len(trainer.state.history):
-                print("Interrupted before the first epoch ended: nothing written.",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                say("Interrupted before the first epoch ended: nothing written.")
                 raise
             net = trainer.net
             for p, good in zip([*net.weights, *net.biases], self._good):
                 p[...] = good if net.xp is np else net.xp.asarray(good)
             self.interrupted = True
             epochs = len(trainer.state.history)
-            print(
+            say(
                 f"Interrupted {self.where or 'during training'}: writing what was asked for "
-                f"the {epochs} epoch(s) done, with the weights of epoch {epochs}",
-                file=sys.stderr, flush=True,
-            )  # fmt: skip
+                f"the {epochs} epoch(s) done, with the weights of epoch {epochs}"
+            )
             return trainer.state.history
         finally:
             for s, handler in previous.items():

@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import shlex
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,8 @@ from typing import Any
 
 from ..errors import DivergenceError, FormatError
 from ..training.config import options
+from .common import say
+from .data import UsageError
 from .options import TRAINING_OPTIONS, fill_defaults, flag_of, given
 
 
@@ -43,10 +44,8 @@ def prepare(args: argparse.Namespace) -> Any:
     An option given on the command line is applied if it may change (``--epochs``, ``--eta``)
     and refused, naming it and both values, if it differs from the checkpoint's.
     """
-    if args.checkpoint_every < 1:
-        raise ValueError(f"--checkpoint-every must be positive, got {args.checkpoint_every}")
     if args.resume and not args.checkpoint:
-        raise ValueError("--resume needs --checkpoint FILE, the checkpoint to continue from")
+        raise UsageError("--resume needs --checkpoint FILE, the checkpoint to continue from")
     if not args.checkpoint or not Path(args.checkpoint).exists():
         fill_defaults(args)
         return None
@@ -59,14 +58,23 @@ def prepare(args: argparse.Namespace) -> Any:
 
     ck = load_checkpoint(args.checkpoint)
     net = ck.network.config
-    saved = {"sizes": list(net.sizes), "activation": net.activation,
-             "output_activation": net.output_activation, "cost": net.cost, "init": net.init,
-             "dtype": net.dtype, "seed": ck.config.seed,
-             **{dest: getattr(ck.config, dest) for dest in TRAINING_OPTIONS}}  # fmt: skip
+    saved = {
+        "sizes": list(net.sizes),
+        "activation": net.activation,
+        "output_activation": net.output_activation,
+        "cost": net.cost,
+        "init": net.init,
+        "dtype": net.dtype,
+        "seed": ck.config.seed,
+        **{dest: getattr(ck.config, dest) for dest in TRAINING_OPTIONS},
+    }
     user = given(args)
     changeable = [f.name for f in options() if f.metadata["changeable"]]  # in field order
-    conflicts = [_conflict(dest, value, saved[dest]) for dest, value in user.items()
-                 if dest not in changeable and value != saved[dest]]  # fmt: skip
+    conflicts = [
+        _conflict(dest, value, saved[dest])
+        for dest, value in user.items()
+        if dest not in changeable and value != saved[dest]
+    ]
     if conflicts:
         raise ValueError(
             f"cannot change {', '.join(conflicts)} when resuming {args.checkpoint}: a resumed "
@@ -81,25 +89,28 @@ def prepare(args: argparse.Namespace) -> Any:
 
 def resume_command(args: argparse.Namespace, *extra: str) -> str:
     """The command line that continues this run from its checkpoint (the whole MPI job's
-    for a distributed run)."""
-    parts = ["deltaprop", "train", "--checkpoint", str(args.checkpoint), "--resume",
-             "--epochs", str(args.epochs)]  # fmt: skip
+    for a distributed run): only what the checkpoint does not hold, the data and where the
+    network goes; its network and training options (--epochs included) come from it."""
+    parts = ["deltaprop", "train", "--checkpoint", str(args.checkpoint), "--resume"]
     if getattr(args, "distributed", False):
         parts = ["mpiexec", "-n", str(getattr(args, "processes", 1)), *parts, "--distributed"]
         if args.timeout != 300.0:
             parts += ["--timeout", f"{args.timeout:g}"]
-    if args.dataset != "mnist":
+    for flag, dest in (
+        ("--data", "data"),
+        ("--test", "test"),
+        ("--label", "label"),
+        ("--data-dir", "data_dir"),
+        ("--train-samples", "train_samples"),
+    ):
+        if getattr(args, dest, None) is not None:
+            parts += [flag, str(getattr(args, dest))]
+    if getattr(args, "data", None) is None and args.dataset not in (None, "mnist"):
         parts += ["--dataset", args.dataset]
-    if args.data_dir:
-        parts += ["--data-dir", str(args.data_dir)]
-    if args.train_samples is not None:
-        parts += ["--train-samples", str(args.train_samples)]
     if args.checkpoint_every != 1:
         parts += ["--checkpoint-every", str(args.checkpoint_every)]
     if args.save:
         parts += ["--save", str(args.save)]
-    if args.quiet:
-        parts.append("--quiet")
     return shlex.join([*parts, *extra])
 
 
@@ -131,13 +142,11 @@ def checkpointed(args: argparse.Namespace) -> Iterator[None]:
     except KeyboardInterrupt:
         epoch = saved_epoch(args.checkpoint)
         if epoch is None:
-            print("Interrupted before the first epoch ended: nothing to resume.", file=sys.stderr)
+            say("Interrupted before the first epoch ended: nothing to resume.")
         else:
-            print(
+            say(
                 f"Interrupted: {args.checkpoint} holds {epoch} of {args.epochs} epochs. "
-                f"Resume with:\n  {resume_command(args)}",
-                file=sys.stderr,
-                flush=True,
+                f"Resume with:\n  {resume_command(args)}"
             )
         raise
     except DivergenceError as exc:
@@ -148,8 +157,10 @@ def checkpointed(args: argparse.Namespace) -> Iterator[None]:
         raise DivergenceError(
             f"{exc} The checkpoint {args.checkpoint} keeps epoch {epoch}, the last good one; "
             f"to continue from it with a smaller learning rate: {hint}",
-            epoch=exc.epoch, batch=exc.batch, eta=exc.eta,
-        ) from None  # fmt: skip
+            epoch=exc.epoch,
+            batch=exc.batch,
+            eta=exc.eta,
+        ) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

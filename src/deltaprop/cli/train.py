@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import math
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,8 @@ import numpy as np
 
 from ..core.model import NetworkConfig
 from .advice import chance_hint
-from .common import load_data, out
+from .common import out
+from .data import UsageError, check_data_options, load_data, n_outputs, sizes_for
 from .experiment import apply_book_split
 from .limits import check_network_memory
 from .options import train_config
@@ -67,35 +69,48 @@ class Job:
 def _check(args: argparse.Namespace) -> tuple[TrainExtras, Outputs]:
     """The options that need no data, and where the run will write, checked before the
     (possibly slow) data loading."""
+    check_data_options(args)
     if args.sizes:
         check_network_memory(args.sizes, args.dtype)
-    NetworkConfig(tuple(args.sizes or (1, 1, 1)), args.activation, args.output_activation,
-                  args.cost, args.init, args.dtype)  # fmt: skip
-    config = train_config(args, None)
+    try:  # options that contradict each other: a usage error
+        NetworkConfig(
+            tuple(args.sizes or (1, 1, 1)),
+            args.activation,
+            args.output_activation,
+            args.cost,
+            args.init,
+            args.dtype,
+        )
+        config = train_config(args, None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.validation_split is None and (config.schedule == "plateau" or config.patience):
-        raise ValueError(
+        raise UsageError(
             "--schedule plateau and --patience watch the validation accuracy: add --validation "
             "N to hold out the last N training samples (MNIST's classic split: --validation "
             "10000), so that the test set stays unseen"
         )
-    if args.train_samples is not None and args.train_samples <= 0:
-        raise ValueError(f"--train-samples must be positive, got {args.train_samples}")
     outputs = Outputs(args)  # --save, --checkpoint, --plots, --report: can they be written?
     return TrainExtras(args), outputs  # --monitor, --plots, --report
 
 
 def _fits(args: argparse.Namespace, config: Any, data: Any, X: Any) -> tuple[list[int], int]:
-    """The layer sizes (given, or n_features,30,n_classes) checked against the data, and the
-    validation rows held out."""
-    n_classes = int(max(np.max(data.y_train), np.max(data.y_test))) + 1
-    sizes = args.sizes or [X.shape[1], 30, n_classes]
-    if sizes[0] != X.shape[1] or sizes[-1] != n_classes:
-        raise ValueError(
-            f"--sizes {','.join(map(str, sizes))} does not fit the {args.dataset} data: the "
-            f"input layer needs {X.shape[1]} neurons and the output layer {n_classes}, e.g. "
-            f"--sizes {X.shape[1]},30,{n_classes}"
-        )
-    return sizes, config.n_validation(X.shape[0])
+    """The layer sizes (given, or the data's inputs, --hidden, the data's outputs) checked
+    against the data, and the validation rows held out."""
+    sizes = sizes_for(args, X.shape[1], n_outputs(data))
+    try:
+        return sizes, config.n_validation(X.shape[0])
+    except ValueError:
+        raise UsageError(
+            f"--validation {config.validation_split} would hold out {_rows(config, X)} of the "
+            f"{X.shape[0]} training rows; leave at least one row for training and one for "
+            f"validation (e.g. --validation {max(1, X.shape[0] // 6)} or --validation 0.1)"
+        ) from None
+
+
+def _rows(config: Any, X: Any) -> int:
+    split = config.validation_split  # as TrainConfig.n_validation counts them
+    return int(split) if isinstance(split, int) else math.ceil(split * X.shape[0])
 
 
 def _summary(config: Any) -> str:
@@ -147,15 +162,20 @@ def run(args: argparse.Namespace, job: Job) -> int:
         f"init {c.init}, {c.dtype}, seed {seed}\n"
         f"{args.dataset}: {X.shape[0] - n_val} training"
         f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples{book}; batch {config.batch_size}, eta {config.eta:g}, {config.epochs} epochs; "
+        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
+        f"eta {config.eta:g}, "
+        f"{config.epochs} epochs; "
         f"{_summary(config)}{job.header(args)}",
     )
     if resumed is not None:
         done, stopped = resumed
         out(args, f"Resuming from {args.checkpoint}: {done} epochs done")
         if stopped:
-            out(args, f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
-                "nothing more to train")  # fmt: skip
+            out(
+                args,
+                f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
+                "nothing more to train",
+            )
     before, after = extras.callbacks(sizes)
     shown = epoch_output(args.quiet) if args.printing else []
     callbacks: list[Any] = [*before, *shown, *after]
@@ -166,10 +186,18 @@ def run(args: argparse.Namespace, job: Job) -> int:
     guard = Interruption(args, active=job.size == 1)
     with checkpointed(args) if job.rank == 0 else contextlib.nullcontext(), extras.running():
         history = guard.fit(
-            job.fit, net, X, y, test_data=test, callbacks=callbacks,
-            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
-            resume=args.resume, verbose=0, **dataclasses.asdict(config),
-        )  # fmt: skip
+            job.fit,
+            net,
+            X,
+            y,
+            test_data=test,
+            callbacks=callbacks,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume,
+            verbose=0,
+            **dataclasses.asdict(config),
+        )
     _report(args, job, net, history, config, data, n_val)
     job.on_root("saving the network", outputs.save_network, net)
     status = f"interrupted after epoch {len(history)}" if guard.interrupted else None
@@ -177,8 +205,9 @@ def run(args: argparse.Namespace, job: Job) -> int:
     return guard.exit_status(outputs)
 
 
-def _report(args: argparse.Namespace, job: Job, net: Any, history: Any, config: Any,
-            data: Any, n_val: int) -> None:  # fmt: skip
+def _report(
+    args: argparse.Namespace, job: Job, net: Any, history: Any, config: Any, data: Any, n_val: int
+) -> None:
     """The closing lines: why the run stopped, its best epoch, the test figures."""
     if not len(history):
         return

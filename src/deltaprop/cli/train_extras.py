@@ -11,6 +11,7 @@ from typing import Any
 
 from ..training.callbacks import Callback
 from .common import out
+from .parser import positive_int
 from .progress import MonitorPrinter
 
 # -- train --monitor / --plots / --report ---------------------------------------------------
@@ -19,23 +20,27 @@ from .progress import MonitorPrinter
 def add_train_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("insight")
     g.add_argument(
-        "--monitor", action="store_true",
+        "--monitor",
+        action="store_true",
         help="record per-layer figures during training (learning speed ‖∂C/∂b‖, saturation, "
         "dead units, update/weight ratio) and print them after each epoch",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--monitor-every", type=int, metavar="K",
+        "--monitor-every",
+        type=positive_int,
+        metavar="K",
         help="sample every K-th mini-batch (default: about 64 per epoch)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--plots", metavar="DIR",
-        help="write the run (run.json, network.npz) and its figures (PNG) to DIR; "
-        "needs matplotlib",
-    )  # fmt: skip
+        "--plots",
+        metavar="DIR",
+        help="write the run (run.json, network.npz) and its figures (PNG) to DIR; needs matplotlib",
+    )
     g.add_argument(
-        "--report", metavar="FILE",
+        "--report",
+        metavar="FILE",
         help="write a self-contained HTML training report to FILE; needs matplotlib",
-    )  # fmt: skip
+    )
 
 
 class TrainExtras:
@@ -50,8 +55,6 @@ class TrainExtras:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.wanted = bool(args.monitor or args.plots or args.report)
-        if args.monitor_every is not None and args.monitor_every <= 0:
-            raise ValueError(f"--monitor-every must be positive, got {args.monitor_every}")
         if args.plots or args.report:
             from ..insight.plots import require_matplotlib
 
@@ -88,13 +91,19 @@ class TrainExtras:
         n_val = config.n_validation(X.shape[0])
         # keys are field names (run.json); the report shows them with spaces
         settings = {
-            "sizes": list(c.sizes), "activation": c.activation,
-            "output_activation": c.output_activation, "cost": c.cost, "init": c.init,
-            "dtype": c.dtype, "seed": seed, "dataset": args.dataset,
-            "training_samples": int(X.shape[0]) - n_val, "validation_samples": n_val,
+            "sizes": list(c.sizes),
+            "activation": c.activation,
+            "output_activation": c.output_activation,
+            "cost": c.cost,
+            "init": c.init,
+            "dtype": c.dtype,
+            "seed": seed,
+            "dataset": args.dataset,
+            "training_samples": int(X.shape[0]) - n_val,
+            "validation_samples": n_val,
             "test_samples": int(data.X_test.shape[0]),
             "measured_after_each_epoch": "validation data" if n_val else "test data",
-        }  # fmt: skip
+        }
         for field in dataclasses.fields(config):
             if field.name != "seed":
                 settings[field.name] = getattr(config, field.name)
@@ -125,14 +134,21 @@ class TrainExtras:
         net, data, X, y, settings = self._context
         trace = self.monitor.trace_history() if self.monitor is not None else None
         run = record_run(
-            net, history, settings, validation=(data.X_test, data.y_test),
-            diagnosis_data=(X, y), eta=args.eta, trace=trace, confusion_data="test",
-        )  # fmt: skip
+            net,
+            history,
+            settings,
+            validation=(data.X_test, data.y_test),
+            diagnosis_data=(X, y),
+            eta=args.eta,
+            trace=trace,
+            confusion_data="test",
+        )
         run.test_scores = net.evaluate(data.X_test, data.y_test)
         weights = net.to_numpy(net.weights[0])
         confusion = run.confusion if args.plots else None  # the report shows it as a table
-        pngs = render_pngs(run.history, weights=weights, confusion=confusion, trace=trace,
-                           confusion_data="test")  # fmt: skip
+        pngs = render_pngs(
+            run.history, weights=weights, confusion=confusion, trace=trace, confusion_data="test"
+        )
         if args.plots:
             from ..insight.plots import save_plots
 

@@ -8,8 +8,6 @@ digits and MNIST "image" data (the page draws the first layer's weights as image
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -148,38 +146,13 @@ def _labels(column: np.ndarray) -> np.ndarray:
 
 
 def read_upload(filename: str, content: bytes) -> np.ndarray:
-    """The 2-D float array in an uploaded .npy or .csv file (never unpickled); its last column
-    is the class. Raises ValueError saying what is wrong."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"the file is over {MAX_UPLOAD_BYTES // 2**20} MiB; upload a smaller one")
-    if filename.lower().endswith(".npy"):
-        try:
-            array = np.load(io.BytesIO(content), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(f"{filename} is not a readable .npy array: {exc}") from None
-    elif filename.lower().endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(content.decode("utf-8", errors="replace"))))
-        if rows and rows[0] and not _is_number(rows[0][0]):
-            rows = rows[1:]  # a header line
-        try:
-            array = np.array([[float(v) for v in row] for row in rows if row], dtype=np.float64)
-        except ValueError:
-            raise ValueError(f"{filename}: every cell must be a number (one header line may "
-                             "name the columns)") from None  # fmt: skip
-    else:
-        raise ValueError(f"{filename}: upload a .npy or .csv file")
-    if array.dtype.kind not in "biuf" or array.ndim != 2 or array.shape[1] < 2:
-        raise ValueError(f"{filename}: need a 2-D numeric array (rows × features + class)")
-    if not 4 <= array.shape[0] <= MAX_ROWS:
-        raise ValueError(f"{filename}: need 4 … {MAX_ROWS} rows; got {array.shape[0]}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{filename}: the array holds inf or NaN")
-    return array.astype(np.float64)
+    """The 2-D float array in an uploaded .csv, .npy or .npz file, read by the one table
+    reader (:func:`deltaprop.io.tables.read_table`, never unpickled) within the explorer's
+    limits; its last column is the class. Raises ValueError saying what is wrong."""
+    from ..io.tables import Limits, read_table
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    limits = Limits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_classes=MAX_CLASSES)
+    table = read_table(filename, content, limits=limits)
+    if table.y is None or table.X.shape[0] < 4:
+        raise ValueError(f"{filename}: need 4 … {MAX_ROWS} rows; got {table.X.shape[0]}")
+    return np.column_stack([table.X, table.y])

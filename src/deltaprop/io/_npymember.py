@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import struct
+import tokenize
 import warnings
 import zipfile
 import zlib
@@ -36,6 +37,7 @@ CORRUPT = (
     KeyError,
     IndexError,
     SyntaxError,
+    tokenize.TokenError,  # a header cut off inside a bracket, from numpy's parser
     RecursionError,
     OverflowError,
     NotImplementedError,

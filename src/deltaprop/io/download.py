@@ -17,7 +17,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,6 +38,8 @@ DEFAULT_TIMEOUT = 30.0
 MAX_BYTES = 64 * 1024 * 1024
 #: times a transfer cut off part-way is resumed (HTTP Range) before the URL counts as failed
 RESUMES = 3
+#: called as the bytes arrive: progress(bytes so far, the file's size or None if unknown)
+Progress = Callable[[int, "int | None"], None]
 _CHUNK = 1 << 16
 _USER_AGENT = "deltaprop (https://pypi.org/project/deltaprop/)"
 # what a network failure can raise; HTTPError is a URLError, socket timeouts are OSErrors
@@ -111,8 +113,11 @@ class _CutOff(Exception):
 class _Transfer:
     """One download into ``out``, resumed with HTTP Range requests when it is cut off."""
 
-    def __init__(self, url: str, out: BinaryIO, timeout: float, max_bytes: int) -> None:
+    def __init__(
+        self, url: str, out: BinaryIO, timeout: float, max_bytes: int, progress: Progress | None
+    ) -> None:
         self.url, self.out, self.timeout, self.max_bytes = url, out, timeout, max_bytes
+        self.progress = progress
         self.digest = _md5()
         self.size = 0  # bytes written so far
         self.total: int | None = None  # the file's size, when the server says
@@ -144,6 +149,8 @@ class _Transfer:
                         )
                     self.digest.update(chunk)
                     self.out.write(chunk)
+                    if self.progress is not None:
+                        self.progress(self.size, self.total)
             except (http.client.IncompleteRead, TimeoutError, ConnectionError) as exc:
                 raise _CutOff(f"{type(exc).__name__}: {exc}") from exc
         if self.total is not None and self.size < self.total:  # the connection closed early
@@ -160,6 +167,7 @@ def fetch(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_BYTES,
     resumes: int = RESUMES,
+    progress: Progress | None = None,
 ) -> None:
     """Download ``url`` to ``dest`` atomically, checking its MD5.
 
@@ -182,6 +190,8 @@ def fetch(
         Refuse a download larger than this many bytes.
     resumes : int, optional
         How many times a cut-off transfer is resumed before the download fails.
+    progress : callable, optional
+        Called as ``progress(bytes_so_far, total_or_None)`` after each chunk arrives.
 
     Raises
     ------
@@ -194,7 +204,7 @@ def fetch(
         raise DownloadError(f"{url}: only http:// and https:// URLs can be downloaded")
     try:
         with atomic_write(dest) as out:
-            transfer = _Transfer(url, out, timeout, max_bytes)
+            transfer = _Transfer(url, out, timeout, max_bytes, progress)
             for attempt in range(resumes + 1):
                 try:
                     transfer.attempt()
@@ -231,6 +241,7 @@ def fetch_from_mirrors(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_BYTES,
     resumes: int = RESUMES,
+    progress: Progress | None = None,
 ) -> str:
     """Download ``filename`` from the first mirror that serves it with the right MD5.
 
@@ -241,7 +252,7 @@ def fetch_from_mirrors(
         base that lacks one).
     filename : str
         The file's name on the mirrors.
-    dest, md5, timeout, max_bytes, resumes
+    dest, md5, timeout, max_bytes, resumes, progress
         As for :func:`fetch`.
 
     Returns
@@ -260,7 +271,15 @@ def fetch_from_mirrors(
         url = base if base.endswith("/") else base + "/"
         url += filename
         try:
-            fetch(url, dest, md5, timeout=timeout, max_bytes=max_bytes, resumes=resumes)
+            fetch(
+                url,
+                dest,
+                md5,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                resumes=resumes,
+                progress=progress,
+            )
         except DownloadError as exc:
             attempts.append((url, str(exc)))
         else:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,10 +38,19 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from deltaprop.errors import FormatError
-from deltaprop.io.download import DownloadError, fetch_from_mirrors, file_md5
+from deltaprop.io.download import DownloadError, Progress, fetch_from_mirrors, file_md5
 from deltaprop.io.idx import read_idx_header, read_idx_images, read_idx_labels
 
-__all__ = ["CHECKOUT_DIR", "MD5", "MIRRORS", "MNIST", "DownloadError", "cache_dir", "load_mnist"]
+__all__ = [
+    "CHECKOUT_DIR",
+    "MD5",
+    "MIRRORS",
+    "MNIST",
+    "DownloadError",
+    "cache_dir",
+    "download_mnist",
+    "load_mnist",
+]
 
 #: base URLs serving the four canonical .gz files, tried in order
 MIRRORS: list[str] = [
@@ -152,7 +162,8 @@ def _find_in(directory: Path, source: str, alternative: str) -> dict[str, Path]:
         raise FileNotFoundError(
             f"MNIST file(s) missing from {directory} (from {source}): {', '.join(missing)} "
             "(each may end in .gz or not, and may be spelled like train-images.idx3-ubyte). "
-            f"Put the files there, or {alternative} to download them into {cache_dir()}"
+            f"Put the files there, or {alternative} to use the cache {cache_dir()} "
+            "('deltaprop download' fills it)"
         )
     return found
 
@@ -183,9 +194,12 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
             continue
         problem = "does not match its MD5" if target.exists() else "is not there"
         if not download:
+            detail = f" ({target.name} {problem})" if target.exists() else ""
             raise FileNotFoundError(
-                f"MNIST file {target} {problem} and download=False: set {ENV_VAR} to a "
-                f"directory of the four MNIST files or pass download=True; {_OFFLINE}"
+                f"MNIST is not here: not in ${ENV_VAR} (unset), the cache {directory}{detail} "
+                "or a source checkout's data/mnist. Get it with "
+                f"'deltaprop download' while online, or set {ENV_VAR} to a directory of the four "
+                f"files; {_OFFLINE}"
             )
         directory.mkdir(parents=True, exist_ok=True)
         try:
@@ -202,8 +216,64 @@ def _cached(directory: Path, download: bool) -> dict[str, Path]:
     return found
 
 
+def download_mnist(
+    directory: str | os.PathLike[str] | None = None,
+    *,
+    progress: Callable[[str], Progress | None] | None = None,
+) -> Path:
+    """Download the four MNIST files into ``directory`` (default: the cache), checking each
+    file's MD5; files already there with the right MD5 are kept.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike, optional
+        Where to put them (made if missing); default :func:`cache_dir`, where
+        :func:`load_mnist` looks.
+    progress : callable, optional
+        ``progress(filename)`` returns the callback of that file's download (see
+        :func:`deltaprop.io.download.fetch`), or None.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory holding the four checked files.
+
+    Raises
+    ------
+    DownloadError
+        If a file could not be had from any of :data:`MIRRORS`; the message says why.
+
+    Examples
+    --------
+    Four files already in place (tiny stand-ins here, their MD5s recorded) are kept as
+    they are, with no download:
+
+    >>> import deltaprop.io.mnist as mnist, os
+    >>> from deltaprop.io.download import file_md5
+    >>> os.mkdir("here")
+    >>> checksums = {}
+    >>> for name in mnist.MD5:
+    ...     _ = open(f"here/{name}", "wb").write(name.encode())
+    ...     checksums[name] = file_md5(f"here/{name}")
+    >>> saved, mnist.MD5 = mnist.MD5, checksums
+    >>> download_mnist("here").name
+    'here'
+    >>> mnist.MD5 = saved
+    """
+    target = Path(directory) if directory is not None else cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name, md5 in MD5.items():
+        path = target / name
+        if path.is_file() and file_md5(path) == md5:
+            continue
+        fetch_from_mirrors(
+            MIRRORS, name, path, md5, timeout=TIMEOUT, progress=progress and progress(name)
+        )
+    return target
+
+
 # the way to go on without MNIST at all, for the two errors above
-_OFFLINE = "or train offline on small digits: deltaprop train --dataset digits"
+_OFFLINE = "or train now on the 8x8 digits shipped with deltaprop: deltaprop train --dataset digits"
 
 
 def _check_headers(images_path: Path, labels_path: Path, dtype: np.dtype) -> None:
@@ -249,6 +319,7 @@ def load_mnist(
     *,
     dtype: DTypeLike = "float32",
     download: bool = True,
+    given_as: str = "the path argument",
 ) -> MNIST:
     """Load MNIST: 60,000 training and 10,000 test images of handwritten digits.
 
@@ -263,6 +334,8 @@ def load_mnist(
     download : bool, optional
         Whether to download files missing from (or corrupt in) the cache. Never used for
         ``path`` or ``$DELTAPROP_DATA``: files missing there are an error.
+    given_as : str, optional
+        How messages name ``path`` (the command line gives ``"--data-dir"``).
 
     Returns
     -------
@@ -304,8 +377,8 @@ def load_mnist(
     """
     float_type = float_dtype(dtype)
     if path is not None:
-        alternative = f"call load_mnist() without a path and with {ENV_VAR} unset"
-        files = _find_in(Path(path), "the path argument", alternative)
+        alternative = f"give no {given_as} and leave {ENV_VAR} unset"
+        files = _find_in(Path(path), given_as, alternative)
     elif os.environ.get(ENV_VAR):
         files = _find_in(Path(os.environ[ENV_VAR]), ENV_VAR, f"unset {ENV_VAR}")
     else:
