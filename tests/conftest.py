@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,34 @@ def mnist_dir() -> Path:
         "real MNIST not found: set DELTAPROP_DATA to a directory holding "
         f"{', '.join(_MNIST_FILES)} (looked in {', '.join(map(str, candidates))})"
     )
+
+
+def docstring_namespace() -> dict[str, Any]:
+    """The names every docstring example may use without defining them: ``np`` (NumPy),
+    ``deltaprop``, and the examples' set-up, made afresh for each docstring:
+
+    - ``net``: a fresh ``deltaprop.Network([4, 3, 2], dtype="float64", seed=0)``;
+    - ``X``: 60 samples, ``np.random.default_rng(0).random((60, 4))``, shape (60, 4);
+    - ``y``: their class labels, 1 where the first input is above 0.5, shape (60,).
+
+    A docstring that uses them says so in words ("``net``, ``X`` and ``y`` are the examples'
+    network and data"); ``tests/docs/test_docstrings.py`` runs every example with them.
+    """
+    import numpy as np
+
+    import deltaprop
+
+    X = np.random.default_rng(0).random((60, 4))  # 60 samples, shape (n, 4)
+    return {
+        "np": np,
+        "deltaprop": deltaprop,
+        "net": deltaprop.Network([4, 3, 2], dtype="float64", seed=0),
+        "X": X,
+        "y": (X[:, 0] > 0.5).astype(int),  # class labels, shape (n,)
+    }
+
+
+@pytest.fixture
+def docstring_globals() -> dict[str, Any]:
+    """A fresh :func:`docstring_namespace` for one docstring's examples."""
+    return docstring_namespace()

@@ -147,7 +147,7 @@ class _DeltapropEstimator(BaseEstimator):
         config = self._train_config(seed)  # checks the hyper-parameters before building
         self._build(X, n_outputs, seed)
         keep = _KeepTrainer()
-        self.net_.fit(X, targets, callbacks=[keep], verbose=0, **dataclasses.asdict(config))
+        self.net_.fit(X, targets, callbacks=[keep], verbose=0, config=config)
         self._trainer = keep.trainer
         self._record(keep.trainer.state.history)
 

@@ -19,7 +19,7 @@ class Recorder(deltaprop.Callback):
         self.before: list[list[np.ndarray]] = []
 
     def on_train_begin(self, trainer) -> None:
-        self.net = trainer.net
+        self.net = trainer.model
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
         self.before.append([w.copy() for w in self.net.weights])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -168,7 +167,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
         history = guard.fit(
             job.fit, net, X, y, test_data=test, callbacks=callbacks,
             checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
-            resume=args.resume, verbose=0, **dataclasses.asdict(config),
+            resume=args.resume, verbose=0, config=config,
         )  # fmt: skip
     _report(args, job, net, history, config, data, n_val)
     job.on_root("saving the network", outputs.save_network, net)

@@ -112,7 +112,7 @@ class LiveReport(Callback):
         run = self.run()
         weights = None
         if self.weights and self.trainer is not None:
-            net = self.trainer.net
+            net = self.trainer.model
             weights = net.to_numpy(net.weights[0])
         pngs = render_pngs(run.history, weights=weights, trace=run.trace)
         return write_report(self.path, run, pngs=pngs, live=live, status=status)

@@ -116,7 +116,7 @@ class Monitor(Callback):
         self._values, self._batches, self._active = [], [], {}
         self._snapshot = self._copy_weights() if self._k == 1 else None
         if self._trainer is not None:
-            net = self._trainer.net
+            net = self._trainer.model
             self._nan = net.xp.asarray(float("nan"), dtype=net.weights[0].dtype)
 
     def on_batch_end(self, step: Step) -> None:
@@ -137,8 +137,8 @@ class Monitor(Callback):
     def _copy_weights(self) -> list[Any] | None:
         if self._trainer is None:
             return None
-        xp = self._trainer.net.xp
-        return [xp.asarray(w, copy=True) for w in self._trainer.net.weights]
+        xp = self._trainer.model.xp
+        return [xp.asarray(w, copy=True) for w in self._trainer.model.weights]
 
     def _record(self, step: Step) -> None:
         """Reduce the step's arrays to len(STATS) figures per layer, on the device.
@@ -149,7 +149,7 @@ class Monitor(Callback):
         """
         if self._trainer is None:
             raise RuntimeError("Monitor.on_train_begin was not called; pass it to fit()")
-        net = self._trainer.net
+        net = self._trainer.model
         xp = net.xp
         values = self._values
         for i, (z, delta) in enumerate(zip(step.zs, step.deltas)):
@@ -179,7 +179,7 @@ class Monitor(Callback):
         n_batches, self._steps_before = self._n_batches, self._steps_before + self._n_batches
         if not self._batches or self._trainer is None:
             return {}
-        net = self._trainer.net
+        net = self._trainer.model
         n_layers = len(net.weights)
         flat = np.asarray(net.to_numpy(net.xp.stack(self._values)), dtype=np.float64)
         rows = flat.reshape(len(self._batches), n_layers, len(STATS))  # (s, L − 1, S)

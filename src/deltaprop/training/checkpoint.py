@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core.model import Model
-from ..io.atomic import resolve_destination, temporary_pattern
+from ..io.atomic import temporary_pattern
 from ..io.lock import CheckpointLock
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
@@ -50,9 +50,17 @@ from .optimizers import Optimizer
 from .partition import Partition
 from .schedules import Schedule
 
-__all__ = ["FORMAT", "VERSION", "Checkpoint", "CheckpointData", "data_fingerprint",
-           "fit_model", "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
-           "train_with_checkpoint"]  # fmt: skip
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "Checkpoint",
+    "CheckpointData",
+    "data_fingerprint",
+    "load_checkpoint",
+    "remove_stale_temporaries",
+    "restore",
+    "save_checkpoint",
+]
 
 _NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype")
 
@@ -316,101 +324,3 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
                     continue
                 removed.append(candidate)
     return removed
-
-
-def train_with_checkpoint(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    path: str | os.PathLike[str],
-    *,
-    every: int = 1,
-    resume: bool = False,
-    validation: tuple[Any, Any] | None = None,
-    callbacks: list[Callback] | None = None,
-    optimizer: Optimizer | None = None,
-    schedule: Schedule | None = None,
-    partition: Partition | None = None,
-    test: tuple[Any, Any] | None = None,
-    data: dict[str, Any] | None = None,
-) -> History:
-    """Train with a checkpoint: start a new run, or continue the one in ``path``.
-
-    X, Y (and the validation and test pairs) as :meth:`Trainer.run` takes them. An existing
-    ``path`` is continued when ``resume`` is true and refused otherwise (so that a finished or
-    running job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
-    training stops with an exception (Ctrl-C, divergence, ...), the last good epoch's
-    snapshot is written before the exception propagates. A run the checkpoint marks as
-    finished (it stopped itself) trains nothing more. ``data``: the data's
-    :func:`data_fingerprint`, when the caller has it already.
-    """
-    if not isinstance(resume, bool):
-        raise ValueError(f"resume must be True or False, got {resume!r}")
-    partition = partition or Partition()
-    resolve_destination(path)  # a directory or an empty name: say so, before training
-    data = data if data is not None else data_fingerprint(model, X, Y)
-    saver = Checkpoint(path, every=every, data=data)
-
-    def load() -> TrainState | None:
-        if not Path(path).exists():
-            return None
-        if not resume:
-            raise FileExistsError(
-                f"checkpoint {os.fspath(path)} already exists: pass resume=True (--resume) to "
-                "continue that run, or remove the file or choose another path to start anew"
-            )
-        return restore(path, model, config, optimizer=optimizer, schedule=schedule, data=data)
-
-    state = partition.on_root("reading the checkpoint", load)
-    if state is not None:
-        saver.saved_epoch = state.epoch
-    trainer = Trainer(model, config, optimizer=optimizer, schedule=schedule,
-                      callbacks=[saver, *(callbacks or [])], state=state,
-                      partition=partition)  # fmt: skip
-    try:
-        return trainer.run(X, Y, validation, test=test)
-    except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
-        saver.flush()
-        raise
-    finally:
-        saver.release()
-
-
-def fit_model(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    *,
-    checkpoint: str | os.PathLike[str] | None = None,
-    checkpoint_every: int = 1,
-    resume: bool = False,
-    **run: Any,
-) -> History:
-    """What ``Network.fit`` and ``fit_distributed`` share once their data are checked: a
-    :class:`Trainer` run, through :func:`train_with_checkpoint` when there is a checkpoint.
-
-    ``run`` holds :func:`train_with_checkpoint`'s keywords (``validation``, ``test``,
-    ``callbacks``, ``optimizer``, ``schedule``, ``partition``, ``data``).
-
-    Examples
-    --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> Y = np.eye(2)[(X[:, 0] > 0.5).astype(int)]           # one-hot targets, shape (n, 2)
-    >>> len(fit_model(net, X, Y, deltaprop.TrainConfig(epochs=2, seed=0)))
-    2
-    >>> fit_model(net, X, Y, deltaprop.TrainConfig(), resume=True)
-    Traceback (most recent call last):
-    ...
-    ValueError: resume=True needs checkpoint=PATH, the file to resume from
-    """
-    if checkpoint is not None:
-        return train_with_checkpoint(model, X, Y, config, checkpoint, every=checkpoint_every,
-                                     resume=resume, **run)  # fmt: skip
-    if resume:
-        raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-    run.pop("data", None)
-    validation, test = run.pop("validation", None), run.pop("test", None)
-    return Trainer(model, config, **run).run(X, Y, validation, test=test)
