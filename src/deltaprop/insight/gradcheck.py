@@ -68,9 +68,9 @@ class GradcheckResult:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> result = gradcheck(net, X, y)
     >>> [check.layer for check in result.layers], result.max_error < 1e-7
     ([2, 3], True)
@@ -143,9 +143,9 @@ def gradcheck(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> print(gradcheck(net, X, y))                           # doctest: +ELLIPSIS
     layer   dC/dw rel. error   dC/db rel. error   parameters checked
         2 ...e-1...                   15

@@ -51,10 +51,10 @@ class LiveReport(Callback):
 
     Examples
     --------
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> from deltaprop.insight import Monitor
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> monitor = Monitor()
     >>> live = LiveReport("live.html", {"eta": 1.0}, monitor)
     >>> history = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0,

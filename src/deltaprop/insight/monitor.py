@@ -71,9 +71,9 @@ class Monitor(Callback):
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> monitor = Monitor(every=2)
     >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
     >>> len(history["grad_b_norm_l2"]), monitor.trace.shape       # 3 sampled steps an epoch
@@ -220,9 +220,9 @@ class Monitor(Callback):
 
         Examples
         --------
-        >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-        >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-        >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+        ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+        ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
         >>> monitor = Monitor(every=3)
         >>> _ = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
         >>> trace = monitor.trace_history()

@@ -216,9 +216,9 @@ class CheckpointData:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> history = net.fit(X, y, epochs=2, seed=0, optimizer="momentum", momentum=0.5,
     ...                   checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
@@ -309,9 +309,9 @@ def save_checkpoint(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
     >>> save_checkpoint("copy.npz", ck.network, ck.config, ck.state, data=ck.data)
@@ -351,9 +351,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> load_checkpoint("run.npz").state.history["epoch"]
     [1, 2]

@@ -75,9 +75,9 @@ def data_fingerprint(model: Model, X: Any, Y: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> data_fingerprint(net, X, y) == data_fingerprint(net, X, np.eye(2)[y])
     True
     """
@@ -159,9 +159,9 @@ def restore(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> fresh = deltaprop.Network([4, 3, 2], dtype="float64", seed=5)   # other weights
     >>> config = deltaprop.TrainConfig(epochs=4, seed=0)                # two more epochs
@@ -234,11 +234,11 @@ class Checkpoint(Callback):
 
     Examples
     --------
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     ``Network.fit(..., checkpoint=PATH)`` uses one; by hand, with a :class:`Trainer`:
 
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> config = deltaprop.TrainConfig(epochs=2, seed=0)
     >>> saver = Checkpoint("run.npz")
     >>> _ = Trainer(net, config, callbacks=[saver]).run(X, np.eye(2)[y])

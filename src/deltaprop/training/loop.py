@@ -79,9 +79,9 @@ class TrainState:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=2, seed=0))
     >>> _ = trainer.run(X, np.eye(2)[y])                      # float64 inputs, one-hot targets
     >>> trainer.state.epoch, len(trainer.state.history), trainer.state.stopped
@@ -129,9 +129,9 @@ class Trainer:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
+    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=3, batch_size=10, eta=1.0, seed=0))
     >>> history = trainer.run(X, np.eye(2)[y])                # checked arrays: float64, one-hot
     >>> len(history), [g.shape for g in trainer.grads[:2]]
