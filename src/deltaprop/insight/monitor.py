@@ -3,18 +3,18 @@
 Every k-th mini-batch (by default about 64 per epoch) the monitor reads what the step already
 computed, with no second forward pass, and keeps for each layer l = 2 … L:
 
-=================  ==========================================================================
-``delta``          mean |δ^l| over the batch's rows and neurons (BP1 at the output, BP2 below)
-``grad_w_norm``    ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
-``grad_b_norm``    ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
-                   text measures it
-``saturated``      fraction of (sample, neuron) entries with σ'(z) below the threshold of
-                   :data:`~deltaprop.insight.layerstats.SATURATION_THRESHOLD` (sigmoid, tanh,
-                   softmax)
-``dead``           fraction of ReLU units inactive (z ≤ 0) on every sampled row of the epoch
-``activation``     mean a^l
-``update_ratio``   ‖Δw^l‖ / ‖w^l‖ of the step: how much one update changes the weights
-=================  ==========================================================================
+===================  ==========================================================================
+``delta``            mean |δ^l| over the batch's rows and neurons (BP1 at the output, BP2 below)
+``grad_w_norm``      ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
+``grad_b_norm``      ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
+                     text measures it
+``saturated``        fraction of (sample, neuron) entries with σ'(z) below the threshold of
+                     :data:`~deltaprop.insight.layerstats.SATURATION_THRESHOLD` (sigmoid, tanh,
+                     softmax)
+``dead``             fraction of ReLU units inactive (z ≤ 0) on every sampled row of the epoch
+``activation_mean``  mean a^l
+``update_ratio``     ‖Δw^l‖ / ‖w^l‖ of the step: how much one update changes the weights
+===================  ==========================================================================
 
 The figures are reduced on the array library's device, kept as 0-d arrays, and brought to
 the host once per epoch. At the end of each epoch their means over the sampled steps go into
@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from ..training.loop import Trainer
 
 #: the figures kept per layer, in the order of :attr:`Monitor.trace`'s last axis
-STATS = ("delta", "grad_w_norm", "grad_b_norm", "saturated", "dead", "activation", "update_ratio")
+STATS = (
+    "delta",
+    "grad_w_norm",
+    "grad_b_norm",
+    "saturated",
+    "dead",
+    "activation_mean",
+    "update_ratio",
+)
 
 
 def column(stat: str, layer: int) -> str:

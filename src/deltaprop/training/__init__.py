@@ -9,10 +9,11 @@ from .checkpoint import Checkpoint, CheckpointData, load_checkpoint, restore, sa
 from .config import TrainConfig
 from .fit import fit
 from .history import History
-from .loop import Trainer, TrainState
+from .loop import Trainer
 from .optimizers import OPTIMIZERS, SGD, Optimizer, get_optimizer
 from .partition import Partition
 from .progress import EpochLine, ProgressBar
+from .state import TrainState
 
 __all__ = [
     "OPTIMIZERS",

@@ -26,9 +26,9 @@ from ._plaindata import check_tree, decode, encode
 from ._state_bounds import check_state_shapes
 from .config import TrainConfig, options
 from .history import History
-from .loop import TrainState
 from .optimizers import get_optimizer
 from .schedules import get_schedule
+from .state import TrainState
 
 FORMAT = CHECKPOINT_FORMAT  # "deltaprop-checkpoint"; deltaprop.load reads its network too
 VERSION = 3  # the options actually used, the optimiser's and schedule's settings, "stopped"

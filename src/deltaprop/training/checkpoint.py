@@ -45,10 +45,11 @@ from ._plaindata import same_structure
 from .callbacks import Callback
 from .config import TrainConfig, must_match
 from .history import History
-from .loop import Trainer, TrainState
+from .loop import Trainer
 from .optimizers import Optimizer
 from .partition import Partition
 from .schedules import Schedule
+from .state import TrainState
 
 __all__ = [
     "FORMAT",
@@ -176,27 +177,14 @@ def restore(
     ValueError: checkpoint run.npz does not fit this run: ... batch_size=10 (this run: 20)...
     """
     ck = load_checkpoint(path)
-    optimizer = optimizer or config.optimizer_object()
-    objects = {"optimizer": settings(optimizer),
-               "schedule": settings(schedule or config.schedule_object())}  # fmt: skip
-    theirs, ours = ck.network.config, model.config
-    diff = [f"{k} {getattr(theirs, k)!r} (this network: {getattr(ours, k)!r})"
-            for k in _NETWORK_FIELDS if getattr(theirs, k) != getattr(ours, k)]  # fmt: skip
-    diff += [f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
-             for k in must_match() if getattr(ck.config, k) != getattr(config, k)]  # fmt: skip
-    for key, recorded in (("optimizer", ck.optimizer), ("schedule", ck.schedule)):
-        if recorded != objects[key] and not any(key in d for d in diff):
-            diff.append(f"{key} {_describe(recorded)} (this run: {_describe(objects[key])})")
-    if ck.optimizer == objects["optimizer"] and not same_structure(
-        optimizer.init([*ck.network.weights, *ck.network.biases]), ck.state.optimizer_state
-    ):
-        diff.append(f"an optimizer state that does not fit this {optimizer.name!r} optimizer")
-    if data is not None and ck.data is not None and ck.data != data:
-        diff.append(
-            f"other training data ({ck.data['n']} samples, fingerprint "
-            f"{ck.data['fingerprint'][:12]}…; this run: {data['n']} samples, "
-            f"{data['fingerprint'][:12]}…)"
-        )
+    diff = _differences(
+        ck,
+        model,
+        config,
+        optimizer or config.optimizer_object(),
+        schedule or config.schedule_object(),
+        data,
+    )
     if diff:
         raise ValueError(
             f"checkpoint {os.fspath(path)} does not fit this run: it was made with "
@@ -211,6 +199,44 @@ def restore(
     state.optimizer_state = _to_namespace(state.optimizer_state, xp)
     state.stopping_state = _to_namespace(state.stopping_state, xp)
     return state
+
+
+def _differences(
+    ck: CheckpointData,
+    model: Model,
+    config: TrainConfig,
+    optimizer: Optimizer,
+    schedule: Schedule,
+    data: dict[str, Any] | None,
+) -> list[str]:
+    """What of the run (network, options, optimiser and schedule, data) differs from what the
+    checkpoint ``ck`` was made with, each with both values."""
+    objects = {"optimizer": settings(optimizer), "schedule": settings(schedule)}
+    theirs, ours = ck.network.config, model.config
+    diff = [
+        f"{k} {getattr(theirs, k)!r} (this network: {getattr(ours, k)!r})"
+        for k in _NETWORK_FIELDS
+        if getattr(theirs, k) != getattr(ours, k)
+    ]
+    diff += [
+        f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
+        for k in must_match()
+        if getattr(ck.config, k) != getattr(config, k)
+    ]
+    for key, recorded in (("optimizer", ck.optimizer), ("schedule", ck.schedule)):
+        if recorded != objects[key] and not any(key in d for d in diff):
+            diff.append(f"{key} {_describe(recorded)} (this run: {_describe(objects[key])})")
+    if ck.optimizer == objects["optimizer"] and not same_structure(
+        optimizer.init([*ck.network.weights, *ck.network.biases]), ck.state.optimizer_state
+    ):
+        diff.append(f"an optimizer state that does not fit this {optimizer.name!r} optimizer")
+    if data is not None and ck.data is not None and ck.data != data:
+        diff.append(
+            f"other training data ({ck.data['n']} samples, fingerprint "
+            f"{ck.data['fingerprint'][:12]}…; this run: {data['n']} samples, "
+            f"{data['fingerprint'][:12]}…)"
+        )
+    return diff
 
 
 class Checkpoint(Callback):

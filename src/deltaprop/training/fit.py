@@ -28,10 +28,11 @@ from .callbacks import Callback
 from .checkpoint import Checkpoint, data_fingerprint, restore
 from .config import TrainConfig
 from .history import History
-from .loop import Trainer, TrainState
+from .loop import Trainer
 from .optimizers import Optimizer
 from .partition import Partition
 from .schedules import Schedule
+from .state import TrainState
 
 __all__ = ["fit", "training_options"]
 
