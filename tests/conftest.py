@@ -47,8 +47,9 @@ def docstring_namespace() -> dict[str, Any]:
       (``grad_b_norm_l2`` 0.02 then 0.03, ``grad_b_norm_l3`` 0.20 then 0.15) and the
       saturated fractions (``saturated_l2`` 0.30 then 0.25, ``saturated_l3`` 0.05 then 0.04).
 
-    A docstring that uses them says so in words ("``net``, ``X`` and ``y`` are the examples'
-    network and data"); ``tests/docs/test_docstrings.py`` runs every example with them.
+    A docstring that uses them says so in words ("``net``, ``X``, ``y``: the examples' network
+    [4, 3, 2] and its 60 samples with labels."); ``tests/docs/test_docstrings.py`` runs every
+    example with them.
     """
     import numpy as np
 

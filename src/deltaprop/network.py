@@ -300,8 +300,7 @@ class Network(Model):
 
         Examples
         --------
-        ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-        ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+        ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
         >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, optimizer="momentum",
         ...                   momentum=0.5, seed=0)

@@ -38,9 +38,8 @@ def monitored_layers(history: History, stat: str = "grad_b_norm") -> list[int]:
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> monitored_layers(history), monitored_layers(history, "dead")
     ([2, 3], [])
@@ -66,9 +65,8 @@ def training_figure(history: History) -> Figure:
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> fig = training_figure(history)
     >>> [ax.get_title() for ax in fig.axes]
@@ -159,9 +157,8 @@ def learning_speed_figure(history: History, trace: History | None = None) -> Fig
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> [line.get_label() for line in learning_speed_figure(history).axes[0].lines]
     ['layer 2', 'layer 3']
@@ -203,9 +200,8 @@ def saturation_figure(history: History, trace: History | None = None) -> Figure:
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> saturation_figure(history).axes[0].lines[0].get_ydata().tolist()   # percent
     [30.0, 25.0]

@@ -52,8 +52,7 @@ class Diagnosis:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> report = deltaprop.diagnose(net, X, y, eta=3.0)
     >>> report.n_samples, len(report.layers)
@@ -175,8 +174,7 @@ def diagnose(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> report = diagnose(net, X, y)
     >>> print(report)                                          # doctest: +ELLIPSIS

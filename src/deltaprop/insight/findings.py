@@ -319,8 +319,7 @@ def summary(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> report = deltaprop.diagnose(net, X, y)
     >>> summary(report.layers, report.findings, report.cost_name)       # doctest: +ELLIPSIS

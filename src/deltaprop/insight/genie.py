@@ -56,8 +56,7 @@ class GenieNeuron:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> n = genie(net, X, y, neurons=[(3, 0)]).neurons[0]
     >>> n.layer, n.neuron, abs(n.change - n.predicted) < 1e-3 * abs(n.predicted)
@@ -108,8 +107,7 @@ class GenieResult:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> result = genie(net, X, y, top=2)
     >>> len(result.neurons), result.n_neurons
@@ -209,8 +207,7 @@ def genie(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> result = genie(net, X[:1], y[:1], neurons=[(3, 1), (2, 0)], dz=1e-4)
     >>> [(n.layer, n.neuron) for n in result.neurons]

@@ -68,8 +68,7 @@ class GradcheckResult:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> result = gradcheck(net, X, y)
     >>> [check.layer for check in result.layers], result.max_error < 1e-7
@@ -143,8 +142,7 @@ def gradcheck(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> print(gradcheck(net, X, y))                           # doctest: +ELLIPSIS
     layer   dC/dw rel. error   dC/db rel. error   parameters checked

@@ -120,8 +120,7 @@ class LayerDiagnostics:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> layer = deltaprop.diagnose(net, X, y).layers[0]
     >>> layer.layer, layer.neurons, layer.activation

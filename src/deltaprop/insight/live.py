@@ -51,8 +51,7 @@ class LiveReport(Callback):
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> from deltaprop.insight import Monitor
     >>> monitor = Monitor()

@@ -79,8 +79,7 @@ class Monitor(Callback):
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> monitor = Monitor(every=2)
     >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
@@ -228,8 +227,7 @@ class Monitor(Callback):
 
         Examples
         --------
-        ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-        ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+        ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
         >>> monitor = Monitor(every=3)
         >>> _ = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])

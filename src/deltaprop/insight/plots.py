@@ -179,9 +179,8 @@ def figures(
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> list(figures(history, confusion=[[5, 1], [0, 4]]))
     ['training', 'learning_speed', 'saturation', 'confusion']
@@ -256,9 +255,8 @@ def render_pngs(
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> sorted(render_pngs(history))
     ['learning_speed', 'saturation', 'training']
@@ -305,9 +303,8 @@ def save_plots(
 
     Examples
     --------
-    ``history`` is the examples' two-epoch History: costs, validation accuracy, and a
-    Monitor's ‖∂C/∂b^l‖ and saturated fractions of layers 2 and 3 (``saturated_l2``: 0.30,
-    then 0.25).
+    ``history``: the examples' two-epoch History, layers 2 and 3 monitored (``saturated_l2``
+    0.30, then 0.25).
 
     >>> [path.name for path in save_plots("figures", history)]
     ['training.png', 'learning_speed.png', 'saturation.png']

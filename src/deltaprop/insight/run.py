@@ -170,8 +170,7 @@ def record_run(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
     >>> run = record_run(net, history, {"eta": 1.0}, validation=(X, y), diagnosis_data=(X, y))
@@ -209,8 +208,7 @@ def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = 
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=1, batch_size=3, eta=1.0, seed=0)
     >>> path = save_run("my_run", record_run(net, history, {"eta": 1.0}), net)

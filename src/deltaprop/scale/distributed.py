@@ -159,8 +159,7 @@ def fit_distributed(
     --------
     In one process (a job of size 1) the result is ``Network.fit``'s; under
     ``mpiexec -n N python -m mpi4py script.py`` the same call trains on N processes.
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> single = net.copy()
     >>> history = fit_distributed(net, X, y, epochs=2, batch_size=10, eta=1.0, l2=0.5,

@@ -216,8 +216,7 @@ class CheckpointData:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, seed=0, optimizer="momentum", momentum=0.5,
     ...                   checkpoint="run.npz")
@@ -309,8 +308,7 @@ def save_checkpoint(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
@@ -351,8 +349,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> load_checkpoint("run.npz").state.history["epoch"]

@@ -76,8 +76,7 @@ def data_fingerprint(model: Model, X: Any, Y: Any) -> dict[str, Any]:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> data_fingerprint(net, X, y) == data_fingerprint(net, X, np.eye(2)[y])
     True
@@ -160,8 +159,7 @@ def restore(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> fresh = deltaprop.Network([4, 3, 2], dtype="float64", seed=5)   # other weights
@@ -260,8 +258,7 @@ class Checkpoint(Callback):
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     ``Network.fit(..., checkpoint=PATH)`` uses one; by hand, with a :class:`Trainer`:
 

@@ -126,8 +126,7 @@ def fit(
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> Y = np.eye(2)[y]                                      # one-hot targets, shape (n, 2)
     >>> len(fit(net, X, Y, deltaprop.TrainConfig(epochs=2, seed=0), checkpoint="run.npz"))

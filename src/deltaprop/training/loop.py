@@ -85,8 +85,7 @@ class Trainer:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=3, batch_size=10, eta=1.0, seed=0))
     >>> history = trainer.run(X, np.eye(2)[y])                # checked arrays: float64, one-hot

@@ -106,8 +106,7 @@ class ProgressBar(Callback):
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> import io
     >>> out = io.StringIO()
@@ -184,8 +183,7 @@ class EpochLine(Callback):
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> history = net.fit(X, y, epochs=2, batch_size=10, seed=0, verbose=2)  # doctest: +ELLIPSIS
     Epoch 1/2: cost 0.2..., 0.0... s

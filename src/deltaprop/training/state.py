@@ -40,8 +40,7 @@ class TrainState:
 
     Examples
     --------
-    ``net``, ``X`` and ``y`` are the examples' network and data: a fresh
-    ``Network([4, 3, 2], dtype="float64", seed=0)``, 60 samples (60, 4) and their labels (60,).
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=2, seed=0))
     >>> _ = trainer.run(X, np.eye(2)[y])                      # float64 inputs, one-hot targets
