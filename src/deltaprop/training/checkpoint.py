@@ -275,12 +275,36 @@ class Checkpoint(Callback):
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"checkpoint_every must be a positive integer, got {every!r}")
         self.path = Path(path)
+        self._name = os.fspath(path)  # as given, for messages
         self.every = int(every)
         self.data = data
         self.saved_epoch: int | None = None  # the epoch the file on disk holds
         self._trainer: Trainer | None = None
         self._pending: tuple[int, dict[str, np.ndarray], dict[str, Any]] | None = None
         self._lock: CheckpointLock | None = None
+
+    def resumed(
+        self,
+        model: Model,
+        config: TrainConfig,
+        optimizer: Optimizer | None = None,
+        schedule: Schedule | None = None,
+        resume: bool = False,
+    ) -> TrainState | None:
+        """The state to continue from: None for a new run (no file yet), the file's when
+        ``resume`` is true (loaded into ``model`` and checked by :func:`restore`); an existing
+        file is refused otherwise, so that a finished or running job's checkpoint is never
+        overwritten by mistake."""
+        if not self.path.exists():
+            return None
+        if not resume:
+            raise FileExistsError(
+                f"checkpoint {self._name} already exists: pass resume=True (--resume) to "
+                "continue that run, or remove the file or choose another path to start anew"
+            )
+        return restore(
+            self._name, model, config, optimizer=optimizer, schedule=schedule, data=self.data
+        )
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer

@@ -19,20 +19,18 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ..core.model import Model
 from ..io.atomic import resolve_destination
 from .callbacks import Callback
-from .checkpoint import Checkpoint, data_fingerprint, restore
+from .checkpoint import Checkpoint, data_fingerprint
 from .config import TrainConfig
 from .history import History
 from .loop import Trainer
 from .optimizers import Optimizer
 from .partition import Partition
 from .schedules import Schedule
-from .state import TrainState
 
 __all__ = ["fit", "training_options"]
 
@@ -143,19 +141,14 @@ def fit(
         raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
     saver, state = None, None
     if checkpoint is not None:
-        saver, state = _checkpointed(
-            model,
-            X,
-            Y,
-            config,
-            checkpoint,
-            checkpoint_every,
-            resume,
-            optimizer,
-            schedule,
-            partition or Partition(),
-            data,
-        )
+        if not isinstance(resume, bool):
+            raise ValueError(f"resume must be True or False, got {resume!r}")
+        resolve_destination(checkpoint)  # a directory or an empty name: say so, before training
+        data = data if data is not None else data_fingerprint(model, X, Y)
+        saver = Checkpoint(checkpoint, every=checkpoint_every, data=data)
+        args = (model, config, optimizer, schedule, resume)  # read by the process that writes
+        state = (partition or Partition()).on_root("reading the checkpoint", saver.resumed, *args)
+        saver.saved_epoch = None if state is None else state.epoch
         callbacks = [saver, *callbacks]
     trainer = Trainer(
         model,
@@ -175,39 +168,3 @@ def fit(
         raise
     finally:
         saver.release()
-
-
-def _checkpointed(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    path: str | os.PathLike[str],
-    every: int,
-    resume: Any,
-    optimizer: Optimizer | None,
-    schedule: Schedule | None,
-    partition: Partition,
-    data: dict[str, Any] | None,
-) -> tuple[Checkpoint, TrainState | None]:
-    """The callback that keeps the run in ``path``, and the state to resume (None: a new run)."""
-    if not isinstance(resume, bool):
-        raise ValueError(f"resume must be True or False, got {resume!r}")
-    resolve_destination(path)  # a directory or an empty name: say so, before training
-    data = data if data is not None else data_fingerprint(model, X, Y)
-    saver = Checkpoint(path, every=every, data=data)
-
-    def load() -> TrainState | None:
-        if not Path(path).exists():
-            return None
-        if not resume:
-            raise FileExistsError(
-                f"checkpoint {os.fspath(path)} already exists: pass resume=True (--resume) to "
-                "continue that run, or remove the file or choose another path to start anew"
-            )
-        return restore(path, model, config, optimizer=optimizer, schedule=schedule, data=data)
-
-    state = partition.on_root("reading the checkpoint", load)
-    if state is not None:
-        saver.saved_epoch = state.epoch
-    return saver, state
