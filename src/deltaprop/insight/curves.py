@@ -133,8 +133,17 @@ def _per_layer(
                 label, dots = "_nolegend_", {**kw, "linestyle": "none"}
         x, y = series(history, key)
         if x.size:
-            ax.plot(x, scale * y, marker="o", markersize=4, color=color, label=label,
-                    markeredgecolor="black", markeredgewidth=0.5, **dots)  # fmt: skip
+            ax.plot(
+                x,
+                scale * y,
+                marker="o",
+                markersize=4,
+                color=color,
+                label=label,
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                **dots,
+            )
             drawn = True
     return drawn
 
