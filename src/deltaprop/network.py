@@ -8,7 +8,6 @@ a backend (``deltaprop.backends``): NumPy by default, or CuPy or PyTorch, on the
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -22,8 +21,9 @@ from .core.init import init_parameters
 from .core.model import Model, NetworkConfig
 from .io.model import CheckpointFile, read_model, write_model
 from .training.callbacks import Callback
-from .training.checkpoint import fit_model, load_checkpoint
+from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
+from .training.fit import fit, training_options
 from .training.history import History
 from .training.progress import progress_callbacks
 
@@ -233,6 +233,9 @@ class Network(Model):
     ) -> History:
         """Train by mini-batch stochastic gradient descent over epochs.
 
+        Checks the data and the options, then trains through :func:`deltaprop.training.fit`,
+        the one entry every run goes through.
+
         Parameters
         ----------
         X : array of shape (n_samples, sizes[0])
@@ -290,50 +293,52 @@ class Network(Model):
             start of that epoch (and ``checkpoint`` the last good epoch).
         ValueError
             For bad options, or a ``checkpoint`` made for another network, data or options.
+        TypeError
+            For an option that is not a field of ``TrainConfig``.
         FileExistsError
             If ``checkpoint`` exists and ``resume`` is False.
 
         Examples
         --------
-        >>> net = Network([4, 3, 2], dtype="float64", seed=0)
-        >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-        >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+        ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
         >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, optimizer="momentum",
         ...                   momentum=0.5, seed=0)
         >>> len(history), round(history["train_cost"][-1], 3) < round(history["train_cost"][0], 3)
         (3, True)
         """
-        if config is not None:
-            options = {**dataclasses.asdict(config), **options}
-        unknown = sorted(set(options) - {f.name for f in dataclasses.fields(TrainConfig)})
-        if unknown:
-            names = ", ".join(f.name for f in dataclasses.fields(TrainConfig))
-            raise TypeError(
-                f"fit() got unknown options {', '.join(unknown)}; the training options are the "
-                f"fields of deltaprop.TrainConfig: {names}"
-            )
-        config, custom = TrainConfig.with_objects(**options)
-        callbacks = [*callbacks, *progress_callbacks(verbose)]
+        config, optimizer, schedule = training_options(config, options)
         X, Y = self.check_data(X, y)
-        validation = None
-        if validation_data is not None:
-            validation = self._check_validation(validation_data)
+        validation = self._check_pair(validation_data, "validation")
         X, Y, validation = config.hold_out(X, Y, validation)
-        if test_data is not None:  # measured after every epoch as test_* figures
-            custom["test"] = self._check_validation(test_data, "test")
-        return fit_model(
-            self, X, Y, config, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-            resume=resume, validation=validation, callbacks=list(callbacks), **custom,
-        )  # fmt: skip
+        test = self._check_pair(test_data, "test")  # measured after every epoch as test_*
+        callbacks = [*callbacks, *progress_callbacks(verbose)]
+        return fit(
+            self,
+            X,
+            Y,
+            config,
+            optimizer=optimizer,
+            schedule=schedule,
+            validation=validation,
+            test=test,
+            callbacks=callbacks,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+        )
 
-    def _check_validation(self, data: Any, name: str = "validation") -> tuple[Any, Any]:
+    def _check_pair(self, data: Any, name: str) -> tuple[Any, Any] | None:
+        """The (X, y) pair ``data`` (validation or test) checked, or None if not given."""
+        if data is None:
+            return None
         try:
-            X_val, y_val = data
+            X_data, y_data = data
         except (TypeError, ValueError):
             raise ValueError(
                 f"{name}_data must be a pair (X, y) of inputs and labels or targets"
             ) from None
-        return self.check_data(X_val, y_val, prefix=f"{name} ")
+        return self.check_data(X_data, y_data, prefix=f"{name} ")
 
     # -- files ---------------------------------------------------------------------------
 

@@ -11,9 +11,8 @@ work in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``. Needs the option
 
 from __future__ import annotations
 
-import dataclasses
+import inspect
 import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,13 +29,34 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from .network import Network
 from .training.callbacks import Callback
-from .training.config import TrainConfig
+from .training.config import TrainConfig, options
 from .training.history import History
-from .training.loop import Trainer, TrainState
+from .training.loop import Trainer
+from .training.state import TrainState
 
 __all__ = ["DeltapropClassifier", "DeltapropRegressor"]
 
 _DTYPES = [np.float64, np.float32]  # float32 data stays float32; anything else becomes float64
+
+
+#: scikit-learn's MLP's defaults, where they differ from TrainConfig's
+_MLP_DEFAULTS = {"epochs": 200, "batch_size": 200, "eta": 0.001, "optimizer": "adam"}
+
+
+def _parameters() -> inspect.Signature:
+    """The estimators' ``__init__`` signature: the network's parameters, then every
+    :class:`TrainConfig` field, keyword only (with scikit-learn's MLP's defaults where they
+    differ; the seed is ``random_state``). Built from TrainConfig, so the options are written
+    once."""
+    P = inspect.Parameter
+    network = {"hidden_layer_sizes": (100,), "activation": "relu", "init": "scaled", "dtype": None}
+    training = {f.name: _MLP_DEFAULTS.get(f.name, f.default) for f in options() if f.name != "seed"}
+    return inspect.Signature(
+        [P("self", P.POSITIONAL_OR_KEYWORD)]
+        + [P(name, P.POSITIONAL_OR_KEYWORD, default=value) for name, value in network.items()]
+        + [P(name, P.KEYWORD_ONLY, default=value) for name, value in training.items()]
+        + [P("random_state", P.KEYWORD_ONLY, default=None)]
+    )
 
 
 class _DeltapropEstimator(BaseEstimator):
@@ -45,55 +65,12 @@ class _DeltapropEstimator(BaseEstimator):
     _output_activation = ""
     _cost = ""
 
-    def __init__(
-        self,
-        hidden_layer_sizes: int | Sequence[int] = (100,),
-        activation: str = "relu",
-        init: str = "scaled",
-        dtype: str | None = None,
-        epochs: int = 200,
-        batch_size: int = 200,
-        eta: float = 0.001,
-        optimizer: str = "adam",
-        momentum: float = 0.9,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-        l2: float = 0.0,
-        l1: float = 0.0,
-        dropout: float = 0.0,
-        schedule: str = "constant",
-        plateau_patience: int = 10,
-        plateau_factor: float = 0.5,
-        plateau_eta_ratio: float = 1 / 128,
-        validation_split: float | int | None = None,
-        patience: int | None = None,
-        shuffle: bool = True,
-        random_state: int | np.random.RandomState | None = None,
-    ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.init = init
-        self.dtype = dtype
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.eta = eta
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.l2 = l2
-        self.l1 = l1
-        self.dropout = dropout
-        self.schedule = schedule
-        self.plateau_patience = plateau_patience
-        self.plateau_factor = plateau_factor
-        self.plateau_eta_ratio = plateau_eta_ratio
-        self.validation_split = validation_split
-        self.patience = patience
-        self.shuffle = shuffle
-        self.random_state = random_state
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # scikit-learn's convention: store each parameter as given, check it at fit
+        bound = _SIGNATURE.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
 
     # -- pickling ------------------------------------------------------------------------
 
@@ -122,8 +99,7 @@ class _DeltapropEstimator(BaseEstimator):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _train_config(self, seed: int, **changes: Any) -> TrainConfig:
-        names = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"]
-        params = {name: getattr(self, name) for name in names}
+        params = {f.name: getattr(self, f.name) for f in options() if f.name != "seed"}
         return TrainConfig(seed=seed, **{**params, **changes})
 
     def _build(self, X: np.ndarray, n_outputs: int, seed: int) -> None:
@@ -147,7 +123,7 @@ class _DeltapropEstimator(BaseEstimator):
         config = self._train_config(seed)  # checks the hyper-parameters before building
         self._build(X, n_outputs, seed)
         keep = _KeepTrainer()
-        self.net_.fit(X, targets, callbacks=[keep], verbose=0, **dataclasses.asdict(config))
+        self.net_.fit(X, targets, callbacks=[keep], verbose=0, config=config)
         self._trainer = keep.trainer
         self._record(keep.trainer.state.history)
 
@@ -188,6 +164,10 @@ class _DeltapropEstimator(BaseEstimator):
         check_is_fitted(self, "net_")
         X = validate_data(self, X, reset=False, dtype=_DTYPES)
         return self.net_.feedforward(X)
+
+
+_SIGNATURE = _parameters()
+_DeltapropEstimator.__init__.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
 
 
 class _KeepTrainer(Callback):

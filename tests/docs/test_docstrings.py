@@ -157,11 +157,16 @@ def test_documented(module_name: str, name: str, obj: Any) -> None:
 
 @pytest.mark.parametrize(("module_name", "name", "obj"), CALLABLES, ids=_ids(CALLABLES))
 def test_examples_run(
-    module_name: str, name: str, obj: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    module_name: str,
+    name: str,
+    obj: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    docstring_globals: dict[str, Any],
 ) -> None:
-    """The Examples of the docstring, run as a doctest in a temporary directory."""
-    import deltaprop
-
+    """The Examples of the docstring, run as a doctest in a temporary directory, with the
+    examples' shared names (``net``, ``X``, ``y``: ``docstring_namespace`` in
+    ``tests/conftest.py``)."""
     needs = REQUIRES.get(module_name) or REQUIRES.get(
         getattr(obj, "__module__", "").rsplit(".", 1)[0]
     )
@@ -169,7 +174,7 @@ def test_examples_run(
         pytest.skip(f"the examples of {module_name} need {needs}, which is not installed")
     monkeypatch.chdir(tmp_path)
     module = importlib.import_module(module_name)
-    globs = {**vars(module), "np": np, "deltaprop": deltaprop}
+    globs = {**vars(module), **docstring_globals}
     tests = doctest.DocTestFinder(recurse=False).find(obj, name, globs=globs)
     examples = [t for t in tests if t.examples]
     if not examples:

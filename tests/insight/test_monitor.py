@@ -19,7 +19,7 @@ class Recorder(deltaprop.Callback):
         self.before: list[list[np.ndarray]] = []
 
     def on_train_begin(self, trainer) -> None:
-        self.net = trainer.net
+        self.net = trainer.model
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
         self.before.append([w.copy() for w in self.net.weights])
@@ -60,7 +60,7 @@ def test_every_figure_matches_the_step_it_came_from() -> None:
                 "grad_w_norm": np.linalg.norm(s["grad_w"][i]),
                 "grad_b_norm": np.linalg.norm(s["grad_b"][i]),
                 "saturated": np.mean(a * (1 - a) < 0.01),
-                "activation": np.mean(a),
+                "activation_mean": np.mean(a),
                 # SGD: Δw = η ∂C/∂w, so the ratio is η ‖∂C/∂w‖ / ‖w‖ by a second route too.
                 "update_ratio": 1.5
                 * np.linalg.norm(s["grad_w"][i])

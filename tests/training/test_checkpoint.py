@@ -15,13 +15,8 @@ import pytest
 import deltaprop
 from deltaprop import Callback, DivergenceError, FormatError, Network, Step
 from deltaprop.io.npzfile import write_npz
-from deltaprop.training import Checkpoint, TrainConfig, Trainer, TrainState
-from deltaprop.training.checkpoint import (
-    load_checkpoint,
-    remove_stale_temporaries,
-    save_checkpoint,
-    train_with_checkpoint,
-)
+from deltaprop.training import Checkpoint, TrainConfig, Trainer, TrainState, fit
+from deltaprop.training.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint
 from deltaprop.training.history import History
 from deltaprop.training.optimizers import Optimizer
 
@@ -141,14 +136,14 @@ def test_stateful_optimizer_resumes_bitwise(tmp_path: Path) -> None:
 
     path = tmp_path / "m.npz"
     net = Network([4, 5, 3], seed=0)
-    train_with_checkpoint(net, X, Y, TrainConfig(epochs=2, batch_size=8, eta=0.3, seed=2), path,
-                          optimizer=Momentum())  # fmt: skip
+    first = TrainConfig(epochs=2, batch_size=8, eta=0.3, seed=2)
+    fit(net, X, Y, first, checkpoint=path, optimizer=Momentum())
     assert load_checkpoint(path).state.optimizer_state["t"] == 2 * 7  # 50 rows in 7 batches
     net = Network([4, 5, 3], seed=9)
-    train_with_checkpoint(net, X, Y, config, path, resume=True, optimizer=Momentum())
+    fit(net, X, Y, config, checkpoint=path, resume=True, optimizer=Momentum())
     assert params(net) == params(ref)
     with pytest.raises(ValueError, match=r"optimizer test-momentum\(beta=0.9\) \(this run: sgd\)"):
-        train_with_checkpoint(net, X, Y, config, path, resume=True)
+        fit(net, X, Y, config, checkpoint=path, resume=True)
 
 
 class InterruptAt(Callback):

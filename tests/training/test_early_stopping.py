@@ -22,7 +22,7 @@ class WeightsPerEpoch(Callback):
     """Keeps a copy of the weights after every epoch."""
 
     def on_train_begin(self, trainer: Any) -> None:
-        self.net, self.copies = trainer.net, []
+        self.net, self.copies = trainer.model, []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         self.copies.append([w.copy() for w in self.net.weights + self.net.biases])

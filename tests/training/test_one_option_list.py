@@ -35,8 +35,8 @@ def params(net: Network) -> list[bytes]:
     ],
 )
 def test_objects_contribute_their_settings(given: dict[str, Any], field: str, value: Any) -> None:
-    config, custom = TrainConfig.with_objects(**given)
-    assert getattr(config, field) == value and custom == {}
+    config, optimizer, schedule = TrainConfig.with_objects(**given)
+    assert getattr(config, field) == value and optimizer is None and schedule is None
     name = next(iter(given))
     assert getattr(config, name) == given[name].name
     rebuilt = config.optimizer_object() if name == "optimizer" else config.schedule_object()

@@ -136,3 +136,23 @@ def test_fit_trains_with_each_optimizer(optimizer: str) -> None:
 def test_bad_hyper_parameters_say_what_is_allowed(make, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sizes", [[4, 3, 2], [784, 100, 10]])  # one flat operation; in pieces
+def test_the_flat_fast_path_of_sgd_is_the_textbook_loop_bit_for_bit(sizes, dtype) -> None:
+    from deltaprop.core.workspace import flat_arrays
+
+    shapes = [(n, k) for k, n in zip(sizes[:-1], sizes[1:])] + [(n,) for n in sizes[1:]]
+    rng = np.random.default_rng(0)
+    flat_params, flat_grads = flat_arrays(shapes, np, dtype), flat_arrays(shapes, np, dtype)
+    for p, g in zip(flat_params, flat_grads):
+        p[...] = rng.standard_normal(p.shape)
+        g[...] = rng.standard_normal(g.shape)
+    assert flat_params.flat is not None and flat_params.flat.shape[0] > 0
+    plain = [p.copy() for p in flat_params]  # separate arrays: the textbook loop
+    SGD().update(plain, [g.copy() for g in flat_grads], {}, 0.37, np)
+    SGD().update(flat_params, flat_grads, {}, 0.37, np)  # views of one buffer: the fast path
+    for fast, loop in zip(flat_params, plain):
+        assert fast.dtype == loop.dtype and np.array_equal(fast, loop)
+    assert sum(p.size for p in plain) > (1 << 15) or sizes == [4, 3, 2]

@@ -163,7 +163,7 @@ class Interruption(Callback):
         self._trainer = trainer
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        net = self._trainer.net
+        net = self._trainer.model
         self._good = [np.array(net.to_numpy(p)) for p in [*net.weights, *net.biases]]
 
     def on_batch_end(self, step: Any) -> None:
@@ -188,7 +188,7 @@ class Interruption(Callback):
             if trainer is None or not len(trainer.state.history):
                 say("Interrupted before the first epoch ended: nothing written.")
                 raise
-            net = trainer.net
+            net = trainer.model
             for p, good in zip([*net.weights, *net.biases], self._good):
                 p[...] = good if net.xp is np else net.xp.asarray(good)
             self.interrupted = True

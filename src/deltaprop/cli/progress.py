@@ -75,7 +75,7 @@ class MonitorPrinter(Callback):
             for key in ("saturated", "dead"):
                 if f"{key}_l{layer}" in logs:
                     parts.append(f"{key} {logs[f'{key}_l{layer}']:.0%}")
-            parts.append(f"mean a {logs.get(f'activation_l{layer}', 0):.3f}")
+            parts.append(f"mean a {logs.get(f'activation_mean_l{layer}', 0):.3f}")
             if f"update_ratio_l{layer}" in logs:
                 parts.append(f"update/w {logs[f'update_ratio_l{layer}']:.1e}")
             print(", ".join(parts), file=stream, flush=True)

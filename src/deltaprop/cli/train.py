@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import math
 import secrets
 from collections.abc import Callable
@@ -196,7 +195,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
             checkpoint_every=args.checkpoint_every,
             resume=args.resume,
             verbose=0,
-            **dataclasses.asdict(config),
+            config=config,
         )
     _report(args, job, net, history, config, data, n_val)
     job.on_root("saving the network", outputs.save_network, net)

@@ -4,6 +4,7 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .backprop import backprop, backward, feedforward, forward, mean_cost
 from .costs import COSTS, Cost, get_cost
 from .init import INITS, init_parameters
+from .reference import reference_backprop
 
 __all__ = [
     "ACTIVATIONS",
@@ -19,4 +20,5 @@ __all__ = [
     "get_cost",
     "init_parameters",
     "mean_cost",
+    "reference_backprop",
 ]

@@ -15,7 +15,9 @@ of m rows,
 
 where C is the mean of the per-sample costs over the m rows. Row x of δ^l is the δ^l of
 sample x exactly as the per-sample definition has it; the 1/m of the mean enters only in BP3
-and BP4.
+and BP4. These equations, written plainly with no workspaces, are
+:func:`deltaprop.core.reference.reference_backprop`: the mathematics this module optimises
+(the tests check that the two agree).
 
 Dropout (optional, training only): ``forward`` and ``backward`` take ``masks``, one (m, n_l)
 array r^l per hidden layer with entries 0 (dropped) or 1/(1 − p) (kept). Layer l+1 then sees

@@ -45,11 +45,11 @@ def init_parameters(
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
     weights, biases = [], []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        b = rng.standard_normal(n_out)
-        w = rng.standard_normal((n_out, n_in))
+    for n_prev, n_l in zip(sizes[:-1], sizes[1:]):  # n_{l-1} inputs into layer l's n_l neurons
+        b = rng.standard_normal(n_l)
+        w = rng.standard_normal((n_l, n_prev))
         if init == "scaled":
-            w /= np.sqrt(n_in)
+            w /= np.sqrt(n_prev)
         weights.append(w)
         biases.append(b)
     return weights, biases

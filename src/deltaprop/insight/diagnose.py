@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._validation import check_positive_float, check_positive_int
 from ..core.backprop import backward, forward
-from .findings import Context, Finding, find
+from .findings import Context, Finding, find, summary
 from .layerstats import (
     SMALL_ACTIVATION,
     LayerDiagnostics,
@@ -52,16 +52,15 @@ class Diagnosis:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> report = deltaprop.diagnose(net, X, y, eta=3.0)
     >>> report.n_samples, len(report.layers)
-    (6, 2)
+    (60, 2)
     >>> print(report.table())                                 # doctest: +ELLIPSIS
     layer neurons  σ         mean |δ|   ‖∂C/∂w‖   ‖∂C/∂b‖ saturated   dead  mean a  update/w
-        2       3  sigmoid   2.15e-02  1.74e-02  1.59e-02      0.0%      -   0.427  1.48e-02
-        3       2  sigmoid   1.13e-01  4.10e-02  3.83e-02      0.0%      -   0.397  6.40e-02
+        2       3  sigmoid   1.94e-02  1.66e-02  1.13e-02      0.0%      -   0.395  1.41e-02
+        3       2  sigmoid   1.17e-01  3.25e-02  3.92e-02      0.0%      -   0.377  5.08e-02
     >>> Diagnosis.from_dict(report.to_dict()) == report
     True
     """
@@ -100,18 +99,21 @@ class Diagnosis:
             self.table(),
             "",
         ]
-        if not self.findings:
-            lines.append(
-                "No findings: no layer is saturated, dead, or learning at a very different "
-                "speed from the others."
-            )
-        else:
+        if self.findings:
             lines.append(f"Findings ({len(self.findings)}):")
             for f in self.findings:
                 lines.append(
                     textwrap.fill(str(f), 100, initial_indent="- ", subsequent_indent="  ")
                 )
+        notes = self.summary()
+        if notes:
+            lines.append(textwrap.fill(" ".join(notes), 100))
         return "\n".join(lines)
+
+    def summary(self) -> list[str]:
+        """What the findings leave unsaid, by the same bars (:func:`~.findings.summary`): each
+        saturated layer no finding explains and, without findings, the bars no layer reached."""
+        return summary(self.layers, self.findings, self.cost_name)
 
     def _repr_html_(self) -> str:
         from .html import diagnosis_html
@@ -172,17 +174,17 @@ def diagnose(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> report = diagnose(net, X, y)
     >>> print(report)                                          # doctest: +ELLIPSIS
-    diagnosis of Network([4, 3, 2], ...) on 6 samples: mean quadratic cost 0.237
+    diagnosis of Network([4, 3, 2], ...) on 60 samples: mean quadratic cost 0.2706
     layer neurons  σ         mean |δ|   ‖∂C/∂w‖   ‖∂C/∂b‖ saturated   dead  mean a  update/w
-        2       3  sigmoid   2.15e-02  1.74e-02  1.59e-02      0.0%      -   0.427         -
-        3       2  sigmoid   1.13e-01  4.10e-02  3.83e-02      0.0%      -   0.397         -
+        2       3  sigmoid   1.94e-02  1.66e-02  1.13e-02      0.0%      -   0.395         -
+        3       2  sigmoid   1.17e-01  3.25e-02  3.92e-02      0.0%      -   0.377         -
     <BLANKLINE>
-    No findings: no layer is saturated, dead, or learning at a very different speed from the others.
+    No findings. No layer has 20% or more of its neurons saturated or 10% or more dead, and no two
+    layers learn at speeds more than 10× apart (‖∂C/∂b‖ per neuron).
     >>> [layer.layer for layer in report.layers]
     [2, 3]
     """
@@ -192,54 +194,68 @@ def diagnose(
     if max_samples is not None:
         n = check_positive_int("max_samples", max_samples)
         X, Y = X[:n], Y[:n]
-    xp, acts, cost_fn = net.xp, net.sigmas, net.cost_function
-    zs, a_list = forward(net.weights, net.biases, acts, X, xp)
-    grad_w, grad_b, deltas, _ = backward(net.weights, acts, cost_fn, zs, a_list, Y, xp)
-    last = len(zs) - 1
-    cost = float(xp.mean(cost_fn.value(zs[last], a_list[last + 1], Y, xp)))
-
-    layers = []
-    for i, (z, delta) in enumerate(zip(zs, deltas)):
-        sigma, a = acts[i], a_list[i + 1]
-        saturated = saturated_fraction(sigma, z, a, xp)
-        wrong = None
-        if i == last and saturation_threshold(sigma) is not None:
-            wrong = float(saturated_wrong(sigma, z, a, Y, xp))
-        dead = None
-        if sigma.name == "relu":
-            dead = 1.0 - float(xp.mean(xp.astype(active_units(z, xp), z.dtype)))
-        grad_w_norm = float(vector_norm(grad_w[i], xp))
-        grad_b_norm = float(vector_norm(grad_b[i], xp))
-        weight_norm = float(vector_norm(net.weights[i], xp))
-        ratio = None
-        if eta is not None:
-            ratio = eta * grad_w_norm / weight_norm if weight_norm > 0 else math.inf
-        layers.append(
-            LayerDiagnostics(
-                layer=i + 2,
-                neurons=int(z.shape[1]),
-                activation=sigma.name,
-                delta=float(xp.mean(xp.abs(delta))),
-                grad_w_norm=grad_w_norm,
-                grad_b_norm=grad_b_norm,
-                speed=grad_b_norm / math.sqrt(z.shape[1]),
-                saturated=None if saturated is None else float(saturated),
-                saturation_threshold=saturation_threshold(sigma),
-                saturated_wrong=wrong,
-                dead=dead,
-                activation_mean=float(xp.mean(a)),
-                low_activation=float(xp.mean(xp.astype(xp.abs(a) < SMALL_ACTIVATION, a.dtype))),
-                weight_norm=weight_norm,
-                update_ratio=ratio,
-            )
-        )
-    ctx = Context(cost_fn.name, eta, int(X.shape[0]), net.config.init, trained)
+    xp, sigmas, cost_function = net.xp, net.sigmas, net.cost_function
+    zs, activations = forward(net.weights, net.biases, sigmas, X, xp)
+    grad_w, grad_b, deltas, _ = backward(net.weights, sigmas, cost_function, zs, activations, Y, xp)
+    last = len(zs) - 1  # layer L
+    cost = float(xp.mean(cost_function.value(zs[last], activations[last + 1], Y, xp)))
+    layers = [
+        _layer(net, i, zs[i], activations[i + 1], deltas[i], grad_w[i], grad_b[i], Y, eta)
+        for i in range(len(zs))
+    ]
+    ctx = Context(cost_function.name, eta, int(X.shape[0]), net.config.init, trained)
     return Diagnosis(
         network=repr(net),
-        cost_name=cost_fn.name,
+        cost_name=cost_function.name,
         n_samples=int(X.shape[0]),
         cost=cost,
         eta=eta,
         layers=layers,
         findings=find(layers, ctx),
+    )
+
+
+def _layer(
+    net: Network,
+    i: int,
+    z: Any,
+    a: Any,
+    delta: Any,
+    grad_w: Any,
+    grad_b: Any,
+    Y: Any,
+    eta: float | None,
+) -> LayerDiagnostics:
+    """The figures of layer l = i + 2 from its z^l, a^l and δ^l (m, n_l) and its gradients;
+    Y, the targets, for the output layer's saturated-and-wrong fraction."""
+    xp, sigma = net.xp, net.sigmas[i]
+    saturated = saturated_fraction(sigma, z, a, xp)
+    wrong = None
+    if i == len(net.sigmas) - 1 and saturation_threshold(sigma) is not None:
+        wrong = float(saturated_wrong(sigma, z, a, Y, xp))
+    dead = None
+    if sigma.name == "relu":
+        dead = 1.0 - float(xp.mean(xp.astype(active_units(z, xp), z.dtype)))
+    grad_w_norm = float(vector_norm(grad_w, xp))
+    grad_b_norm = float(vector_norm(grad_b, xp))
+    weight_norm = float(vector_norm(net.weights[i], xp))
+    ratio = None
+    if eta is not None:
+        ratio = eta * grad_w_norm / weight_norm if weight_norm > 0 else math.inf
+    return LayerDiagnostics(
+        layer=i + 2,
+        neurons=int(z.shape[1]),
+        activation=sigma.name,
+        delta=float(xp.mean(xp.abs(delta))),
+        grad_w_norm=grad_w_norm,
+        grad_b_norm=grad_b_norm,
+        speed=grad_b_norm / math.sqrt(z.shape[1]),
+        saturated=None if saturated is None else float(saturated),
+        saturation_threshold=saturation_threshold(sigma),
+        saturated_wrong=wrong,
+        dead=dead,
+        activation_mean=float(xp.mean(a)),
+        low_activation=float(xp.mean(xp.astype(xp.abs(a) < SMALL_ACTIVATION, a.dtype))),
+        weight_norm=weight_norm,
+        update_ratio=ratio,
     )

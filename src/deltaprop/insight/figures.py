@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..io.atomic import atomic_write
+from ._canvas import new_figure
 from .layerstats import SATURATION_THRESHOLD
-from .plots import _figure, png_bytes
+from .plots import png_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -92,7 +93,7 @@ def digit_figure(x: Any, output: Any, label: int | None = None) -> Figure:
     """
     x, out = np.asarray(x, dtype=np.float64), np.asarray(output, dtype=np.float64)
     side = math.isqrt(x.size)
-    fig = _figure(8.0, 3.2, left=0.03, right=0.97, bottom=0.15, top=0.88, wspace=0.15)
+    fig = new_figure(8.0, 3.2, left=0.03, right=0.97, bottom=0.15, top=0.88, wspace=0.15)
     ax_img, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2]})
     if side * side == x.size:
         ax_img.imshow(x.reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
@@ -136,7 +137,7 @@ def sigmoid_figure(z: Any, threshold: float = SATURATION_THRESHOLD["sigmoid"]) -
     z = np.asarray(z, dtype=np.float64).ravel()
     grid = np.linspace(-10, 10, 401)
     s = 1.0 / (1.0 + np.exp(-grid))
-    fig = _figure(7.0, 3.2, left=0.09, bottom=0.15, top=0.9)
+    fig = new_figure(7.0, 3.2, left=0.09, bottom=0.15, top=0.9)
     ax = fig.subplots()
     ax.plot(grid, s, color="C0", label="σ(z)")
     ax.plot(grid, s * (1 - s), color="C1", label="σ'(z) = σ(z)(1 − σ(z))")
@@ -181,7 +182,7 @@ def genie_figure(dz: Any, measured: Any, predicted: Any) -> Figure:
     ['log', 'log']
     """
     dz, dc, pred = (np.asarray(v, dtype=np.float64) for v in (dz, measured, predicted))
-    fig = _figure(9.0, 3.4, left=0.08, wspace=0.3, bottom=0.15)
+    fig = new_figure(9.0, 3.4, left=0.08, wspace=0.3, bottom=0.15)
     ax_c, ax_gap = fig.subplots(1, 2)
     ax_c.loglog(dz, np.abs(dc), "o-", label="|ΔC| measured")
     ax_c.loglog(dz, np.abs(pred), "--", label="|δ·Δz| (first order)")
@@ -219,7 +220,7 @@ def plateau_figure(runs: dict[str, tuple[Any, Any]], layer: int = 3) -> Figure:
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['quadratic', 'cross-entropy']
     """
-    fig = _figure(7.0, 3.6, left=0.12, bottom=0.14)
+    fig = new_figure(7.0, 3.6, left=0.12, bottom=0.14)
     ax = fig.subplots()
     for name, (x, speed) in runs.items():
         ax.plot(np.asarray(x), np.asarray(speed), label=name, linewidth=1.2)
@@ -259,7 +260,7 @@ def weight_change_figure(before: Any, after: Any) -> Figure | None:
     if side * side != change.size:
         return None
     still = change == 0
-    fig = _figure(4.2, 4.4, left=0.04, right=0.96, bottom=0.03, top=0.9)
+    fig = new_figure(4.2, 4.4, left=0.04, right=0.96, bottom=0.03, top=0.9)
     ax = fig.subplots()
     ax.imshow(change.reshape(side, side), cmap="gray", interpolation="nearest")
     overlay = np.zeros((side, side, 4))

@@ -2,7 +2,9 @@
 
 Each rule is a function from the per-layer figures of a :class:`~.diagnose.Diagnosis` to a
 list of :class:`Finding`; :data:`RULES` lists them in the order they are reported. The
-thresholds are module constants, each with the reason for its value.
+thresholds are module constants, each with the reason for its value. :func:`summary` says what
+the findings leave unsaid, by the same bars: a saturated layer (:func:`is_saturated`) that no
+finding explains, and, when there are no findings, which bars no layer reached.
 """
 
 from __future__ import annotations
@@ -106,6 +108,12 @@ def _smaller_weights(ctx: Context, layer: LayerDiagnostics) -> str:
 Rule = Callable[["Sequence[LayerDiagnostics]", Context], list[Finding]]
 
 
+def is_saturated(layer: LayerDiagnostics) -> bool:
+    """The one rule for "layer l is saturated", which the findings and the summary share: at
+    least :data:`SATURATED` of its (sample, neuron) entries have σ'(z) below its threshold."""
+    return layer.saturated is not None and layer.saturated >= SATURATED
+
+
 def _pct(x: float) -> str:
     return f"{x:.0%}" if x >= 0.01 else f"{x:.1%}"
 
@@ -144,7 +152,7 @@ def saturated_right(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Fi
     if ctx.cost != "quadratic" or out.saturated is None or out.saturated_wrong is None:
         return []
     right = out.saturated - out.saturated_wrong
-    if out.saturated < SATURATED or out.saturated_wrong >= SATURATED or right < SATURATED:
+    if not is_saturated(out) or out.saturated_wrong >= SATURATED or right < SATURATED:
         return []
     message = (
         f"{_name(out, out.layer)}: {_pct(right)} of its outputs are saturated at the right "
@@ -159,7 +167,8 @@ def saturated_hidden(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[F
     """BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); saturated hidden neurons pass little back."""
     found = []
     for layer in layers[:-1]:
-        if layer.saturated is not None and layer.saturated >= SATURATED:
+        if is_saturated(layer):
+            assert layer.saturated is not None  # for the type checker: is_saturated says so
             message = (
                 f"layer {layer.layer}: {_pct(layer.saturated)} of its neurons are saturated "
                 f"(σ'(z) < {layer.saturation_threshold:g}); BP2 multiplies δ^{layer.layer} by "
@@ -294,3 +303,68 @@ RULES: tuple[Rule, ...] = (
 def find(layers: Sequence[LayerDiagnostics], ctx: Context) -> list[Finding]:
     """Every finding of every rule, in the order of :data:`RULES`."""
     return [finding for rule in RULES for finding in rule(layers, ctx)]
+
+
+#: the rules whose findings explain a layer's saturation
+_SATURATION_RULES = ("saturated_output", "saturated_right", "saturated_hidden")
+
+
+def summary(
+    layers: Sequence[LayerDiagnostics], findings: Sequence[Finding], cost: str
+) -> list[str]:
+    """The sentences a diagnosis adds to its findings, by the bars of the rules: one for each
+    saturated layer (:func:`is_saturated`) that no finding explains, and, when there are no
+    findings, which bars no layer reached. So a table that shows a saturated layer is never
+    summed up as "no layer is saturated".
+
+    Examples
+    --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
+    >>> report = deltaprop.diagnose(net, X, y)
+    >>> summary(report.layers, report.findings, report.cost_name)       # doctest: +ELLIPSIS
+    ['No findings.', 'No layer has 20% or more of its neurons saturated or 10% or more dead, ...']
+    """
+    explained = {f.layer for f in findings if f.rule in _SATURATION_RULES}
+    last = layers[-1].layer
+    notes = [
+        _saturation_note(layer, last, cost)
+        for layer in layers
+        if is_saturated(layer) and layer.layer not in explained
+    ]
+    if findings:
+        return notes
+    speeds = f"no two layers learn at speeds more than {SPEED_RATIO:g}× apart (‖∂C/∂b‖ per neuron)"
+    if notes:
+        bars = (
+            f"No other layer has {SATURATED:.0%} or more of its neurons saturated; no layer has "
+            f"{DEAD:.0%} or more of its units dead, and {speeds}."
+        )
+    else:
+        bars = (
+            f"No layer has {SATURATED:.0%} or more of its neurons saturated or {DEAD:.0%} or more "
+            f"dead, and {speeds}."
+        )
+    return ["No findings.", *notes, bars]
+
+
+def _saturation_note(layer: LayerDiagnostics, last: int, cost: str) -> str:
+    """A saturated layer that no finding explains, and why its saturation is not a slowdown."""
+    is_output = layer.layer == last
+    what = "outputs" if is_output else "neurons"
+    note = (
+        f"{_name(layer, last).capitalize()} has {_pct(layer.saturated or 0.0)} of its {what} "
+        f"saturated (σ'(z) < {layer.saturation_threshold:g})"
+    )
+    if is_output and cost != "quadratic":
+        return (
+            f"{note}, which does not slow its learning: with the {cost} cost BP1 gives "
+            f"δ^L = a^L − y, without the factor σ'(z^L)."
+        )
+    if is_output and layer.saturated_wrong is not None:
+        right = (layer.saturated or 0.0) - layer.saturated_wrong
+        return (
+            f"{note}: {_pct(layer.saturated_wrong)} at the wrong value (|a − y| > 0.5) and "
+            f"{_pct(right)} at the right one."
+        )
+    return f"{note}."

@@ -56,9 +56,8 @@ class GenieNeuron:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> n = genie(net, X, y, neurons=[(3, 0)]).neurons[0]
     >>> n.layer, n.neuron, abs(n.change - n.predicted) < 1e-3 * abs(n.predicted)
     (3, 0, True)
@@ -108,19 +107,18 @@ class GenieResult:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> result = genie(net, X, y, top=2)
     >>> len(result.neurons), result.n_neurons
     (2, 5)
     >>> print(result)                                         # doctest: +ELLIPSIS
-    genie: adds Δz = 0.001 to z^l_j on each of 6 samples and measures the change ΔC ...
+    genie: adds Δz = 0.001 to z^l_j on each of 60 samples and measures the change ΔC ...
     layer neuron       δ^l_j          ΔC        δ·Δz  |ΔC−δΔz|/|δΔz| mean σ′(z)
-        3      0  -3.052e-02  -3.049e-05  -3.052e-05         9.3e-04      0.234
-        3      1  -2.318e-02  -2.316e-05  -2.318e-05         1.2e-03       0.24
+        3      0  -2.976e-02  -2.974e-05  -2.976e-05         6.4e-04      0.228
+        3      1  -2.555e-02  -2.552e-05  -2.555e-05         1.1e-03      0.238
     <BLANKLINE>
-    Far from optimal (largest |δ|): layer 3 neuron 0 (δ = -0.0305), layer 3 neuron 1 (δ = -0.0232).
+    Far from optimal (largest |δ|): layer 3 neuron 0 (δ = -0.0298), layer 3 neuron 1 (δ = -0.0255).
     No neuron is both saturated and at δ ≈ 0: the genie can move them all.
     """
 
@@ -152,12 +150,12 @@ class GenieResult:
                 f"{n.layer:>5} {n.neuron:>6} {n.delta:11.3e} {n.change:11.3e} "
                 f"{n.predicted:11.3e} {n.relative_error:15.1e} {sp:>10}"
             )
-        far = ", ".join(f"layer {lay} neuron {j} (δ = {d:.3g})" for lay, j, d in self.far)
+        far = ", ".join(f"layer {layer} neuron {j} (δ = {d:.3g})" for layer, j, d in self.far)
         notes = [f"Far from optimal (largest |δ|): {far}."]
         if self.stuck:
             eg = ", ".join(
-                f"layer {lay} neuron {j} (δ = {d:.1e}, σ′ = {sp:.1e})"
-                for lay, j, d, sp in self.stuck[:3]
+                f"layer {layer} neuron {j} (δ = {d:.1e}, σ′ = {sp:.1e})"
+                for layer, j, d, sp in self.stuck[:3]
             )
             notes.append(
                 f"The genie cannot help (δ ≈ 0 because σ'(z) ≈ 0: saturated): "
@@ -209,9 +207,8 @@ def genie(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> result = genie(net, X[:1], y[:1], neurons=[(3, 1), (2, 0)], dz=1e-4)
     >>> [(n.layer, n.neuron) for n in result.neurons]
     [(3, 1), (2, 0)]
@@ -222,48 +219,26 @@ def genie(
     top = check_positive_int("top", top)
     net64 = net.copy(dtype="float64")
     X, Y = net64.check_data(X, Y)
-    xp, acts, cost_fn = net64.xp, net64.sigmas, net64.cost_function
-    zs, a_list = forward(net64.weights, net64.biases, acts, X, xp)
-    _, grad_b, _, _ = backward(net64.weights, acts, cost_fn, zs, a_list, Y, xp)
-    cost = _mean_cost(net64, zs, a_list, Y)
+    xp, sigmas, cost_function = net64.xp, net64.sigmas, net64.cost_function
+    zs, activations = forward(net64.weights, net64.biases, sigmas, X, xp)
+    _, grad_b, _, _ = backward(net64.weights, sigmas, cost_function, zs, activations, Y, xp)
+    cost = _mean_cost(net64, zs, activations, Y)
 
     # δ^l_j of the batch: the mean of the samples' δ, which is ∂C/∂b^l_j (BP3).
     deltas = [np.asarray(net64.to_numpy(g), dtype=np.float64) for g in grad_b]
     flat = [(i + 2, j, float(d[j])) for i, d in enumerate(deltas) for j in range(d.shape[0])]
-    largest = max(abs(d) for _, _, d in flat)
     by_size = sorted(flat, key=lambda t: -abs(t[2]))
     chosen = _check_neurons(neurons, net64.sizes) if neurons is not None else None
     if chosen is None:
-        chosen = [(lay, j) for lay, j, _ in by_size[:top]]
-
-    mean_sp: list[np.ndarray | None] = []
-    for i, sigma in enumerate(acts):
-        if saturation_threshold(sigma) is None:
-            mean_sp.append(None)
-        else:
-            sp = xp.mean(sigma_prime(sigma, zs[i], a_list[i + 1], xp), axis=0)
-            mean_sp.append(np.asarray(net64.to_numpy(sp), dtype=np.float64))
-
+        chosen = [(layer, j) for layer, j, _ in by_size[:top]]
+    sigma_primes = _mean_sigma_primes(net64, zs, activations)
     results = []
-    for lay, j in chosen:
-        i = lay - 2
-        change = _nudged_cost(net64, zs, a_list, Y, i, j, dz) - cost
-        sp = mean_sp[i]
-        results.append(
-            GenieNeuron(
-                lay, j, float(deltas[i][j]), dz, change, None if sp is None else float(sp[j])
-            )
-        )
-
-    stuck, near = [], 0
-    for lay, j, d in flat:
-        if abs(d) > NEGLIGIBLE * largest:
-            continue
-        sp, thr = mean_sp[lay - 2], saturation_threshold(acts[lay - 2])
-        if sp is not None and thr is not None and sp[j] < thr:
-            stuck.append((lay, j, d, float(sp[j])))
-        else:
-            near += 1
+    for layer, j in chosen:
+        i = layer - 2
+        change = _nudged_cost(net64, zs, activations, Y, i, j, dz) - cost
+        sigma_prime = None if sigma_primes[i] is None else float(sigma_primes[i][j])
+        results.append(GenieNeuron(layer, j, float(deltas[i][j]), dz, change, sigma_prime))
+    stuck, near = _stuck_and_near(flat, sigma_primes, sigmas)
     return GenieResult(
         n_samples=int(X.shape[0]),
         cost=cost,
@@ -276,24 +251,57 @@ def genie(
     )
 
 
-def _mean_cost(net: Network, zs: list[Any], a_list: list[Any], Y: Any) -> float:
+def _mean_sigma_primes(net: Network, zs: list[Any], activations: list[Any]) -> list[Any]:
+    """Each layer's σ'(z^l_j) averaged over the samples, shape (n_l,) (None where σ does not
+    saturate: relu, identity)."""
+    xp = net.xp
+    out: list[Any] = []
+    for i, sigma in enumerate(net.sigmas):
+        if saturation_threshold(sigma) is None:
+            out.append(None)
+        else:
+            mean = xp.mean(sigma_prime(sigma, zs[i], activations[i + 1], xp), axis=0)
+            out.append(np.asarray(net.to_numpy(mean), dtype=np.float64))
+    return out
+
+
+def _stuck_and_near(
+    flat: list[tuple[int, int, float]], sigma_primes: list[Any], sigmas: list[Any]
+) -> tuple[list[tuple[int, int, float, float]], int]:
+    """Of the neurons (layer, j, δ^l_j) with δ ≈ 0: those that are saturated, with their
+    mean σ'(z), and how many others there are (near optimal)."""
+    largest = max(abs(d) for _, _, d in flat)
+    stuck, near = [], 0
+    for layer, j, d in flat:
+        if abs(d) > NEGLIGIBLE * largest:
+            continue
+        sp, threshold = sigma_primes[layer - 2], saturation_threshold(sigmas[layer - 2])
+        if sp is not None and threshold is not None and sp[j] < threshold:
+            stuck.append((layer, j, d, float(sp[j])))
+        else:
+            near += 1
+    return stuck, near
+
+
+def _mean_cost(net: Network, zs: list[Any], activations: list[Any], Y: Any) -> float:
     last = len(zs) - 1
-    return float(net.xp.mean(net.cost_function.value(zs[last], a_list[last + 1], Y, net.xp)))
+    cost = net.cost_function.value(zs[last], activations[last + 1], Y, net.xp)
+    return float(net.xp.mean(cost))
 
 
 def _nudged_cost(
-    net: Network, zs: list[Any], a_list: list[Any], Y: Any, i: int, j: int, dz: float
+    net: Network, zs: list[Any], activations: list[Any], Y: Any, i: int, j: int, dz: float
 ) -> float:
     """The mean cost when z^l_j (l = i + 2) becomes z^l_j + Δz on every sample."""
-    xp, acts = net.xp, net.sigmas
+    xp, sigmas = net.xp, net.sigmas
     z = xp.asarray(zs[i], copy=True)
     z[:, j] += dz  # the genie
-    new_zs, new_as = [*zs[:i], z], [*a_list[: i + 1], acts[i](z, xp)]
+    new_zs, new_activations = [*zs[:i], z], [*activations[: i + 1], sigmas[i](z, xp)]
     for k in range(i + 1, len(zs)):  # eq. 25 for the layers after l
-        z = new_as[k] @ net.weights[k].T + net.biases[k]
+        z = new_activations[k] @ net.weights[k].T + net.biases[k]
         new_zs.append(z)
-        new_as.append(acts[k](z, xp))
-    return _mean_cost(net, new_zs, new_as, Y)
+        new_activations.append(sigmas[k](z, xp))
+    return _mean_cost(net, new_zs, new_activations, Y)
 
 
 def _check_neurons(neurons: Any, sizes: tuple[int, ...]) -> list[tuple[int, int]]:
@@ -302,21 +310,21 @@ def _check_neurons(neurons: Any, sizes: tuple[int, ...]) -> list[tuple[int, int]
     for item in neurons:
         ok = isinstance(item, (tuple, list)) and len(item) == 2
         if ok:
-            lay, j = item
+            layer, j = item
             ok = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in item)
         if not ok:
             raise ValueError(f"neurons must be (layer, neuron) pairs of integers, got {item!r}")
-        if not 2 <= lay <= last:
+        if not 2 <= layer <= last:
             raise ValueError(
-                f"layer {lay} has no weighted input z: choose a layer from 2 to {last} "
+                f"layer {layer} has no weighted input z: choose a layer from 2 to {last} "
                 f"(layer 1 is the input)"
             )
-        if not 0 <= j < sizes[lay - 1]:
+        if not 0 <= j < sizes[layer - 1]:
             raise ValueError(
-                f"layer {lay} has {sizes[lay - 1]} neurons, so neuron must be 0 … "
-                f"{sizes[lay - 1] - 1}; got {j}"
+                f"layer {layer} has {sizes[layer - 1]} neurons, so neuron must be 0 … "
+                f"{sizes[layer - 1] - 1}; got {j}"
             )
-        out.append((int(lay), int(j)))
+        out.append((int(layer), int(j)))
     if not out:
         raise ValueError("neurons is empty; give at least one (layer, neuron) pair, or None")
     return out

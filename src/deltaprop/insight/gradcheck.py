@@ -68,9 +68,8 @@ class GradcheckResult:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> result = gradcheck(net, X, y)
     >>> [check.layer for check in result.layers], result.max_error < 1e-7
     ([2, 3], True)
@@ -143,9 +142,8 @@ def gradcheck(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> print(gradcheck(net, X, y))                           # doctest: +ELLIPSIS
     layer   dC/dw rel. error   dC/db rel. error   parameters checked
         2 ...e-1...                   15

@@ -41,13 +41,12 @@ def diagnosis_html(d: Any) -> str:
         ])  # fmt: skip
     titles = [None, None, None, *(meaning for _, meaning in DIAGNOSIS_LEGEND)]
     legend = bullets(f"{name}: {meaning}" for name, meaning in DIAGNOSIS_LEGEND)
+    findings = ""
     if d.findings:
         findings = paragraph(f"Findings ({len(d.findings)}):") + bullets(map(str, d.findings))
-    else:
-        findings = paragraph(
-            "No findings: no layer is saturated, dead, or learning at a very different speed "
-            "from the others."
-        )
+    notes = d.summary()  # what the findings leave unsaid, by the same bars
+    if notes:
+        findings += paragraph(" ".join(notes))
     return block(
         table(columns, rows, caption=head, titles=titles),
         "<details open><summary>What the columns are</summary>", legend, "</details>", findings,

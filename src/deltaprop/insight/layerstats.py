@@ -120,9 +120,8 @@ class LayerDiagnostics:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> layer = deltaprop.diagnose(net, X, y).layers[0]
     >>> layer.layer, layer.neurons, layer.activation
     (2, 3, 'sigmoid')

@@ -51,10 +51,9 @@ class LiveReport(Callback):
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> from deltaprop.insight import Monitor
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> monitor = Monitor()
     >>> live = LiveReport("live.html", {"eta": 1.0}, monitor)
     >>> history = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0,
@@ -112,7 +111,7 @@ class LiveReport(Callback):
         run = self.run()
         weights = None
         if self.weights and self.trainer is not None:
-            net = self.trainer.net
+            net = self.trainer.model
             weights = net.to_numpy(net.weights[0])
         pngs = render_pngs(run.history, weights=weights, trace=run.trace)
         return write_report(self.path, run, pngs=pngs, live=live, status=status)

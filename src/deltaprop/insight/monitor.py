@@ -3,18 +3,18 @@
 Every k-th mini-batch (by default about 64 per epoch) the monitor reads what the step already
 computed, with no second forward pass, and keeps for each layer l = 2 … L:
 
-=================  ==========================================================================
-``delta``          mean |δ^l| over the batch's rows and neurons (BP1 at the output, BP2 below)
-``grad_w_norm``    ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
-``grad_b_norm``    ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
-                   text measures it
-``saturated``      fraction of (sample, neuron) entries with σ'(z) below the threshold of
-                   :data:`~deltaprop.insight.layerstats.SATURATION_THRESHOLD` (sigmoid, tanh,
-                   softmax)
-``dead``           fraction of ReLU units inactive (z ≤ 0) on every sampled row of the epoch
-``activation``     mean a^l
-``update_ratio``   ‖Δw^l‖ / ‖w^l‖ of the step: how much one update changes the weights
-=================  ==========================================================================
+===================  ==========================================================================
+``delta``            mean |δ^l| over the batch's rows and neurons (BP1 at the output, BP2 below)
+``grad_w_norm``      ‖∂C/∂w^l‖, the Frobenius norm of the weight gradient (BP4)
+``grad_b_norm``      ‖∂C/∂b^l‖ = ‖mean δ^l‖ (BP3): the layer's *learning speed*, as the classic
+                     text measures it
+``saturated``        fraction of (sample, neuron) entries with σ'(z) below the threshold of
+                     :data:`~deltaprop.insight.layerstats.SATURATION_THRESHOLD` (sigmoid, tanh,
+                     softmax)
+``dead``             fraction of ReLU units inactive (z ≤ 0) on every sampled row of the epoch
+``activation_mean``  mean a^l
+``update_ratio``     ‖Δw^l‖ / ‖w^l‖ of the step: how much one update changes the weights
+===================  ==========================================================================
 
 The figures are reduced on the array library's device, kept as 0-d arrays, and brought to
 the host once per epoch. At the end of each epoch their means over the sampled steps go into
@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from ..training.loop import Trainer
 
 #: the figures kept per layer, in the order of :attr:`Monitor.trace`'s last axis
-STATS = ("delta", "grad_w_norm", "grad_b_norm", "saturated", "dead", "activation", "update_ratio")
+STATS = (
+    "delta",
+    "grad_w_norm",
+    "grad_b_norm",
+    "saturated",
+    "dead",
+    "activation_mean",
+    "update_ratio",
+)
 
 
 def column(stat: str, layer: int) -> str:
@@ -71,9 +79,8 @@ class Monitor(Callback):
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> monitor = Monitor(every=2)
     >>> history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
     >>> len(history["grad_b_norm_l2"]), monitor.trace.shape       # 3 sampled steps an epoch
@@ -116,7 +123,7 @@ class Monitor(Callback):
         self._values, self._batches, self._active = [], [], {}
         self._snapshot = self._copy_weights() if self._k == 1 else None
         if self._trainer is not None:
-            net = self._trainer.net
+            net = self._trainer.model
             self._nan = net.xp.asarray(float("nan"), dtype=net.weights[0].dtype)
 
     def on_batch_end(self, step: Step) -> None:
@@ -137,8 +144,8 @@ class Monitor(Callback):
     def _copy_weights(self) -> list[Any] | None:
         if self._trainer is None:
             return None
-        xp = self._trainer.net.xp
-        return [xp.asarray(w, copy=True) for w in self._trainer.net.weights]
+        xp = self._trainer.model.xp
+        return [xp.asarray(w, copy=True) for w in self._trainer.model.weights]
 
     def _record(self, step: Step) -> None:
         """Reduce the step's arrays to len(STATS) figures per layer, on the device.
@@ -149,7 +156,7 @@ class Monitor(Callback):
         """
         if self._trainer is None:
             raise RuntimeError("Monitor.on_train_begin was not called; pass it to fit()")
-        net = self._trainer.net
+        net = self._trainer.model
         xp = net.xp
         values = self._values
         for i, (z, delta) in enumerate(zip(step.zs, step.deltas)):
@@ -179,7 +186,7 @@ class Monitor(Callback):
         n_batches, self._steps_before = self._n_batches, self._steps_before + self._n_batches
         if not self._batches or self._trainer is None:
             return {}
-        net = self._trainer.net
+        net = self._trainer.model
         n_layers = len(net.weights)
         flat = np.asarray(net.to_numpy(net.xp.stack(self._values)), dtype=np.float64)
         rows = flat.reshape(len(self._batches), n_layers, len(STATS))  # (s, L − 1, S)
@@ -220,9 +227,8 @@ class Monitor(Callback):
 
         Examples
         --------
-        >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-        >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-        >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+        ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
         >>> monitor = Monitor(every=3)
         >>> _ = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0, callbacks=[monitor])
         >>> trace = monitor.trace_history()

@@ -153,11 +153,9 @@ def _diagnosis(run: Run, live: bool = False) -> str:
             for f in d.findings
         )
         parts.append(f"<ul>{items}</ul>")
-    else:
-        parts.append(
-            "<p>No findings: no layer is saturated, dead, or learning at a very different speed "
-            "from the others.</p>"
-        )
+    notes = d.summary()  # what the findings leave unsaid, by the same bars
+    if notes:
+        parts.append(f"<p>{html.escape(' '.join(notes))}</p>")
     return "".join(parts)
 
 

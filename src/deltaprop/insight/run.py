@@ -170,13 +170,12 @@ def record_run(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
-    >>> history = net.fit(X, y, epochs=2, batch_size=3, eta=1.0, seed=0)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
+    >>> history = net.fit(X, y, epochs=2, batch_size=10, eta=1.0, seed=0)
     >>> run = record_run(net, history, {"eta": 1.0}, validation=(X, y), diagnosis_data=(X, y))
     >>> run.confusion.shape, int(run.confusion.sum()), run.diagnosis.n_samples
-    ((2, 2), 6, 6)
+    ((2, 2), 60, 60)
     """
     confusion = None
     if validation is not None and net.sizes[-1] > 1:
@@ -209,9 +208,8 @@ def save_run(directory: str | os.PathLike[str], run: Run, net: Network | None = 
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((6, 4))          # 6 samples, shape (n, 4)
-    >>> y = np.array([0, 1, 1, 0, 1, 0])                     # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=1, batch_size=3, eta=1.0, seed=0)
     >>> path = save_run("my_run", record_run(net, history, {"eta": 1.0}), net)
     >>> sorted(p.name for p in path.iterdir())

@@ -17,9 +17,8 @@ and holds the same trained parameters; only rank 0 should print or save
 from __future__ import annotations
 
 import dataclasses
-import os
+import inspect
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,9 +26,9 @@ import numpy as np
 from .. import _validation as v
 from ..errors import DistributedError
 from ..network import Network
-from ..training.callbacks import Callback
-from ..training.checkpoint import data_fingerprint, fit_model
+from ..training.checkpoint import data_fingerprint
 from ..training.config import TrainConfig
+from ..training.fit import fit, training_options
 from ..training.history import History
 from ..training.progress import progress_callbacks
 from .comm import DEFAULT_TIMEOUT, Communicator, everywhere
@@ -104,17 +103,9 @@ def fit_distributed(
     X: Any,
     y: Any,
     *,
-    validation_data: tuple[Any, Any] | None = None,
-    test_data: tuple[Any, Any] | None = None,
-    callbacks: Sequence[Callback] = (),
-    checkpoint: str | os.PathLike[str] | None = None,
-    checkpoint_every: int = 1,
-    resume: bool = False,
-    verbose: int | None = None,
-    config: TrainConfig | None = None,
     comm: Any = None,
     timeout: float | None = DEFAULT_TIMEOUT,
-    **options: Any,
+    **keywords: Any,
 ) -> History:
     """Train ``net`` in place by mini-batch SGD, with each mini-batch split over processes.
 
@@ -133,27 +124,21 @@ def fit_distributed(
         about 1/N of the data.
     y : array-like of shape (n_samples,) or (n_samples, sizes[-1])
         Class labels or target rows, indexed like X.
-    validation_data : (X_val, y_val), optional
-        Each process measures its block of rows after every epoch; the figures are summed.
-    test_data : (X_test, y_test), optional
-        Measured the same way, as ``test_*`` figures (see ``Network.fit``).
-    callbacks : sequence of Callback
-        Run on every process (the ``Step`` holds this process's rows and the combined
-        gradient); a callback that writes files should write on rank 0 only.
-    checkpoint, checkpoint_every, resume, config
-        As ``Network.fit``; rank 0 writes the checkpoint, and a run may resume on any number
-        of processes, or in ``Network.fit``.
-    verbose : {None, 0, 1, 2}, default None
-        Progress, as ``Network.fit`` shows it, on rank 0 only.
     comm : mpi4py communicator or Communicator, optional
         Default: every process of the job (``MPI.COMM_WORLD``).
     timeout : float or None, default 300
         Seconds a process waits for the others before raising ``DistributedError``.
-    **options
-        Every :class:`~deltaprop.training.config.TrainConfig` field, as ``Network.fit`` takes
-        them (optimisers, regularisation, dropout, schedules, validation split, early
-        stopping). ``batch_size`` is the global mini-batch m, split over the processes. With
-        ``seed=None`` rank 0 draws one for all.
+    **keywords
+        Every keyword ``Network.fit`` takes, with the same defaults and the same checks:
+        ``validation_data`` and ``test_data`` (each process measures its block of their
+        rows; the figures are summed), ``callbacks`` (run on every process; the ``Step``
+        holds this process's rows and the combined gradient, and a callback that writes
+        files should write on rank 0 only), ``checkpoint``, ``checkpoint_every`` and
+        ``resume`` (rank 0 writes the checkpoint; a run may resume on any number of
+        processes, or in ``Network.fit``), ``verbose`` (progress on rank 0 only), ``config``
+        and every :class:`~deltaprop.training.config.TrainConfig` field. ``batch_size`` is
+        the global mini-batch m, split over the processes. With ``seed=None`` rank 0 draws
+        one for all.
 
     Returns
     -------
@@ -162,8 +147,8 @@ def fit_distributed(
 
     Raises
     ------
-    ValueError
-        For bad options or data, on every process alike.
+    ValueError, TypeError
+        For bad options or data, on every process alike (as ``Network.fit`` raises them).
     DivergenceError
         When the mini-batch's cost stops being finite, on every process alike.
     DistributedError
@@ -174,10 +159,8 @@ def fit_distributed(
     --------
     In one process (a job of size 1) the result is ``Network.fit``'s; under
     ``mpiexec -n N python -m mpi4py script.py`` the same call trains on N processes.
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
 
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> single = net.copy()
     >>> history = fit_distributed(net, X, y, epochs=2, batch_size=10, eta=1.0, l2=0.5,
     ...                           dropout=0.2, optimizer="adam", seed=0)
@@ -188,23 +171,43 @@ def fit_distributed(
     (2, True)
     """
     comm = comm if isinstance(comm, Communicator) else Communicator(comm, timeout=timeout)
-    if config is not None:
-        options = {**dataclasses.asdict(config), **options}
-    config, custom = TrainConfig.with_objects(**options)
+    given = _fit_keywords(keywords)
+    config, optimizer, schedule = training_options(given["config"], given["options"])
     _check_source(net, X, y, "training")
     if config.seed is None:  # one seed for all: the shuffle must be the same everywhere
         drawn = comm.bcast_object(secrets.randbelow(2**31), "sharing the shuffling seed")
         config = dataclasses.replace(config, seed=drawn)
-    X, y, validation_data = config.hold_out(X, y, validation_data)
+    X, y, validation_data = config.hold_out(X, y, given["validation_data"])
     data = comm.together("fingerprinting the data", data_fingerprint, net, X, y)
     _same_everywhere(comm, net, config, data)
     validation = _measured(comm, net, validation_data, "validation")
-    test = _measured(comm, net, test_data, "test")
-    partition = MPIPartition(comm)
-    if comm.rank == 0:
-        callbacks = [*callbacks, *progress_callbacks(verbose)]
-    return fit_model(
-        net, X, y, config, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-        resume=resume, validation=validation, test=test, callbacks=list(callbacks),
-        partition=partition, data=data, **custom,
-    )  # fmt: skip
+    test = _measured(comm, net, given["test_data"], "test")
+    callbacks = [
+        *given["callbacks"],
+        *(progress_callbacks(given["verbose"]) if comm.rank == 0 else []),
+    ]
+    return fit(
+        net,
+        X,
+        y,
+        config,
+        optimizer=optimizer,
+        schedule=schedule,
+        validation=validation,
+        test=test,
+        callbacks=callbacks,
+        checkpoint=given["checkpoint"],
+        checkpoint_every=given["checkpoint_every"],
+        resume=given["resume"],
+        partition=MPIPartition(comm),
+        data=data,
+    )
+
+
+def _fit_keywords(keywords: dict[str, Any]) -> dict[str, Any]:
+    """``keywords`` bound to ``Network.fit``'s own signature, its defaults filled in and the
+    training options gathered under ``"options"``: the two functions take one list of
+    keywords, declared once, by ``Network.fit``."""
+    bound = inspect.signature(Network.fit).bind_partial(**keywords)
+    bound.apply_defaults()
+    return bound.arguments

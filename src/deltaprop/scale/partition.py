@@ -138,11 +138,10 @@ class MPIPartition(Partition):
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> from deltaprop.scale import Communicator
     >>> from deltaprop.training import Trainer
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=2, seed=0),
     ...                   partition=MPIPartition(Communicator()))
     >>> len(trainer.run(X, y))                                # raw rows: each process reads its own

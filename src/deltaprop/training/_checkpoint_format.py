@@ -26,9 +26,9 @@ from ._plaindata import check_tree, decode, encode
 from ._state_bounds import check_state_shapes
 from .config import TrainConfig, options
 from .history import History
-from .loop import TrainState
 from .optimizers import get_optimizer
 from .schedules import get_schedule
+from .state import TrainState
 
 FORMAT = CHECKPOINT_FORMAT  # "deltaprop-checkpoint"; deltaprop.load reads its network too
 VERSION = 3  # the options actually used, the optimiser's and schedule's settings, "stopped"
@@ -216,9 +216,8 @@ class CheckpointData:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=2, seed=0, optimizer="momentum", momentum=0.5,
     ...                   checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
@@ -309,9 +308,8 @@ def save_checkpoint(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> ck = load_checkpoint("run.npz")
     >>> save_checkpoint("copy.npz", ck.network, ck.config, ck.state, data=ck.data)
@@ -351,9 +349,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> load_checkpoint("run.npz").state.history["epoch"]
     [1, 2]

@@ -46,13 +46,12 @@ class Step(NamedTuple):
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> class Shapes(deltaprop.Callback):
     ...     def on_batch_end(self, step):
     ...         if step.batch == 1:
     ...             print(step.x.shape, [d.shape for d in step.deltas], step.grad_w[0].shape)
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> history = net.fit(X, y, epochs=1, batch_size=10, eta=1.0, callbacks=[Shapes()])
     (10, 4) [(10, 3), (10, 2)] (3, 4)
     """
@@ -84,6 +83,8 @@ class Callback:
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     A callback that stops training once the validation accuracy reaches a target:
 
     >>> class StopAt(deltaprop.Callback):
@@ -91,9 +92,6 @@ class Callback:
     ...         self.target = target
     ...     def on_epoch_end(self, epoch, logs):
     ...         return logs["val_accuracy"] >= self.target
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> history = net.fit(X, y, epochs=50, batch_size=10, eta=3.0, seed=0,
     ...                   validation_data=(X, y), callbacks=[StopAt(0.9)])
     >>> len(history) < 50, history["val_accuracy"][-1] >= 0.9

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core.model import Model
-from ..io.atomic import resolve_destination, temporary_pattern
+from ..io.atomic import temporary_pattern
 from ..io.lock import CheckpointLock
 from ..io.npzfile import write_npz
 from ._checkpoint_format import (
@@ -45,14 +45,23 @@ from ._plaindata import same_structure
 from .callbacks import Callback
 from .config import TrainConfig, must_match
 from .history import History
-from .loop import Trainer, TrainState
+from .loop import Trainer
 from .optimizers import Optimizer
 from .partition import Partition
 from .schedules import Schedule
+from .state import TrainState
 
-__all__ = ["FORMAT", "VERSION", "Checkpoint", "CheckpointData", "data_fingerprint",
-           "fit_model", "load_checkpoint", "remove_stale_temporaries", "restore", "save_checkpoint",
-           "train_with_checkpoint"]  # fmt: skip
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "Checkpoint",
+    "CheckpointData",
+    "data_fingerprint",
+    "load_checkpoint",
+    "remove_stale_temporaries",
+    "restore",
+    "save_checkpoint",
+]
 
 _NETWORK_FIELDS = ("sizes", "activation", "output_activation", "cost", "init", "dtype")
 
@@ -67,9 +76,8 @@ def data_fingerprint(model: Model, X: Any, Y: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> data_fingerprint(net, X, y) == data_fingerprint(net, X, np.eye(2)[y])
     True
     """
@@ -151,9 +159,8 @@ def restore(
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=2, seed=0, checkpoint="run.npz")
     >>> fresh = deltaprop.Network([4, 3, 2], dtype="float64", seed=5)   # other weights
     >>> config = deltaprop.TrainConfig(epochs=4, seed=0)                # two more epochs
@@ -168,27 +175,14 @@ def restore(
     ValueError: checkpoint run.npz does not fit this run: ... batch_size=10 (this run: 20)...
     """
     ck = load_checkpoint(path)
-    optimizer = optimizer or config.optimizer_object()
-    objects = {"optimizer": settings(optimizer),
-               "schedule": settings(schedule or config.schedule_object())}  # fmt: skip
-    theirs, ours = ck.network.config, model.config
-    diff = [f"{k} {getattr(theirs, k)!r} (this network: {getattr(ours, k)!r})"
-            for k in _NETWORK_FIELDS if getattr(theirs, k) != getattr(ours, k)]  # fmt: skip
-    diff += [f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
-             for k in must_match() if getattr(ck.config, k) != getattr(config, k)]  # fmt: skip
-    for key, recorded in (("optimizer", ck.optimizer), ("schedule", ck.schedule)):
-        if recorded != objects[key] and not any(key in d for d in diff):
-            diff.append(f"{key} {_describe(recorded)} (this run: {_describe(objects[key])})")
-    if ck.optimizer == objects["optimizer"] and not same_structure(
-        optimizer.init([*ck.network.weights, *ck.network.biases]), ck.state.optimizer_state
-    ):
-        diff.append(f"an optimizer state that does not fit this {optimizer.name!r} optimizer")
-    if data is not None and ck.data is not None and ck.data != data:
-        diff.append(
-            f"other training data ({ck.data['n']} samples, fingerprint "
-            f"{ck.data['fingerprint'][:12]}…; this run: {data['n']} samples, "
-            f"{data['fingerprint'][:12]}…)"
-        )
+    diff = _differences(
+        ck,
+        model,
+        config,
+        optimizer or config.optimizer_object(),
+        schedule or config.schedule_object(),
+        data,
+    )
     if diff:
         raise ValueError(
             f"checkpoint {os.fspath(path)} does not fit this run: it was made with "
@@ -203,6 +197,44 @@ def restore(
     state.optimizer_state = _to_namespace(state.optimizer_state, xp)
     state.stopping_state = _to_namespace(state.stopping_state, xp)
     return state
+
+
+def _differences(
+    ck: CheckpointData,
+    model: Model,
+    config: TrainConfig,
+    optimizer: Optimizer,
+    schedule: Schedule,
+    data: dict[str, Any] | None,
+) -> list[str]:
+    """What of the run (network, options, optimiser and schedule, data) differs from what the
+    checkpoint ``ck`` was made with, each with both values."""
+    objects = {"optimizer": settings(optimizer), "schedule": settings(schedule)}
+    theirs, ours = ck.network.config, model.config
+    diff = [
+        f"{k} {getattr(theirs, k)!r} (this network: {getattr(ours, k)!r})"
+        for k in _NETWORK_FIELDS
+        if getattr(theirs, k) != getattr(ours, k)
+    ]
+    diff += [
+        f"{k}={getattr(ck.config, k)!r} (this run: {getattr(config, k)!r})"
+        for k in must_match()
+        if getattr(ck.config, k) != getattr(config, k)
+    ]
+    for key, recorded in (("optimizer", ck.optimizer), ("schedule", ck.schedule)):
+        if recorded != objects[key] and not any(key in d for d in diff):
+            diff.append(f"{key} {_describe(recorded)} (this run: {_describe(objects[key])})")
+    if ck.optimizer == objects["optimizer"] and not same_structure(
+        optimizer.init([*ck.network.weights, *ck.network.biases]), ck.state.optimizer_state
+    ):
+        diff.append(f"an optimizer state that does not fit this {optimizer.name!r} optimizer")
+    if data is not None and ck.data is not None and ck.data != data:
+        diff.append(
+            f"other training data ({ck.data['n']} samples, fingerprint "
+            f"{ck.data['fingerprint'][:12]}…; this run: {data['n']} samples, "
+            f"{data['fingerprint'][:12]}…)"
+        )
+    return diff
 
 
 class Checkpoint(Callback):
@@ -226,11 +258,10 @@ class Checkpoint(Callback):
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     ``Network.fit(..., checkpoint=PATH)`` uses one; by hand, with a :class:`Trainer`:
 
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> config = deltaprop.TrainConfig(epochs=2, seed=0)
     >>> saver = Checkpoint("run.npz")
     >>> _ = Trainer(net, config, callbacks=[saver]).run(X, np.eye(2)[y])
@@ -244,12 +275,36 @@ class Checkpoint(Callback):
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"checkpoint_every must be a positive integer, got {every!r}")
         self.path = Path(path)
+        self._name = os.fspath(path)  # as given, for messages
         self.every = int(every)
         self.data = data
         self.saved_epoch: int | None = None  # the epoch the file on disk holds
         self._trainer: Trainer | None = None
         self._pending: tuple[int, dict[str, np.ndarray], dict[str, Any]] | None = None
         self._lock: CheckpointLock | None = None
+
+    def resumed(
+        self,
+        model: Model,
+        config: TrainConfig,
+        optimizer: Optimizer | None = None,
+        schedule: Schedule | None = None,
+        resume: bool = False,
+    ) -> TrainState | None:
+        """The state to continue from: None for a new run (no file yet), the file's when
+        ``resume`` is true (loaded into ``model`` and checked by :func:`restore`); an existing
+        file is refused otherwise, so that a finished or running job's checkpoint is never
+        overwritten by mistake."""
+        if not self.path.exists():
+            return None
+        if not resume:
+            raise FileExistsError(
+                f"checkpoint {self._name} already exists: pass resume=True (--resume) to "
+                "continue that run, or remove the file or choose another path to start anew"
+            )
+        return restore(
+            self._name, model, config, optimizer=optimizer, schedule=schedule, data=self.data
+        )
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._trainer = trainer
@@ -316,101 +371,3 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
                     continue
                 removed.append(candidate)
     return removed
-
-
-def train_with_checkpoint(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    path: str | os.PathLike[str],
-    *,
-    every: int = 1,
-    resume: bool = False,
-    validation: tuple[Any, Any] | None = None,
-    callbacks: list[Callback] | None = None,
-    optimizer: Optimizer | None = None,
-    schedule: Schedule | None = None,
-    partition: Partition | None = None,
-    test: tuple[Any, Any] | None = None,
-    data: dict[str, Any] | None = None,
-) -> History:
-    """Train with a checkpoint: start a new run, or continue the one in ``path``.
-
-    X, Y (and the validation and test pairs) as :meth:`Trainer.run` takes them. An existing
-    ``path`` is continued when ``resume`` is true and refused otherwise (so that a finished or
-    running job's checkpoint is never overwritten by mistake); a missing one starts a new run. If
-    training stops with an exception (Ctrl-C, divergence, ...), the last good epoch's
-    snapshot is written before the exception propagates. A run the checkpoint marks as
-    finished (it stopped itself) trains nothing more. ``data``: the data's
-    :func:`data_fingerprint`, when the caller has it already.
-    """
-    if not isinstance(resume, bool):
-        raise ValueError(f"resume must be True or False, got {resume!r}")
-    partition = partition or Partition()
-    resolve_destination(path)  # a directory or an empty name: say so, before training
-    data = data if data is not None else data_fingerprint(model, X, Y)
-    saver = Checkpoint(path, every=every, data=data)
-
-    def load() -> TrainState | None:
-        if not Path(path).exists():
-            return None
-        if not resume:
-            raise FileExistsError(
-                f"checkpoint {os.fspath(path)} already exists: pass resume=True (--resume) to "
-                "continue that run, or remove the file or choose another path to start anew"
-            )
-        return restore(path, model, config, optimizer=optimizer, schedule=schedule, data=data)
-
-    state = partition.on_root("reading the checkpoint", load)
-    if state is not None:
-        saver.saved_epoch = state.epoch
-    trainer = Trainer(model, config, optimizer=optimizer, schedule=schedule,
-                      callbacks=[saver, *(callbacks or [])], state=state,
-                      partition=partition)  # fmt: skip
-    try:
-        return trainer.run(X, Y, validation, test=test)
-    except BaseException:  # Ctrl-C, divergence, anything: keep the last good epoch
-        saver.flush()
-        raise
-    finally:
-        saver.release()
-
-
-def fit_model(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    *,
-    checkpoint: str | os.PathLike[str] | None = None,
-    checkpoint_every: int = 1,
-    resume: bool = False,
-    **run: Any,
-) -> History:
-    """What ``Network.fit`` and ``fit_distributed`` share once their data are checked: a
-    :class:`Trainer` run, through :func:`train_with_checkpoint` when there is a checkpoint.
-
-    ``run`` holds :func:`train_with_checkpoint`'s keywords (``validation``, ``test``,
-    ``callbacks``, ``optimizer``, ``schedule``, ``partition``, ``data``).
-
-    Examples
-    --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> Y = np.eye(2)[(X[:, 0] > 0.5).astype(int)]           # one-hot targets, shape (n, 2)
-    >>> len(fit_model(net, X, Y, deltaprop.TrainConfig(epochs=2, seed=0)))
-    2
-    >>> fit_model(net, X, Y, deltaprop.TrainConfig(), resume=True)
-    Traceback (most recent call last):
-    ...
-    ValueError: resume=True needs checkpoint=PATH, the file to resume from
-    """
-    if checkpoint is not None:
-        return train_with_checkpoint(model, X, Y, config, checkpoint, every=checkpoint_every,
-                                     resume=resume, **run)  # fmt: skip
-    if resume:
-        raise ValueError("resume=True needs checkpoint=PATH, the file to resume from")
-    run.pop("data", None)
-    validation, test = run.pop("validation", None), run.pop("test", None)
-    return Trainer(model, config, **run).run(X, Y, validation, test=test)

@@ -223,39 +223,25 @@ class TrainConfig:
         optimizer: str | Optimizer = "sgd",
         schedule: str | Schedule = "constant",
         **options: Any,
-    ) -> tuple[TrainConfig, dict[str, Any]]:
+    ) -> tuple[TrainConfig, Optimizer | None, Schedule | None]:
         """The configuration of ``options``, where ``optimizer`` and ``schedule`` may be
         objects that contribute their hyper-parameters (``Momentum(0.5)`` sets ``momentum``).
 
-        Returns the configuration and the objects deltaprop does not know by name (a user's
-        own optimiser class), which the Trainer is given as they are.
+        Returns the configuration, and the optimiser and the schedule objects of the user's
+        own classes (those deltaprop does not know by name; None for the others), which the
+        Trainer is given as they are.
 
         Examples
         --------
         >>> from deltaprop.training.optimizers import Momentum
-        >>> config, custom = TrainConfig.with_objects(optimizer=Momentum(0.5), epochs=2)
-        >>> config.optimizer, config.momentum, custom
-        ('momentum', 0.5, {})
+        >>> config, optimizer, schedule = TrainConfig.with_objects(optimizer=Momentum(0.5))
+        >>> config.optimizer, config.momentum, optimizer, schedule
+        ('momentum', 0.5, None, None)
         """
-        custom: dict[str, Any] = {}
-        for key, value, registry in (("optimizer", optimizer, OPTIMIZERS),
-                                     ("schedule", schedule, SCHEDULES)):  # fmt: skip
-            if isinstance(value, (Optimizer, Schedule)):
-                known = registry.get(value.name)
-                if known is not None and type(known) is type(value):
-                    prefix = value.config_prefix
-                    for f in dataclasses.fields(value):
-                        options.setdefault(prefix + f.name, getattr(value, f.name))
-                        if options[prefix + f.name] != getattr(value, f.name):
-                            raise ValueError(
-                                f"{prefix + f.name}={options[prefix + f.name]!r} contradicts "
-                                f"{key}={value!r}; give the value once"
-                            )
-                    value = value.name
-                else:
-                    custom[key], value = value, known.name if known else registry_default(key)
-            options[key] = value
-        return cls(**options), custom
+        optimizer_name, own_optimizer = _recorded("optimizer", optimizer, OPTIMIZERS, options)
+        schedule_name, own_schedule = _recorded("schedule", schedule, SCHEDULES, options)
+        config = cls(optimizer=optimizer_name, schedule=schedule_name, **options)
+        return config, own_optimizer, own_schedule
 
     def optimizer_object(self) -> Optimizer:
         """The optimiser ``optimizer`` names, with this configuration's hyper-parameters."""
@@ -306,6 +292,27 @@ class TrainConfig:
 def registry_default(key: str) -> str:
     """The name a configuration records for a user's own optimiser or schedule object."""
     return "sgd" if key == "optimizer" else "constant"
+
+
+def _recorded(
+    key: str, value: Any, registry: dict[str, Any], options: dict[str, Any]
+) -> tuple[str, Any]:
+    """(the name a configuration records for ``value``, the object when it is of the user's
+    own class, else None). An object deltaprop knows by name puts its settings into
+    ``options`` (``Momentum(0.5)``: ``momentum=0.5``), refusing a contradicting value."""
+    if not isinstance(value, (Optimizer, Schedule)):
+        return value, None
+    known = registry.get(value.name)
+    if known is None or type(known) is not type(value):
+        return (known.name if known else registry_default(key)), value
+    for f in dataclasses.fields(value):
+        name, setting = value.config_prefix + f.name, getattr(value, f.name)
+        options.setdefault(name, setting)
+        if options[name] != setting:
+            raise ValueError(
+                f"{name}={options[name]!r} contradicts {key}={value!r}; give the value once"
+            )
+    return value.name, None
 
 
 def _build(known: Any, config: TrainConfig) -> Any:

@@ -1,13 +1,19 @@
 """The training loop: mini-batch stochastic gradient descent over epochs.
 
-For each epoch: take η from the schedule, shuffle the training rows with a seeded generator,
-cut them into mini-batches of m rows (a final shorter batch is kept), and for each batch run
-the forward pass (with dropout masks when dropout is on), BP1–BP4, combine the processes'
-gradients (a :class:`~deltaprop.training.partition.Partition`; nothing to combine for one
-process), add the L2/L1 penalty's gradient, and let the optimiser update the parameters.
-After the epoch, check once that the parameters and the optimiser's state are finite, measure
-the validation data, let the schedule and early stopping see the score, and hand the figures
-to the callbacks. When early stopping ends the run, it ends with its best epoch's parameters.
+Three functions, one inside the other, take a run to the weight update:
+
+- :meth:`Trainer.run`: the epochs; after each, check that the run has not diverged, measure
+  the validation data, let the schedule and early stopping see the score, and hand the
+  figures to the callbacks. When early stopping ends the run, it ends with its best epoch's
+  parameters.
+- :meth:`Trainer.run_epoch`: one epoch. Take η from the schedule, then run the steps of its
+  mini-batches in order (:meth:`Trainer._epoch_steps`), which :meth:`Trainer._mini_batches`
+  cuts from the training rows shuffled with a seeded generator (a final shorter mini-batch is
+  kept).
+- :meth:`Trainer._step`: one mini-batch of m rows: the forward pass (with dropout masks when
+  dropout is on), BP1–BP4, the processes' gradients combined (a
+  :class:`~deltaprop.training.partition.Partition`; nothing to combine for one process), the
+  L2/L1 penalty's gradient, and the optimiser's update.
 
 The same loop runs one process and many: the partition says which rows of each global
 mini-batch this process computes (its dropout masks are those rows of the masks drawn for the
@@ -26,8 +32,7 @@ Everything a resumed run needs is in :class:`TrainState`, as plain data.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,62 +40,18 @@ import numpy as np
 from ..core.backprop import backward, forward
 from ..core.model import Model
 from ..core.workspace import ArrayList, Workspace, flat_arrays
-from ..errors import DivergenceError
-from ._plaindata import arrays_in
 from .callbacks import Callback, Step, overrides
 from .config import TrainConfig
+from .divergence import diverged, first_non_finite, non_finite, snapshot
 from .early_stopping import EarlyStopping, validation_score
 from .history import History
 from .optimizers import Optimizer, get_optimizer
 from .partition import Partition
 from .regularization import add_penalty_gradient, dropout_masks
 from .schedules import Schedule, get_schedule
+from .state import TrainState
 
-__all__ = ["TrainState", "Trainer", "train"]
-
-
-@dataclass
-class TrainState:
-    """Where a training run stands, between epochs: what a checkpoint must hold
-    besides the network's parameters.
-
-    Attributes
-    ----------
-    epoch : int
-        Epochs completed.
-    rng_state : dict
-        The shuffling generator's state (``numpy.random.Generator.bit_generator.state``).
-    optimizer_state : dict
-        The optimiser's state (plain data: arrays shaped like the parameters, numbers).
-    history : History
-        The rows of the epochs completed.
-    schedule_state : dict
-        The learning-rate schedule's state, plain data.
-    stopping_state : dict
-        Early stopping's: the best score, its epoch and parameters, epochs waited.
-    stopped : str or None
-        Why the run ended itself (early stopping, the plateau schedule's last step); a run
-        that stopped itself is finished and trains no more epochs.
-
-    Examples
-    --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
-    >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=2, seed=0))
-    >>> _ = trainer.run(X, np.eye(2)[y])                      # float64 inputs, one-hot targets
-    >>> trainer.state.epoch, len(trainer.state.history), trainer.state.stopped
-    (2, 2, None)
-    """
-
-    epoch: int = 0  # epochs completed
-    rng_state: dict[str, Any] = field(default_factory=dict)  # the shuffling generator's state
-    optimizer_state: dict[str, Any] = field(default_factory=dict)
-    history: History = field(default_factory=History)
-    schedule_state: dict[str, Any] = field(default_factory=dict)  # the schedule's, plain data
-    stopping_state: dict[str, Any] = field(default_factory=dict)  # early stopping's: best
-    #                                       score, epoch and parameters, epochs waited
-    stopped: str | None = None  # why the run ended itself; None while it may go on
+__all__ = ["Trainer"]
 
 
 class Trainer:
@@ -124,9 +85,8 @@ class Trainer:
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> trainer = Trainer(net, deltaprop.TrainConfig(epochs=3, batch_size=10, eta=1.0, seed=0))
     >>> history = trainer.run(X, np.eye(2)[y])                # checked arrays: float64, one-hot
     >>> len(history), [g.shape for g in trainer.grads[:2]]
@@ -144,7 +104,7 @@ class Trainer:
         state: TrainState | None = None,
         partition: Partition | None = None,
     ) -> None:
-        self.net = self.model = model
+        self.model = model
         self.config = config
         self.optimizer = get_optimizer(optimizer or config.optimizer_object())
         self.schedule = get_schedule(schedule or config.schedule_object())
@@ -194,12 +154,7 @@ class Trainer:
         ``validation``, is measured after every epoch too, as ``test_*`` figures that nothing
         chooses by.
         """
-        if validation is None and (self.schedule.needs_validation or self.stopper is not None):
-            what = "early stopping (patience)" if self.stopper else "the plateau schedule"
-            raise ValueError(
-                f"{what} watches the validation score after every epoch; give validation data "
-                f"(validation_data=(X_val, y_val), or validation_split= to hold out training rows)"
-            )
+        self._check_validation_given(validation)
         self.n_samples = X.shape[0]
         end = self.config.epochs if epochs is None else self.state.epoch + epochs
         for cb in self.callbacks:
@@ -207,14 +162,7 @@ class Trainer:
         while self.state.epoch < end and self.state.stopped is None:
             epoch = self.state.epoch + 1
             logs = self.run_epoch(epoch, X, Y)
-            if validation is not None:
-                t0 = time.perf_counter()
-                scores = self.partition.evaluate(self.model, *validation)
-                logs.update({f"val_{k}": v for k, v in scores.items()})
-                logs["eval_seconds"] = time.perf_counter() - t0
-            if test is not None:  # the same figures, named for the data they measure
-                scores = self.partition.evaluate(self.model, *test)
-                logs.update({f"test_{k}": v for k, v in scores.items()})
+            self._measure(logs, validation, test)
             reason = self._end_of_epoch(epoch, logs)
             if reason:
                 logs["stopped"] = reason
@@ -237,6 +185,25 @@ class Trainer:
         self.partition.finish()
         return self.state.history
 
+    def _check_validation_given(self, validation: tuple[Any, Any] | None) -> None:
+        if validation is None and (self.schedule.needs_validation or self.stopper is not None):
+            what = "early stopping (patience)" if self.stopper else "the plateau schedule"
+            raise ValueError(
+                f"{what} watches the validation score after every epoch; give validation data "
+                f"(validation_data=(X_val, y_val), or validation_split= to hold out training rows)"
+            )
+
+    def _measure(self, logs: dict[str, Any], validation: tuple[Any, Any] | None, test: Any) -> None:
+        """Add the figures of the validation (``val_*``) and test (``test_*``) data to ``logs``."""
+        if validation is not None:
+            t0 = time.perf_counter()
+            scores = self.partition.evaluate(self.model, *validation)
+            logs.update({f"val_{k}": v for k, v in scores.items()})
+            logs["eval_seconds"] = time.perf_counter() - t0
+        if test is not None:  # the same figures, named for the data they measure
+            scores = self.partition.evaluate(self.model, *test)
+            logs.update({f"test_{k}": v for k, v in scores.items()})
+
     def _end_of_epoch(self, epoch: int, logs: dict[str, Any]) -> str | None:
         """Show the schedule and early stopping the epoch's score; why to stop, or None."""
         score = validation_score(logs)
@@ -253,64 +220,88 @@ class Trainer:
 
     def run_epoch(self, epoch: int, X: Any, Y: Any) -> dict[str, Any]:
         """One pass over the shuffled training data; returns the epoch's figures."""
-        xp, part = self.model.xp, self.partition
-        n, m = X.shape[0], self.config.batch_size
-        n_batches = -(-n // m)
-        batch_hooks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
-        c = self.config
+        c, n = self.config, X.shape[0]
+        n_batches = -(-n // c.batch_size)
         self.eta = self.schedule.eta(epoch, c.epochs, c.eta, self.state.schedule_state)
         for cb in self.callbacks:
             cb.on_epoch_begin(epoch, n_batches)
-        start_params = self._snapshot()  # kept for divergence
-        part.begin_epoch(epoch)
-        # drawn on the host, so every backend and every process sees the same order
-        order = self.rng.permutation(n) if c.shuffle else None
+        start = snapshot(self.params, self.model.xp)  # what a diverged epoch goes back to
+        self.partition.begin_epoch(epoch)
+        t0 = time.perf_counter()
+        # A diverging run overflows before its cost turns inf or NaN; the checks report it
+        # once, clearly, instead of NumPy warning on every operation on the way there.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            cost_sum = self._epoch_steps(epoch, X, Y, start)
+            # Each cost was computed before its mini-batch's update: the last update of the
+            # epoch (and the optimiser's state) is checked here, once.
+            bad = non_finite(self.params, self.state.optimizer_state, self.model.xp)
+            if bad:
+                raise diverged(self.params, start, epoch, n_batches, self.eta, None, bad)
+        self.partition.end_epoch(self.params, epoch)
+        seconds = time.perf_counter() - t0
+        return {"epoch": epoch, "train_cost": cost_sum / n, "seconds": seconds, "eta": self.eta}
+
+    def _epoch_steps(self, epoch: int, X: Any, Y: Any, start: list[Any]) -> float:
+        """The steps of the epoch's mini-batches, in order; returns Σ_x C_x over the epoch,
+        each mini-batch's cost taken before its update. Raises DivergenceError (the
+        parameters back at ``start``) at the first mini-batch whose cost is not finite.
+
+        This is the one place a whole-epoch compiled path can take over, when no callback
+        needs every mini-batch (no ``on_batch_end``): given the same rows in the same order,
+        masks and η, it runs the same steps and returns the same sum; ``run_epoch`` around it
+        stays as it is.
+        """
+        hooks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
+        xp, n, m = self.model.xp, X.shape[0], self.config.batch_size
+        n_batches = -(-n // m)
+        per_chunk = max(1, self._chunk_numbers // (m * X.shape[1]))  # mini-batches per chunk
+        costs = xp.zeros((per_chunk,), dtype=self._dtype, device=self.model.backend.device)
+        sums: list[float] = []  # of each chunk's costs, added as the chunks are checked
+        for b, x, y, count in self._mini_batches(epoch, X, Y, costs, sums, start):
+            zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, count)
+            costs[b % per_chunk] = total  # Σ_x C_x of the mini-batch, kept on the device
+            if hooks:
+                cost = float(total) / count  # the mini-batch's mean cost, before the update
+                step = Step(
+                    epoch, b + 1, n_batches, x, y, zs, activations, deltas, grad_w, grad_b, cost
+                )
+                for cb in hooks:
+                    cb.on_batch_end(step)
+        return sum(sums)
+
+    def _mini_batches(
+        self, epoch: int, X: Any, Y: Any, costs: Any, sums: list[float], start: list[Any]
+    ) -> Iterator[tuple[int, Any, Any, int]]:
+        """The epoch's mini-batches in order, as (b, x, y, count): b counts from 0, x and y are
+        this process's rows of mini-batch b, and ``count`` the rows of the whole mini-batch.
+
+        The row order is drawn on the host from the run's generator, so every backend and every
+        process sees the same. The partition reads the rows a chunk of mini-batches at a time,
+        so that each mini-batch is a contiguous slice of the chunk. ``costs`` has one entry for
+        each mini-batch of a chunk: after each chunk, the costs its steps wrote there are
+        checked (a DivergenceError, with the parameters put back to ``start``, at the first
+        that is not finite) and their sum is appended to ``sums``.
+        """
+        part, xp, n, m = self.partition, self.model.xp, X.shape[0], self.config.batch_size
+        order = self.rng.permutation(n) if self.config.shuffle else None
         rows, bounds = part.rows(order, n, m)
         n_rows = n if rows is None else rows.shape[0]  # this process's rows of the epoch
         if rows is not None and part.size == 1:
             rows = self.model.backend.asarray(rows)
-        per_chunk = max(1, self._chunk_numbers // (m * X.shape[1]))  # mini-batches per chunk
-        costs = xp.zeros((per_chunk,), dtype=self._dtype, device=self.model.backend.device)
-        cost_sum = 0.0
-        t0 = time.perf_counter()
-        # A diverging run overflows before its cost turns inf or NaN; the check below reports
-        # it once, clearly, instead of NumPy warning on every operation on the way there.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for first in range(0, n_batches, per_chunk):
-                last = min(n_batches, first + per_chunk)
-                lo, hi = int(bounds[first]), min(int(bounds[last]), n_rows)
-                xs, ys = part.read(self.model, X, Y, rows, lo, hi)
-                for b in range(first, last):
-                    s, e = int(bounds[b]) - lo, min(int(bounds[b + 1]), n_rows) - lo
-                    x, y = xs[s:e, :], ys[s:e, :]
-                    count = min(m, n - b * m)  # rows of the whole mini-batch
-                    zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, count)
-                    costs[b - first] = total  # Σ_x C_x, kept on the device
-                    if batch_hooks:
-                        step = Step(epoch, b + 1, n_batches, x, y, zs, activations, deltas,
-                                    grad_w, grad_b, float(total) / count)  # fmt: skip
-                        for cb in batch_hooks:
-                            cb.on_batch_end(step)
-                # One check per chunk, not per step: reading a number back stalls a GPU, and
-                # the first non-finite cost is found exactly all the same.
-                chunk = costs[: last - first]
-                if not bool(xp.all(xp.isfinite(chunk))):
-                    bad = int(xp.argmax(xp.astype(~xp.isfinite(chunk), xp.int8)))
-                    cost = float(chunk[bad]) / min(m, n - (first + bad) * m)
-                    self._diverged(start_params, epoch, first + bad + 1, cost)
-                cost_sum += float(xp.sum(chunk))
-            # Each cost above was computed before its mini-batch's update: the last update of
-            # the epoch (and the optimiser's state) is checked here, once.
-            what = self._non_finite()
-            if what:
-                self._diverged(start_params, epoch, n_batches, None, what)
-        part.end_epoch(self.params, epoch)
-        return {
-            "epoch": epoch,
-            "train_cost": cost_sum / n,
-            "seconds": time.perf_counter() - t0,
-            "eta": self.eta,
-        }
+        n_batches, per_chunk = -(-n // m), costs.shape[0]
+        for first in range(0, n_batches, per_chunk):
+            last = min(n_batches, first + per_chunk)
+            lo, hi = int(bounds[first]), min(int(bounds[last]), n_rows)
+            xs, ys = part.read(self.model, X, Y, rows, lo, hi)
+            for b in range(first, last):
+                s, e = int(bounds[b]) - lo, min(int(bounds[b + 1]), n_rows) - lo
+                yield b, xs[s:e, :], ys[s:e, :], min(m, n - b * m)
+            chunk = costs[: last - first]
+            bad = first_non_finite(chunk, xp)  # one check per chunk: a read-back stalls a GPU
+            if bad is not None:
+                cost = float(chunk[bad]) / min(m, n - (first + bad) * m)
+                raise diverged(self.params, start, epoch, first + bad + 1, self.eta, cost)
+            sums.append(float(xp.sum(chunk)))
 
     def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,
@@ -361,100 +352,3 @@ class Trainer:
         zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, x.shape[0])
         cost = float(total) / x.shape[0]
         return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost)
-
-    def _snapshot(self) -> list[Any]:
-        xp = self.model.xp
-        if self.params.flat is not None:
-            return [xp.asarray(self.params.flat, copy=True)]
-        return [xp.asarray(p, copy=True) for p in self.params]
-
-    def _non_finite(self) -> str | None:
-        """What holds inf or NaN: "the weights", "the optimizer's state", or None."""
-        xp = self.model.xp
-        params = [self.params.flat] if self.params.flat is not None else list(self.params)
-        for what, arrays in (
-            ("the weights", params),
-            ("the optimizer's state", arrays_in(self.state.optimizer_state)),
-        ):
-            if not all(bool(xp.all(xp.isfinite(a))) for a in arrays):
-                return what
-        return None
-
-    def _diverged(
-        self,
-        start_params: list[Any],
-        epoch: int,
-        batch: int,
-        cost: float | None,
-        bad: str = "the weights",
-    ) -> None:
-        """Restore the weights of the epoch's start and raise DivergenceError; ``cost`` is
-        the mini-batch's non-finite cost, or None when its update made ``bad`` (the weights or
-        the optimiser's state) so."""
-        targets = [self.params.flat] if self.params.flat is not None else self.params
-        for p, saved in zip(targets, start_params):
-            p[...] = saved
-        eta = self.eta
-        what = (
-            f"the cost of mini-batch {batch} of epoch {epoch} is {cost}"
-            if cost is not None
-            else f"the update of mini-batch {batch} of epoch {epoch} made {bad} inf or NaN"
-        )
-        raise DivergenceError(
-            f"training diverged: {what} with "
-            f"eta = {eta:g}; try a smaller learning rate (e.g. eta = {eta / 10:g}). The network "
-            f"keeps the weights it had at the start of epoch {epoch}.",
-            epoch=epoch,
-            batch=batch,
-            eta=eta,
-        )
-
-
-def train(
-    model: Model,
-    X: Any,
-    Y: Any,
-    config: TrainConfig,
-    *,
-    validation: tuple[Any, Any] | None = None,
-    callbacks: Sequence[Callback] = (),
-    optimizer: Optimizer | None = None,
-    schedule: Schedule | None = None,
-    test: tuple[Any, Any] | None = None,
-) -> History:
-    """Train ``model`` in place: ``Trainer(model, config, ...).run(X, Y, validation)``.
-
-    Parameters
-    ----------
-    model : Model
-        A :class:`~deltaprop.core.model.Model` (a ``Network`` is one).
-    X : array of shape (n, sizes[0])
-        Inputs of the model's dtype on its backend (``Network.fit`` checks and converts).
-    Y : array of shape (n, sizes[-1])
-        Target rows (one-hot for classes).
-    config : TrainConfig
-        The run's hyper-parameters.
-    validation : (X_val, Y_val), optional
-        Arrays like X and Y, measured after every epoch.
-    test : (X_test, Y_test), optional
-        Arrays like X and Y, measured after every epoch as ``test_*`` figures.
-    callbacks : sequence of Callback
-        Called during training.
-    optimizer, schedule : optional
-        Objects of the user's own (see :class:`Trainer`).
-
-    Returns
-    -------
-    History
-
-    Examples
-    --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
-    >>> history = train(net, X, np.eye(2)[y], deltaprop.TrainConfig(epochs=2, seed=0))
-    >>> history["epoch"]
-    [1, 2]
-    """
-    trainer = Trainer(model, config, optimizer=optimizer, schedule=schedule, callbacks=callbacks)
-    return trainer.run(X, Y, validation, test=test)

@@ -115,21 +115,35 @@ class SGD(Optimizer):
     def update(
         self, params: list[Array], grads: list[Array], state: dict[str, Any], eta: float, xp: Any
     ) -> None:
-        """p → p − η ∂C/∂p for every parameter array, in place."""
+        """p → p − η ∂C/∂p for every parameter array, in place: the textbook step, the loop
+        below. Where the arrays are views of one flat buffer (training's), the marked fast
+        path :func:`_sgd_flat` computes the same numbers in one operation instead."""
+        if _sgd_flat(params, grads, eta, xp):  # the fast path: the same numbers, fewer calls
+            return
         ops = ops_for(xp)
-        flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
-        if flat_p is not None and flat_g is not None:
-            # The same numbers, a few operations for all of them. On the CPU in pieces, so
-            # that η ∂C/∂p is still in the cache when it is subtracted (for a large network
-            # that saves writing and reading back a temporary as large as the parameters).
-            n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
-            if n <= block:  # a small network, updated many times a second: one operation
-                flat_p -= ops.multiply(flat_g, ops.scalar(eta, flat_g.dtype))
-                return
-            params = [flat_p[i : i + block] for i in range(0, n, block)]
-            grads = [flat_g[i : i + block] for i in range(0, n, block)]
-        for p, g in zip(params, grads):
+        for p, g in zip(params, grads):  # w → w − η ∂C/∂w and b → b − η ∂C/∂b
             p -= ops.multiply(g, ops.scalar(eta, g.dtype))  # η in the parameters' dtype
+
+
+def _sgd_flat(params: list[Array], grads: list[Array], eta: float, xp: Any) -> bool:
+    """FAST PATH of :meth:`SGD.update`: the same p → p − η ∂C/∂p, done on the one flat buffer
+    that ``params`` and ``grads`` are views of (``ArrayList.flat``); False, doing nothing,
+    where there is none. On the CPU in pieces, so that η ∂C/∂p is still in the cache when it
+    is subtracted (for a large network that saves writing and reading back a temporary as
+    large as the parameters); a small network, updated many times a second, in one operation.
+    ``tests/training/test_optimizers.py`` checks it equal to the loop, bit for bit."""
+    flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
+    if flat_p is None or flat_g is None:
+        return False
+    ops = ops_for(xp)
+    n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
+    if n <= block:
+        flat_p -= ops.multiply(flat_g, ops.scalar(eta, flat_g.dtype))
+        return True
+    for i in range(0, n, block):
+        piece = flat_p[i : i + block]
+        piece -= ops.multiply(flat_g[i : i + block], ops.scalar(eta, flat_g.dtype))
+    return True
 
 
 @dataclass(frozen=True)

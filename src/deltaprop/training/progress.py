@@ -106,11 +106,10 @@ class ProgressBar(Callback):
 
     Examples
     --------
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> import io
     >>> out = io.StringIO()
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
     >>> history = net.fit(X, y, epochs=2, batch_size=10, seed=0, validation_data=(X, y),
     ...                   callbacks=[ProgressBar(out)], verbose=0)
     >>> print(out.getvalue().split("\\r")[-1])               # doctest: +ELLIPSIS
@@ -184,9 +183,8 @@ class EpochLine(Callback):
 
     Examples
     --------
-    >>> net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-    >>> X = np.random.default_rng(0).random((60, 4))         # 60 samples, shape (n, 4)
-    >>> y = (X[:, 0] > 0.5).astype(int)                      # class labels, shape (n,)
+    ``net``, ``X``, ``y``: the examples' network [4, 3, 2] and its 60 samples with labels.
+
     >>> history = net.fit(X, y, epochs=2, batch_size=10, seed=0, verbose=2)  # doctest: +ELLIPSIS
     Epoch 1/2: cost 0.2..., 0.0... s
     Epoch 2/2: cost 0.2..., 0.0... s
