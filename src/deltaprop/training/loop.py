@@ -284,11 +284,11 @@ class Trainer:
                     s, e = int(bounds[b]) - lo, min(int(bounds[b + 1]), n_rows) - lo
                     x, y = xs[s:e, :], ys[s:e, :]
                     count = min(m, n - b * m)  # rows of the whole mini-batch
-                    zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, count)
+                    zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, count)
                     costs[b - first] = total  # Σ_x C_x, kept on the device
                     if batch_hooks:
                         step = Step(epoch, b + 1, n_batches, x, y, zs, activations, deltas,
-                                    grad_w, grad_b, float(total) / count)  # fmt: skip
+                                    grad_w, grad_b, float(total) / count, *extra)  # fmt: skip
                         for cb in batch_hooks:
                             cb.on_batch_end(step)
                 # One check per chunk, not per step: reading a number back stalls a GPU, and
@@ -315,7 +315,8 @@ class Trainer:
     def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,
         the combined gradient, the penalty and the update. Returns (zs, activations, deltas,
-        Σ_x C_x of the whole mini-batch, grad_w, grad_b)."""
+        Σ_x C_x of the whole mini-batch, grad_w, grad_b, the dropout masks, the penalty's
+        term), the last two None when not used."""
         model, c = self.model, self.config
         ws = self._workspace(x.shape[0])
         masks = None
@@ -333,12 +334,13 @@ class Trainer:
         # NumPy, CuPy and PyTorch wrote into self.grads; other namespaces made new arrays
         grads = self.grads if ws.ops.writes_into else ArrayList([*grad_w, *grad_b])
         total = self.partition.reduce(grads, total, x.shape[0])
+        penalty = None
         if c.l2 or c.l1:  # the penalty's gradient (biases are not regularised), in place
             n = self.n_samples or count
-            add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2, c.l1,
-                                 model.xp)  # fmt: skip
+            penalty = add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2,
+                                           c.l1, model.xp)  # fmt: skip
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, model.xp)
-        return zs, activations, deltas, total, grad_w, grad_b
+        return zs, activations, deltas, total, grad_w, grad_b, masks, penalty
 
     def _workspace(self, m: int) -> Workspace:
         ws = self._workspaces.get(m)
@@ -358,9 +360,9 @@ class Trainer:
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
-        zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, x.shape[0])
+        zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
         cost = float(total) / x.shape[0]
-        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost)
+        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost, *extra)
 
     def _snapshot(self) -> list[Any]:
         xp = self.model.xp
