@@ -33,13 +33,16 @@ function readAddress() {
   if (params.has("drawn")) {
     drawn = params.get("drawn").split(";").filter(Boolean).map((t) => t.split(",").map(Number));
   }
-  if (params.get("mode") === "backward") setMode("backward");
+  if (["forward", "backward", "update"].includes(params.get("stage"))) stage = params.get("stage");
+  else if (params.get("mode") === "backward") stage = "backward";
+  setMode(params.get("mode") === "backward" || stage !== "forward" ? "backward" : "forward");
 }
 
 function writeAddress() {
   const params = new URLSearchParams(controls.values());
   if (drawn.length) params.set("drawn", drawn.map((p) => p.map((v) => +v.toFixed(3)).join(",")).join(";"));
   params.set("mode", mode);
+  params.set("stage", stage);
   history.replaceState(null, "", location.pathname + location.search + "#" + params);
 }
 
@@ -218,7 +221,9 @@ async function pick(layer, neuron) {
 function genie() {
   const dz = Math.pow(10, +$("#dz").value);
   $("#dz-value").textContent = dz.toPrecision(3);
-  return runGenie(info && info.id, ui.selected, dz, $("#genie-result"));
+  const note = +controls.values().dropout > 0 ? "The genie nudges the network as it predicts, " +
+    "without dropout's masks: its δ is the mean δ of the unmasked network, not the step's." : null;
+  return runGenie(info && info.id, ui.selected, dz, $("#genie-result"), note);
 }
 
 // -- wiring ----------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 // deltaprop explore: the genie. Pause, click a neuron: the server's deltaprop.genie adds Δz
 // to its z on every row of the paused mini-batch and measures the cost's change, beside δ·Δz.
 import { api } from "./api.js";
-import { fill, num, table } from "./dom.js";
+import { fill, h, num, table } from "./dom.js";
 import { f } from "./format.js";
 
-export async function runGenie(run, selected, dz, box) {
+// `note`: what to say beside the numbers (with dropout: the genie's network has no masks).
+export async function runGenie(run, selected, dz, box, note) {
   if (!selected || !run) return;
   const [layer, neuron] = selected;
   try {
@@ -18,7 +19,7 @@ export async function runGenie(run, selected, dz, box) {
       ["measured ΔC", cell("change", g.change)],
       ["δ·Δz", cell("predicted", g.predicted)],
       ["|ΔC − δΔz| / |δΔz|", rel.toExponential(2)],
-    ]));
+    ]), note ? h("p", { class: "hint" }, note) : null);
   } catch (err) {
     box.textContent = err.message;
   }
