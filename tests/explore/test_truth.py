@@ -327,9 +327,9 @@ class Truth:
 
     def open(self, state: str, steps: int = 3) -> Recorded:
         p = self.p
-        p.page.goto("about:blank")  # (a new hash alone would not load the page again)
-        p.page.goto(f"{p.address}#{state}")
-        p.wait("window.exploreUpdates > 0 && App.info() !== null && App.info().id !== undefined")
+        old = p.js("App.info() && App.info().id")
+        p.page.evaluate("(hash) => App.open(hash)", state)  # the settings of a new address
+        p.wait(f"App.info() !== null && App.info().id !== '{old}' && App.snapshot().version")
         for n in range(1, steps + 1):  # a few steps, so that the optimisers' state is not 0
             p.page.click("#step")
             p.wait(f"App.snapshot().record && App.snapshot().record.step === {n}")
@@ -370,41 +370,43 @@ def truth(browser: Any, address: str) -> Any:
     page.page.close()
 
 
-def _drawn(truth: Truth, rec: Recorded, s: int) -> None:
-    """The drawing's colours: in forward mode each neuron's a (ã with dropout) of sample s
-    and each edge's w, before the update until ③ and after it there; in backward mode
-    ∂C/∂b (BP3) and ∂C₀/∂w (BP4)."""
+NEURONS = """[...document.querySelectorAll('#net .neuron')].map((e) => [+e.dataset.layer,
+  +e.dataset.neuron, e.dataset.value, e.classList.contains('dropped')])"""
+
+
+def _drawn(truth: Truth, rec: Recorded, stage: str, s: int) -> None:
+    """The drawing's colours at ``stage``: in forward mode (①) each neuron's a (ã with
+    dropout, the dropped ones marked) of sample s and each edge's w before the update; in
+    backward mode (② and ③) ∂C/∂b (BP3) and ∂C₀/∂w (BP4)."""
     info, p = rec.info, truth.p
-    neurons = (
-        "[...document.querySelectorAll('#net .neuron')].map((e) => [+e.dataset.layer, "
-        "+e.dataset.neuron, e.dataset.value, e.classList.contains('dropped')])"
-    )
-    for stage in ("forward", "backward", "update"):
-        truth.stage(stage)
-        for layer, j, value, dropped in p.js(neurons):
-            if stage == "forward":
-                if layer == 1:
-                    expected, scale = rec.x[s, j], 0.0
-                elif rec.masks is not None and layer < len(info["sizes"]):
-                    expected, scale = rec.value("a_masked", layer, j, None, s, None, None)
-                    assert dropped == (rec.masks[layer - 2][s, j] == 0)
-                else:
-                    expected, scale = rec.value("a", layer, j, None, s, None, None)
-            elif layer == 1:
-                assert value == ""
-                continue
+    for layer, j, value, dropped in p.js(NEURONS):
+        if stage == "forward":
+            if layer == 1:
+                expected, scale = rec.x[s, j], 0.0
+            elif rec.masks is not None and layer < len(info["sizes"]):
+                expected, scale = rec.value("a_masked", layer, j, None, s, None, None)
+                assert dropped == (rec.masks[layer - 2][s, j] == 0)
             else:
-                expected, scale = rec.value("grad_b", layer, j, None, None, None, None)
-            assert abs(float(value) - expected) <= EPS32 * scale + 1e-12, (stage, layer, j)
-        for layer, j, k, value, _, _ in p.js("App.edgesShown()"):
-            if stage == "forward":
-                expected, scale = rec.w[layer - 2][j, k], 0.0
-            else:  # backward mode, at ② and ③: BP4 (the update's result is in ③'s table)
-                expected, scale = rec.value("bp4", layer, j, k, None, None, None)
-            assert abs(value - expected) <= EPS32 * scale + 1e-12, (stage, layer, j, k)
-    p.js("App.setStage('update')")
-    p.page.check("input[name=mode][value=forward]")  # forward at ③: the weights after
+                expected, scale = rec.value("a", layer, j, None, s, None, None)
+        elif layer == 1:
+            assert value == ""
+            continue
+        else:
+            expected, scale = rec.value("grad_b", layer, j, None, None, None, None)
+        assert abs(float(value) - expected) <= EPS32 * scale + 1e-12, (stage, layer, j)
     for layer, j, k, value, _, _ in p.js("App.edgesShown()"):
+        if stage == "forward":
+            expected, scale = rec.w[layer - 2][j, k], 0.0
+        else:
+            expected, scale = rec.value("bp4", layer, j, k, None, None, None)
+        assert abs(value - expected) <= EPS32 * scale + 1e-12, (stage, layer, j, k)
+
+
+def _after(truth: Truth, rec: Recorded) -> None:
+    """Forward mode at ③: the edges are the weights after the update."""
+    truth.p.js("App.setStage('update')")
+    truth.p.page.check("input[name=mode][value=forward]")
+    for layer, j, k, value, _, _ in truth.p.js("App.edgesShown()"):
         after = np.array(rec.r["weights_after"][layer - 2])[j, k]
         assert value == pytest.approx(after, rel=1e-6, abs=1e-12)
 
@@ -457,10 +459,10 @@ def _expected_quantities(rec: Recorded) -> set[str]:
         out |= {"penalty", "l2", "l1", "n"}
     if r["masks"] is not None:
         out |= {"r", "a_masked"}
-    if any(len(s) < n for s, n in zip(info["shown"], info["sizes"])):
-        out |= {"sum_rest"} | (
-            {"bp2_rest"} if len(info["shown"][2:-1]) or info["sizes"][2] > 16 else set()
-        )
+    if any(n > 16 for n in info["sizes"][:-1]):  # z sums over inputs not drawn
+        out.add("sum_rest")
+    if any(n > 16 for n in info["sizes"][2:]):  # BP2 sums over next-layer neurons not drawn
+        out.add("bp2_rest")
     name = r["optimizer"]["name"]
     out |= {
         "momentum": {"velocity", "mu"},
@@ -478,13 +480,17 @@ def test_every_shown_number_is_the_equation_beside_it(truth: Truth, name: str) -
     assert p.page.get_attribute("#status", "data-batches") == "3"
     assert p.page.inner_text("#stepper-title").startswith("mini-batch 3 (epoch 1)")
     seen = check(rec, p.js(f"({READ})('#stepper-title')"), f"{name}: the title")
-    for s in (0, 2):  # every table follows the chosen sample
+    text = {}
+    for s in (0, 2):  # every table, and the drawing, follows the chosen sample
         p.js(f"App.setSample({s})")
         for stage in ("forward", "backward", "update"):
             items = truth.stage(stage)
             assert items and all(int(i["s"]) == s for i in items if "s" in i), stage
             seen |= check(rec, items, f"{name}: {stage}, sample {s + 1}")
-    # another row of w^layer in ③ (a whole row, and its bias, before and after)
+            _drawn(truth, rec, stage, s)
+            text[stage] = p.page.inner_text("#stage")
+    _equations(rec, text)
+    # another row of w^l in ③ (a whole row, and its bias, before and after)
     for layer in range(2, len(rec.info["sizes"]) + 1):  # (each choice redraws the tables)
         select = f"#stage select.row[data-layer='{layer}']"
         p.page.select_option(select, index=len(rec.info["shown"][layer - 1]) - 1)
@@ -492,16 +498,11 @@ def test_every_shown_number_is_the_equation_beside_it(truth: Truth, name: str) -
     seen |= _hovers(truth, rec)
     missing = _expected_quantities(rec) - seen
     assert not missing, f"{name}: the page does not show {sorted(missing)}"
-    _drawn(truth, rec, 2)
-    _equations(truth, rec, name)
+    _after(truth, rec)
 
 
-def _equations(truth: Truth, rec: Recorded, name: str) -> None:
+def _equations(rec: Recorded, text: dict[str, str]) -> None:
     """The equations beside the numbers name what each option changes."""
-    text = {stage: truth.p.page.inner_text("#stage") for stage in ("forward",)}
-    for stage in ("forward", "backward", "update"):
-        truth.stage(stage)
-        text[stage] = truth.p.page.inner_text("#stage")
     r, info = rec.r, rec.info
     if r["cost_name"] in ("cross-entropy", "log-likelihood"):
         assert "δ^L = a^L − y" in text["backward"] and "∇_a C" in text["backward"]

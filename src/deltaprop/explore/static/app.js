@@ -24,15 +24,15 @@ window.App = {
   reset: () => reset(), control: (a) => control(a), ui, info: () => info, curves: () => curves,
   snapshot: () => snap, edgesShown: () => (net ? net.edgesShown() : []),
   stage: () => stage, setStage: (s) => setStage(s), setSample: (s) => { ui.sample = s; render(); },
+  open: (hash) => { history.replaceState(null, "", "#" + hash); readAddress(); return reset(); },
 };
 
 // -- settings <-> address ---------------------------------------------------------------
 function readAddress() {
   const params = new URLSearchParams(location.hash.slice(1));
   controls.read(params);
-  if (params.has("drawn")) {
-    drawn = params.get("drawn").split(";").filter(Boolean).map((t) => t.split(",").map(Number));
-  }
+  drawn = (params.get("drawn") || "").split(";").filter(Boolean).map((t) => t.split(",").map(Number));
+  stage = "forward";
   if (["forward", "backward", "update"].includes(params.get("stage"))) stage = params.get("stage");
   else if (params.get("mode") === "backward") stage = "backward";
   setMode(params.get("mode") === "backward" || stage !== "forward" ? "backward" : "forward");

@@ -70,9 +70,12 @@ export class Controls {
     }
   }
 
-  // The values in an address's parameters (names the page does not know are left alone).
+  // The values of an address's parameters; an option it does not name takes its default.
   read(params) {
-    for (const name of Object.keys(this.fields)) if (params.has(name)) this.set(name, params.get(name));
+    for (const o of this.options) {
+      const fallback = Array.isArray(o.default) ? o.default.join(",") : o.default;
+      this.set(o.name, params.has(o.name) ? params.get(o.name) : fallback);
+    }
     this.refresh();
   }
 }
