@@ -47,6 +47,7 @@ class Page:
     """A browser page on the explorer, collecting its console errors."""
 
     def __init__(self, browser: Any, address: str, state: str = "") -> None:
+        self.address = address
         self.page = browser.new_page(viewport={"width": 1220, "height": 900})
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
@@ -98,3 +99,11 @@ def page(browser: Any, address: str) -> Iterator[Any]:
     yield open_page
     for p in pages:
         p.page.close()
+
+
+@pytest.fixture(scope="module")
+def one_page(browser: Any, address: str) -> Iterator[Page]:
+    """One page for all the tests of a module, opened once (its console errors collected)."""
+    p = Page(browser, address)
+    yield p
+    p.page.close()

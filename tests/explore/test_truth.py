@@ -360,14 +360,9 @@ class Truth:
 
 
 @pytest.fixture(scope="module")
-def truth(browser: Any, address: str) -> Any:
-    from conftest import Page
-
-    page = Page(browser, address)
-    page.address = address
-    yield Truth(page)
-    assert page.errors == []
-    page.page.close()
+def truth(one_page: Any) -> Any:
+    yield Truth(one_page)
+    assert one_page.errors == []
 
 
 NEURONS = """[...document.querySelectorAll('#net .neuron')].map((e) => [+e.dataset.layer,

@@ -22,7 +22,9 @@ export const seen = (info, view, l) => (dropping(info, view, l) ? `ã^${sub(l)}`
 export function selection(info, l) {
   const n = info.sizes[l - 1], drawn = info.shown[l - 1].length;
   if (drawn === n) return null;
-  const which = l === 1 && info.kind === "image" ? "the pixels that vary most" : "the first";
+  // the input layer: the inputs that vary most over the training data (explore/snapshot.py)
+  const which = l > 1 ? "the first" : info.kind === "image" ? "the pixels that vary most"
+    : "the inputs that vary most";
   return `${drawn} of the ${n} neurons of layer ${l} drawn (${which})`;
 }
 
