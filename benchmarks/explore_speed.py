@@ -124,7 +124,7 @@ def page(browser: Any, address: str, server: object, seconds: float) -> tuple[fl
     the page's updates a second."""
     p = browser.new_page(viewport={"width": 1220, "height": 900})
     p.goto(f"{address}#{STATE}")
-    p.wait_for_function("window.exploreUpdates > 0 && App.info() !== null", timeout=60_000)
+    p.wait_for_function("() => window.exploreUpdates > 0 && App.info() !== null", timeout=60_000)
     p.click("#start")
     u0, t0 = p.evaluate("window.exploreUpdates"), time.perf_counter()
     rate, cpu = _watch(_latest(server), seconds)

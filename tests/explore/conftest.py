@@ -47,12 +47,13 @@ class Page:
     """A browser page on the explorer, collecting its console errors."""
 
     def __init__(self, browser: Any, address: str, state: str = "") -> None:
+        self.address = address
         self.page = browser.new_page(viewport={"width": 1220, "height": 900})
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(f"{address}#{state}")
-        self.page.wait_for_function(  # drawn, or refused with a message (no points drawn yet)
+        self.wait(  # drawn, or refused with a message (no points drawn yet)
             "(window.exploreUpdates > 0 && App.info() !== null) || "
             "document.querySelector('#status').classList.contains('error')"
         )
@@ -61,15 +62,22 @@ class Page:
         """The value of a JavaScript expression in the page."""
         return self.page.evaluate(expression)
 
+    def wait(self, expression: str, timeout: float = 30_000) -> None:
+        """Wait until a JavaScript expression is true. (Given as a function: the page's
+        Content-Security-Policy forbids the eval Playwright would wrap an expression in.)"""
+        self.page.wait_for_function(f"() => ({expression})", timeout=timeout)
+
     def get(self, path: str) -> Any:
         """GET ``/api/<run>/path`` from inside the page (with its cookie), as JSON."""
         return self.js(f"fetch('/api/' + App.info().id + '/{path}').then(r => r.json())")
 
+    def get_path(self, path: str) -> Any:
+        """GET ``path`` from inside the page, as JSON."""
+        return self.js(f"fetch('{path}').then(r => r.json())")
+
     def wait_state(self, state: str) -> None:
         """Wait until the run is in ``state`` (as the page shows it)."""
-        self.page.wait_for_function(
-            f"document.querySelector('#status').dataset.state === '{state}'", timeout=10_000
-        )
+        self.wait(f"document.querySelector('#status').dataset.state === '{state}'", 10_000)
 
     def screenshot(self, name: str, tmp_path: Path) -> None:
         """Save a screenshot; into docs/images too when DELTAPROP_SCREENSHOTS=1."""
@@ -91,3 +99,11 @@ def page(browser: Any, address: str) -> Iterator[Any]:
     yield open_page
     for p in pages:
         p.page.close()
+
+
+@pytest.fixture(scope="module")
+def one_page(browser: Any, address: str) -> Iterator[Page]:
+    """One page for all the tests of a module, opened once (its console errors collected)."""
+    p = Page(browser, address)
+    yield p
+    p.page.close()

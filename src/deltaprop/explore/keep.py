@@ -23,7 +23,7 @@ def report_html(session: Session) -> str:
               "mini_batches": session.batches}  # fmt: skip
     rows = session._train_rows[:500]
     run = record_run(net, History(list(session.epochs)), config,
-                     validation=(d.X_test, d.y_test),
+                     validation=(d.X_test, d.y_test), confusion_data="test",
                      diagnosis_data=(d.X_train[rows], d.y_train[rows]), eta=s.eta)  # fmt: skip
     weights = net.weights[0] if session.side else None
     return render_report(run, weights=weights, title="deltaprop explore: the run")

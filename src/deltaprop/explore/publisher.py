@@ -6,16 +6,13 @@ loop hands it, and it is where the training thread obeys the page's pause, step 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..insight.layerstats import sigma_prime
 from ..training.callbacks import Callback, Step
+from .record import Before, before, make_record
 from .snapshot import image_figures, layer_figures, learning_figures, plane_figures
-
-if TYPE_CHECKING:
-    from ..network import Network
 
 #: seconds between snapshots (the page's update rate is at most 1 / PUBLISH); each costs the
 #: training thread about 0.5 ms for the classic network
@@ -27,18 +24,14 @@ PLANE, MEASURE, DIAGNOSE = 0.1, 1.0, 2.0
 MAX_POINTS = 4000
 
 
-def parameters(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Copies of the network's weights and biases."""
-    return [w.copy() for w in net.weights], [b.copy() for b in net.biases]
-
-
 class Publisher(Callback):
     """The callback the explorer adds to ``Network.fit``: cheap on every mini-batch (a clock
     read and two flags); every PUBLISH seconds it makes a snapshot of the step it is given."""
 
     def __init__(self, session: Any) -> None:  # the Session that owns it (session.py)
         self.session = session
-        self.before: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        self.trainer: Any = None  # the Trainer running the loop (on_train_begin)
+        self.before: Before | None = None  # set: the next mini-batch is recorded
         self.step: Step | None = None
         now = time.perf_counter()
         self.next_publish, self.next_plane = now, now
@@ -47,10 +40,16 @@ class Publisher(Callback):
     def on_train_begin(self, trainer: Any) -> None:
         """Record from the very first mini-batch when the page asked for a step or a pause."""
         s = self.session
+        self.trainer = trainer
         with s.lock:
             if s.pause_requested:
-                self.before = parameters(s.net)
+                self.remember()
                 s.steps_allowed = max(0, s.steps_allowed - 1)  # this first one is the step
+
+    def remember(self) -> None:
+        """Record the next mini-batch: keep the parameters and the optimiser's state before
+        its update."""
+        self.before = before(self.session.net, self.trainer)
 
     def on_batch_end(self, step: Step) -> None:
         """Count the step, publish every PUBLISH seconds, and obey pause/step/stop."""
@@ -96,23 +95,9 @@ class Publisher(Callback):
     def record_and_publish(self) -> None:
         """Keep the mini-batch just trained, with the weights before and after its update,
         and publish it: the paused view."""
-        s, step, before = self.session, self.step, self.before
-        assert step is not None and before is not None
-        sp = [sigma_prime(f, z, a, np) for f, z, a in
-              zip(s.net.sigmas, step.zs, step.activations[1:])]  # fmt: skip
-        s.record = {
-            "epoch": step.epoch, "batch": step.batch, "step": s.batches, "cost": step.cost,
-            "x": step.x.copy(), "y": step.y.copy(),
-            "zs": [z.copy() for z in step.zs],
-            "activations": [a.copy() for a in step.activations],
-            "deltas": [d.copy() for d in step.deltas],
-            "sigma_prime": sp,
-            "grad_w": [g.copy() for g in step.grad_w],
-            "grad_b": [g.copy() for g in step.grad_b],
-            "weights_before": before[0], "biases_before": before[1],
-            "weights_after": [w.copy() for w in s.net.weights],
-            "biases_after": [b.copy() for b in s.net.biases],
-        }  # fmt: skip
+        s, step, start = self.session, self.step, self.before
+        assert step is not None and start is not None
+        s.record = make_record(step, self.trainer, start, s.net, s.batches)
         s.state = "paused"
         point = {"batch": s.batches, "cost": step.cost, **learning_figures(step, s.net)}
         point.update(s.measure())

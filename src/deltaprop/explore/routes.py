@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from ..insight.genie import genie
 from .data import MAX_UPLOAD_BYTES, read_upload
 from .session import Session, plain
-from .settings import Settings
+from .settings import Settings, options
 from .state import ExplorerState
 
 STATIC = Path(__file__).parent / "static"
@@ -59,6 +59,11 @@ def session_of(request: Request) -> Session:
 
 async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
+
+
+async def options_route(request: Request) -> Response:
+    """Every option the page offers, from the one declaration of each (:func:`.options`)."""
+    return as_json(options())
 
 
 async def new_session(request: Request) -> Response:

@@ -1,7 +1,8 @@
 """The explorer's web server: its routes and the guard around them.
 
 Routes (all need the token; the handlers are in :mod:`.routes`): ``/`` the page and
-``/static/…`` its files; ``POST /api/session`` makes a run from the page's settings; ``POST
+``/static/…`` its files; ``GET /api/options`` the options the page's controls are built from;
+``POST /api/session`` makes a run from the page's settings; ``POST
 /api/upload?name=F`` takes a .npy or .csv file; for a run ``ID``: ``POST /api/ID/control``
 (start, pause, step, stop), ``GET /api/ID/events`` (server-sent events: a snapshot whenever
 there is a new one), ``GET /api/ID/state`` (the latest snapshot), ``GET /api/ID/record`` (the
@@ -25,6 +26,7 @@ from .state import ExplorerState, NoSuchRun
 
 ROUTES = [
     Route("/", routes.index),
+    Route("/api/options", routes.options_route),
     Route("/api/session", routes.new_session, methods=["POST"]),
     Route("/api/upload", routes.upload, methods=["POST"]),
     Route("/api/{sid}/control", routes.control, methods=["POST"]),

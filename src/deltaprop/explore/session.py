@@ -21,7 +21,8 @@ import numpy as np
 from ..insight.diagnose import diagnose
 from ..network import Network
 from .data import ExploreData, make_data
-from .publisher import Publisher, parameters
+from .publisher import Publisher
+from .record import record_view
 from .settings import Settings
 from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
 
@@ -157,12 +158,11 @@ class Session:
     def _train(self) -> None:
         s, d = self.settings, self.data
         try:
+            # the held-out rows are the test set: measured every epoch, never chosen by
+            test, watch = (d.X_test, d.y_test), [Publisher(self)]
             self.net.fit(
-                d.X_train, d.y_train, epochs=EPOCHS, batch_size=s.batch_size, eta=s.eta,
-                validation_data=(d.X_test, d.y_test), seed=s.seed, optimizer=s.optimizer,
-                momentum=s.momentum, beta1=s.beta1, beta2=s.beta2, l2=s.l2, l1=s.l1,
-                dropout=s.dropout, callbacks=[Publisher(self)],
-            )  # fmt: skip
+                d.X_train, d.y_train, epochs=EPOCHS, test_data=test, callbacks=watch, **s.training()
+            )
             state = "finished"
         except Stopped:
             state = "stopped"
@@ -192,7 +192,7 @@ class Session:
                 publisher.before = None
                 return
             if publisher.before is None:  # run one more mini-batch, recording it
-                publisher.before = parameters(self.net)
+                publisher.remember()
                 return
         publisher.record_and_publish()
         with self.lock:
@@ -204,7 +204,7 @@ class Session:
             self.state = "running"
             if self.steps_allowed:
                 self.steps_allowed -= 1
-                publisher.before = parameters(self.net)
+                publisher.remember()
             else:
                 publisher.before = None
 
@@ -256,27 +256,10 @@ class Session:
         self.publish(figures)
 
     def record_view(self) -> dict[str, Any]:
-        """The recorded mini-batch for the page: the shown neurons' values, per sample (up to
-        32) and as the batch's gradients."""
-        r, sh = self.record, self.shown
-        assert r is not None
-        m = min(32, len(r["x"]))
-        layers = []
-        for i in range(len(self.net.weights)):
-            rows, cols = sh[i + 1], sh[i]
-            layers.append({
-                "z": r["zs"][i][:m, rows], "a": r["activations"][i + 1][:m, rows],
-                "delta": r["deltas"][i][:m, rows], "sigma_prime": r["sigma_prime"][i][:m, rows],
-                "grad_b": r["grad_b"][i][rows],
-                "grad_w": r["grad_w"][i][np.ix_(rows, cols)],
-                "w": r["weights_before"][i][np.ix_(rows, cols)],
-                "b": r["biases_before"][i][rows],
-                "w_after": r["weights_after"][i][np.ix_(rows, cols)],
-            })  # fmt: skip
-        return {
-            "batch": r["batch"], "epoch": r["epoch"], "step": r["step"], "cost": r["cost"],
-            "m": len(r["x"]), "x": r["x"][:m, sh[0]], "y": r["y"][:m], "layers": layers,
-        }  # fmt: skip
+        """The recorded mini-batch as the page shows it: the shown neurons' values for up to
+        32 of its rows, with what each stage's equations need (:func:`.record.record_view`)."""
+        assert self.record is not None
+        return record_view(self.record, self.shown)
 
 
 def plain(value: Any) -> Any:

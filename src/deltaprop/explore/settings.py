@@ -1,89 +1,173 @@
-"""What the page asks for: the data, the network and the training options, checked once.
+"""What the page asks for: the data, the network and the training options, each declared once.
 
-The page keeps these in its address (after ``#``), so a view can be shared and reloaded; the
-server gets them as a JSON object and makes a :class:`Settings` of it. Unknown names and
-values out of range are refused with one line saying what to give.
+The explorer's own options (the data and the network) are declared here, as the fields of
+:class:`Settings` with their default, range or choices and one line of help. The training
+options are :class:`~deltaprop.training.config.TrainConfig`'s, taken from its one option list
+with their help, range and choices (the explorer may choose another default, and a tighter
+bound where a page must stay quick). :func:`options` serves them all to the page (``GET
+/api/options``), which builds its controls from them, and :meth:`Settings.from_dict` checks
+the page's values against the same declarations: an unknown name, a value out of range or not
+finite is refused with one line naming the option and what it accepts.
+
+The page keeps the values in its address (after ``#``), so a view can be shared and reloaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .data import SOURCES
+from ..core.activations import ACTIVATIONS, get_activation
+from ..core.costs import COSTS, get_cost
+from ..core.init import INITS
+from ..training.config import TrainConfig
+from ..training.optimizers import OPTIMIZERS
+from .data import SOURCES, TOYS
 
 #: the largest network the explorer trains (weights and biases): about 8 MB of float32
 #: parameters, with the gradients, the optimiser's state and the copies the page is shown
 MAX_PARAMETERS = 2_000_000
 #: the most layers, and the widest a layer may be
 MAX_LAYERS, MAX_WIDTH = 10, 4096
+#: σ's the hidden layers may use: BP2 needs σ'(z) elementwise (softmax is for outputs only)
+HIDDEN_ACTIVATIONS = tuple(name for name, f in ACTIVATIONS.items() if f.elementwise)
+
+
+def _interval(text: str) -> dict[str, Any]:
+    """The range "[10, 5000]", "(0, 1)" or "[0, ∞)" as min, max (None: unbounded), open ends."""
+    low, high = (part.strip() for part in text[1:-1].split(","))
+    number = float if "." in text else int
+    return {
+        "min": number(low),
+        "max": None if high == "∞" else number(high),
+        "min_open": text[0] == "(",
+        "max_open": text[-1] == ")",
+    }
+
+
+def _own(
+    group: str,
+    default: Any,
+    label: str,
+    accepts: str | tuple[str, ...],
+    help: str,
+    when: dict[str, Any] | None = None,
+) -> Any:
+    """A field of the explorer's own, in ``group``: ``accepts`` is a range such as
+    "[10, 5000]" (of whole numbers if the default is one; for "layers", each width) or the
+    names to choose from; ``when`` names the values of another option under which this one
+    has an effect."""
+    meta: dict[str, Any]
+    if isinstance(accepts, tuple):
+        meta = {"type": "choice", "choices": accepts}
+    else:
+        kind = "layers" if isinstance(default, tuple) else type(default).__name__
+        meta = {"type": kind, "choices": None, **_interval(accepts)}
+    meta.update(label=label, help=help, group=group, when=when)
+    return field(default=default, metadata=meta)
+
+
+def _train(label: str, name: str, default: Any = None, high: float | None = None) -> Any:
+    """A field taken from TrainConfig's option ``name``: its help, range or choices, with the
+    explorer's ``default`` and upper bound ``high`` where given. An optimiser's
+    hyper-parameter has an effect only with the optimisers that have it."""
+    option = TrainConfig.__dataclass_fields__[name]
+    meta, bounds = option.metadata, dict(option.metadata["range"] or {})
+    if high is not None:
+        bounds.update(max=high, max_open=False)
+    users = tuple(
+        n
+        for n, opt in OPTIMIZERS.items()
+        if name in {opt.config_prefix + f.name for f in dataclasses.fields(opt)}
+    )
+    out = {
+        "type": "choice" if meta["choices"] else bounds.pop("type"),
+        **bounds,
+        "choices": meta["choices"],
+        "label": label,
+        "help": meta["help"],
+        "group": "training",
+        "when": {"optimizer": users} if users else None,
+    }
+    return field(default=option.default if default is None else default, metadata=out)
+
+
+_TOYS = {"data": TOYS}
+_PLANE = {"data": (*TOYS, "drawn")}
+_SPLIT = {"data": (*TOYS, "drawn", "upload")}  # the sets the explorer cuts a test set from
 
 
 @dataclass(frozen=True)
 class Settings:
-    """One explorer run's settings; the names are the page's and ``deltaprop train``'s."""
+    """One explorer run's settings; the names are the page's and ``deltaprop train``'s.
 
-    data: str = "spiral"  # a name of data.SOURCES
-    points: int = 400  # points of a 2-D set
-    noise: float = 0.05  # std of the noise added to 2-D inputs
-    test_fraction: float = 0.2  # rows held out to test on (2-D and uploaded sets)
-    hidden: tuple[int, ...] = (8, 8)  # hidden layer widths; the input and output follow the data
-    activation: str = "tanh"  # σ of the hidden layers
-    output_activation: str = "softmax"
-    cost: str = "cross-entropy"
-    init: str = "scaled"
-    eta: float = 0.1
-    batch_size: int = 10
-    l2: float = 0.0
-    l1: float = 0.0
-    dropout: float = 0.0
-    optimizer: str = "sgd"
-    momentum: float = 0.9  # μ of momentum and Nesterov
-    beta1: float = 0.9  # Adam's decay rates
-    beta2: float = 0.999
-    seed: int = 0
+    Examples
+    --------
+    >>> s = Settings.from_dict({"data": "circle", "hidden": "5,3", "eta": "0.5"})
+    >>> s.hidden, s.eta, s.cost
+    ((5, 3), 0.5, 'log-likelihood')
+    >>> Settings.from_dict({"eta": -1})
+    Traceback (most recent call last):
+    ...
+    ValueError: eta must be a number in (0, ∞); got -1
+    """
+
+    # -- the data (explore.data)
+    data: str = _own("data", "spiral", "data set", SOURCES, "the data to train on")
+    points: int = _own("data", 400, "points", "[10, 5000]", "points of the 2-D set", _TOYS)
+    noise: float = _own("data", 0.05, "noise", "[0, 0.5]", "std of the inputs' noise", _PLANE)
+    test_fraction: float = _own(
+        "data", 0.2, "test fraction", "(0, 1)", "the rows held out to test on", _SPLIT
+    )
+    # -- the network (deltaprop.Network)
+    hidden: tuple[int, ...] = _own(
+        "network", (8, 8), "hidden layers", f"[1, {MAX_WIDTH}]", "widths, comma separated"
+    )
+    activation: str = _own("network", "tanh", "σ hidden", HIDDEN_ACTIVATIONS, "σ of l < L")
+    output_activation: str = _own(
+        "network", "softmax", "σ output", tuple(ACTIVATIONS), "σ of the output layer L"
+    )
+    cost: str = _own("network", "log-likelihood", "cost", tuple(COSTS), "the cost C_x")
+    init: str = _own("network", "scaled", "init", INITS, "normal: N(0, 1); scaled: N(0, 1/n)")
+    seed: int = _own(
+        "network", 0, "seed", "[0, 4294967295]", "seeds the data, w, b, shuffling, dropout"
+    )
+    # -- training: TrainConfig's options
+    eta: float = _train("η", "eta", default=0.1)
+    batch_size: int = _train("batch size m", "batch_size", high=10_000)
+    l2: float = _train("L2 λ", "l2")
+    l1: float = _train("L1 λ", "l1")
+    dropout: float = _train("dropout p", "dropout")
+    optimizer: str = _train("optimiser", "optimizer")
+    momentum: float = _train("μ", "momentum")
+    beta1: float = _train("β1", "beta1")
+    beta2: float = _train("β2", "beta2")
+    epsilon: float = _train("ε", "epsilon")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Settings:
-        """Settings from the page's JSON object; missing names keep their defaults."""
+        """Settings from the page's JSON object, each value checked against its declaration;
+        missing names keep their defaults. The cost is named as the library names it
+        ("cross-entropy" with softmax outputs is the log-likelihood)."""
         known = {f.name: f for f in fields(cls)}
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
                 raise ValueError(f"unknown setting {key!r}; known: {', '.join(known)}")
-            default = getattr(cls, key)
-            try:
-                if key == "hidden":
-                    text = value if isinstance(value, str) else ",".join(map(str, value))
-                    out[key] = tuple(int(v) for v in text.split(",") if v.strip())
-                elif isinstance(default, (bool, str)):
-                    out[key] = str(value)
-                elif isinstance(default, int):
-                    out[key] = int(value)
-                else:
-                    out[key] = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"setting {key!r}: cannot read {value!r}") from None
+            out[key] = _read(key, value, known[key].metadata)
         settings = cls(**out)
-        settings.check()
-        return settings
+        try:
+            cost = get_cost(settings.cost, get_activation(settings.output_activation)).name
+        except ValueError as exc:
+            raise ValueError(f"{exc}".splitlines()[0]) from None
+        return dataclasses.replace(settings, cost=cost)
 
-    def check(self) -> None:
-        """Raise ValueError for a value out of range."""
-        if self.data not in SOURCES:
-            raise ValueError(f"unknown data {self.data!r}; choose one of: {', '.join(SOURCES)}")
-        if len(self.hidden) > MAX_LAYERS - 2 or any(not 1 <= h <= MAX_WIDTH for h in self.hidden):
-            raise ValueError(
-                f"hidden layers: at most {MAX_LAYERS - 2} layers of 1 … {MAX_WIDTH} neurons"
-            )
-        if not 1 <= self.batch_size <= 10_000:
-            raise ValueError(f"batch size must be in 1 … 10000; got {self.batch_size}")
-        for name in ("eta", "l2", "l1"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
-        for name in ("dropout", "momentum", "beta1", "beta2"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)}")
+    def training(self) -> dict[str, Any]:
+        """The training options, as ``Network.fit`` keywords (with the seed)."""
+        names = [f.name for f in fields(self) if f.metadata["group"] == "training"]
+        return {"seed": self.seed, **{name: getattr(self, name) for name in names}}
 
     def sizes(self, n_features: int, n_classes: int) -> list[int]:
         """The layer widths for data of ``n_features`` inputs and ``n_classes`` classes;
@@ -98,3 +182,105 @@ class Settings:
         if max(sizes) > MAX_WIDTH:
             raise ValueError(f"a layer of {max(sizes)} neurons is wider than {MAX_WIDTH}")
         return sizes
+
+
+def _shown(meta: Any) -> str:
+    """The range of ``meta`` as the error messages write it: "(0, ∞)", "[10, 5000]"."""
+    low = "−∞" if meta["min"] is None else f"{meta['min']:.15g}"
+    high = "∞" if meta["max"] is None else f"{meta['max']:.15g}"
+    left = "(" if meta["min_open"] or meta["min"] is None else "["
+    right = ")" if meta["max_open"] or meta["max"] is None else "]"
+    return f"{left}{low}, {high}{right}"
+
+
+def _inside(value: float, meta: Any) -> bool:
+    low, high = meta["min"], meta["max"]
+    if low is not None and (value < low or (meta["min_open"] and value == low)):
+        return False
+    return high is None or not (value > high or (meta["max_open"] and value == high))
+
+
+def _number(key: str, value: Any, meta: Any) -> float:
+    """``value`` as a number of the option's type (whole for "int" and "layers"), in its
+    range; ValueError naming the option and the range otherwise."""
+    whole = meta["type"] in ("int", "layers")
+    name = "hidden: each width" if meta["type"] == "layers" else key
+    what = f"a whole number in {_shown(meta)}" if whole else f"a number in {_shown(meta)}"
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError
+        number = float(value)  # 3, 3.0, "3", "1e3"
+    except ValueError:
+        raise ValueError(f"setting {key!r}: cannot read {value!r}; give {what}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number in {_shown(meta)}; got {value!r}")
+    if whole and number != math.floor(number):
+        raise ValueError(f"{name} must be {what}; got {value!r}")
+    if not _inside(number, meta):
+        raise ValueError(f"{name} must be {what}; got {value!r}")
+    return number
+
+
+def _read(key: str, value: Any, meta: Any) -> Any:
+    """The page's ``value`` of the option ``key``, read and checked against its declaration."""
+    kind = meta["type"]
+    if kind == "choice":
+        if not isinstance(value, str) or value not in meta["choices"]:
+            choices = ", ".join(meta["choices"])
+            raise ValueError(f"unknown {key} {value!r}; choose one of: {choices}")
+        return value
+    if kind == "layers":
+        if isinstance(value, str):
+            parts = [v.strip() for v in value.split(",") if v.strip()]
+        elif isinstance(value, list):
+            parts = value
+        else:
+            raise ValueError(f"hidden layers: give widths such as '8,8', not {value!r}")
+        if len(parts) > MAX_LAYERS - 2:
+            raise ValueError(f"hidden layers: at most {MAX_LAYERS - 2}; got {len(parts)}")
+        return tuple(int(_number(key, v, meta)) for v in parts)
+    number = _number(key, value, meta)
+    return int(number) if kind == "int" else number
+
+
+def options() -> list[dict[str, Any]]:
+    """Every option the page offers, in order: name, label, group, type, default, range
+    (min, max, open ends) or choices, one line of help, and ``when`` (the values of another
+    option under which it has an effect). The cost carries ``pairs``: for each output σ,
+    the costs the library defines for it, under the name it gives them.
+
+    Examples
+    --------
+    >>> by_name = {o["name"]: o for o in options()}
+    >>> by_name["eta"]["default"], by_name["eta"]["min"], by_name["eta"]["min_open"]
+    (0.1, 0.0, True)
+    >>> by_name["cost"]["pairs"]["softmax"]
+    ['log-likelihood', 'quadratic']
+    """
+    out = []
+    for f in fields(Settings):
+        default = list(f.default) if isinstance(f.default, tuple) else f.default
+        option = {"name": f.name, "default": default, **f.metadata}
+        if f.name == "hidden":
+            option["count"] = MAX_LAYERS - 2
+        if f.name == "cost":
+            option["pairs"] = _cost_pairs()
+        out.append(option)
+    return out
+
+
+def _cost_pairs() -> dict[str, list[str]]:
+    """For each output σ, the costs the library accepts with it, named as it names them; the
+    quadratic cost, defined for every σ, last."""
+    pairs = {}
+    for sigma in ACTIVATIONS:
+        names = []
+        for name in COSTS:
+            try:
+                resolved = get_cost(name, get_activation(sigma)).name
+            except ValueError:
+                continue
+            if resolved == name:
+                names.append(name)
+        pairs[sigma] = sorted(names, key=lambda n: n == "quadratic")
+    return pairs

@@ -46,17 +46,25 @@ def _round(a: Any, digits: int = 5) -> Any:
 
 
 def layer_figures(step: Step, net: Network, shown: list[list[int]]) -> dict[str, Any]:
-    """The colours of the drawing from one step: each shown neuron's mean a^l and mean δ^l
-    (= ∂C/∂b^l, BP3) over the mini-batch, and each shown edge's w and ∂C/∂w (BP4)."""
+    """The colours of the drawing from one step: each shown neuron's mean a^l (before
+    dropout's mask) and mean δ^l (= ∂C/∂b^l, BP3) over the mini-batch, and each shown edge's
+    w and ∂C₀/∂w (BP4: the optimiser's gradient less the L2/L1 term)."""
     mean_a, mean_delta, w, grad_w = [], [], [], []
     mean_a.append(_round(step.activations[0][:, shown[0]].mean(axis=0)))
     for i in range(len(net.weights)):
         rows, cols = shown[i + 1], shown[i]
+        cut = np.ix_(rows, cols)
         mean_a.append(_round(step.activations[i + 1][:, rows].mean(axis=0)))
         mean_delta.append(_round(step.grad_b[i][rows]))
-        w.append(_round(net.weights[i][np.ix_(rows, cols)], 4))
-        grad_w.append(_round(step.grad_w[i][np.ix_(rows, cols)], 6))
+        w.append(_round(net.weights[i][cut], 4))
+        bp4 = step.grad_w[i][cut] if step.penalty is None else _bp4(step, i, cut)
+        grad_w.append(_round(bp4, 6))
     return {"a": mean_a, "delta": mean_delta, "w": w, "grad_w": grad_w}
+
+
+def _bp4(step: Step, i: int, cut: Any) -> np.ndarray:
+    assert step.penalty is not None
+    return np.asarray(step.grad_w[i][cut], np.float64) - step.penalty[i][cut]
 
 
 def learning_figures(step: Step, net: Network) -> dict[str, Any]:

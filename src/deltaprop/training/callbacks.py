@@ -38,11 +38,19 @@ class Step(NamedTuple):
     deltas : list of arrays
         δ^l, shape (m, n_l).
     grad_w : list of arrays
-        ∂C/∂w^l, shape (n_l, n_{l-1}).
+        ∂C/∂w^l, shape (n_l, n_{l-1}): the gradient the optimiser used, with the L2/L1 term
+        (``penalty``) when regularising.
     grad_b : list of arrays
         ∂C/∂b^l, shape (n_l,).
     cost : float
         The mini-batch's mean cost, before the update.
+    masks : list of arrays or None
+        The dropout masks r^l of the hidden layers l = 2 … L−1, shape (m, n_l), entries 0
+        (dropped) or 1/(1 − p); None without dropout. ``activations`` are before the mask:
+        layer l+1 saw a^l ⊙ r^l.
+    penalty : list of arrays or None
+        The L2/L1 term (λ₂/n) w + (λ₁/n) sgn(w) that ``grad_w`` includes, per layer, shaped
+        like the weights; None when not regularising.
 
     Examples
     --------
@@ -67,6 +75,8 @@ class Step(NamedTuple):
     grad_w: list[Array]  # ∂C/∂w^l, (n_l, n_{l-1})
     grad_b: list[Array]  # ∂C/∂b^l, (n_l,)
     cost: float  # the mini-batch's mean cost, before the update
+    masks: list[Array] | None = None  # dropout's r^l, (m, n_l), l = 2 … L−1; None without
+    penalty: list[Array] | None = None  # the L2/L1 term in grad_w; None when not regularising
 
 
 # The generated __new__ belongs to no module; name this one so that documentation tools can

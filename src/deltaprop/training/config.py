@@ -45,19 +45,27 @@ def _option(
     """A TrainConfig field: its default, its help text, the check of its value, the
     command-line group and flag (``--batch-size`` for ``batch_size`` unless given), and
     whether a resumed run may change it; ``flag_help`` is the help of a flag that gives a
-    yes-or-no option its other value."""
+    yes-or-no option its other value. The values the check accepts are in the metadata too:
+    ``range`` (the number type and interval, see _RANGES) or ``choices`` (the names)."""
     meta = {"help": help, "group": group, "check": check, "changeable": changeable,
             "flag": flag, "flag_help": flag_help, "metavar": metavar}  # fmt: skip
+    meta["range"], meta["choices"] = _RANGES.get(check), getattr(check, "choices", None)
     return field(default=default, metadata=meta)
 
 
-def _name_in(registry: dict[str, Any]) -> Callable[[str, Any], str]:
-    def check(name: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in registry:
-            raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(registry)}")
+class _NameIn:
+    """The check of a name in ``registry``; its ``choices`` are the registry's names."""
+
+    def __init__(self, registry: dict[str, Any]) -> None:
+        self.registry, self.choices = registry, tuple(registry)
+
+    def __call__(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.registry:
+            raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(self.registry)}")
         return value
 
-    return check
+
+_name_in = _NameIn
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -93,6 +101,29 @@ def _split(name: str, split: Any) -> float | int | None:
             f"rows, got {split!r}"
         )
     return split
+
+
+def _interval(
+    kind: str,
+    low: float,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> dict[str, Any]:
+    return {"type": kind, "min": low, "max": high, "min_open": low_open, "max_open": high_open}
+
+
+#: what each numeric check accepts, for the interfaces that show it (the explorer's controls):
+#: the type and the interval from "min" to "max" (None: unbounded), open at an end marked so
+_RANGES: dict[Any, dict[str, Any]] = {
+    check_positive_int: _interval("int", 1),
+    check_positive_float: _interval("float", 0.0, low_open=True),
+    check_nonnegative_float: _interval("float", 0.0),
+    check_fraction: _interval("float", 0.0, 1.0, high_open=True),
+    _positive_fraction: _interval("float", 0.0, 1.0, low_open=True, high_open=True),
+    check_seed: _interval("int", 0),
+}
 
 
 @dataclass(frozen=True)

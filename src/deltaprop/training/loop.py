@@ -258,12 +258,23 @@ class Trainer:
         costs = xp.zeros((per_chunk,), dtype=self._dtype, device=self.model.backend.device)
         sums: list[float] = []  # of each chunk's costs, added as the chunks are checked
         for b, x, y, count in self._mini_batches(epoch, X, Y, costs, sums, start):
-            zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, count)
+            zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, count)
             costs[b % per_chunk] = total  # Σ_x C_x of the mini-batch, kept on the device
             if hooks:
                 cost = float(total) / count  # the mini-batch's mean cost, before the update
                 step = Step(
-                    epoch, b + 1, n_batches, x, y, zs, activations, deltas, grad_w, grad_b, cost
+                    epoch,
+                    b + 1,
+                    n_batches,
+                    x,
+                    y,
+                    zs,
+                    activations,
+                    deltas,
+                    grad_w,
+                    grad_b,
+                    cost,
+                    *extra,
                 )
                 for cb in hooks:
                     cb.on_batch_end(step)
@@ -306,7 +317,8 @@ class Trainer:
     def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,
         the combined gradient, the penalty and the update. Returns (zs, activations, deltas,
-        Σ_x C_x of the whole mini-batch, grad_w, grad_b)."""
+        Σ_x C_x of the whole mini-batch, grad_w, grad_b, the dropout masks, the penalty's
+        term), the last two None when not used."""
         model, c = self.model, self.config
         ws = self._workspace(x.shape[0])
         masks = None
@@ -324,12 +336,13 @@ class Trainer:
         # NumPy, CuPy and PyTorch wrote into self.grads; other namespaces made new arrays
         grads = self.grads if ws.ops.writes_into else ArrayList([*grad_w, *grad_b])
         total = self.partition.reduce(grads, total, x.shape[0])
+        penalty = None
         if c.l2 or c.l1:  # the penalty's gradient (biases are not regularised), in place
             n = self.n_samples or count
-            add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2, c.l1,
-                                 model.xp)  # fmt: skip
+            penalty = add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2,
+                                           c.l1, model.xp)  # fmt: skip
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, model.xp)
-        return zs, activations, deltas, total, grad_w, grad_b
+        return zs, activations, deltas, total, grad_w, grad_b, masks, penalty
 
     def _workspace(self, m: int) -> Workspace:
         ws = self._workspaces.get(m)
@@ -349,6 +362,6 @@ class Trainer:
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
-        zs, activations, deltas, total, grad_w, grad_b = self._step(x, y, x.shape[0])
+        zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
         cost = float(total) / x.shape[0]
-        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost)
+        return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost, *extra)

@@ -42,16 +42,24 @@ def penalty(weights: list[Array], n: int, l2: float, l1: float, xp: Any) -> floa
 
 def add_penalty_gradient(
     grad_w: list[Array], weights: list[Array], n: int, l2: float, l1: float, xp: Any
-) -> None:
+) -> list[Array]:
     """Add the penalty's gradient (λ₂/n) w + (λ₁/n) sgn(w) to each ∂C/∂w^l, in place.
 
     ``n`` is the number of training samples (not the mini-batch size), as in the classic form.
+    Returns the terms added, one array per layer (the regulariser's own line of the update).
     """
+    terms = []
     for g, w in zip(grad_w, weights):
+        term = None
         if l2:
-            g += (l2 / n) * w
+            term = (l2 / n) * w
+            g += term
         if l1:
-            g += (l1 / n) * xp.sign(w)
+            t1 = (l1 / n) * xp.sign(w)
+            g += t1
+            term = t1 if term is None else term + t1
+        terms.append(term)
+    return terms
 
 
 def dropout_masks(

@@ -1,0 +1,81 @@
+// deltaprop explore: the settings' controls, built from what the server serves (GET
+// /api/options: each option's name, label, group, type, default, range or choices, help, and
+// when it has an effect), so that no option is written twice. The values live in the page's
+// address after '#'.
+import { h } from "./dom.js";
+
+const GROUPS = { data: "Data", network: "Network", training: "Training" };
+
+function rangeText(o) {
+  if (o.type === "choice") return "";
+  const low = o.min == null ? "−∞" : o.min, high = o.max == null ? "∞" : o.max;
+  const what = o.type === "float" ? "a number" : o.type === "layers" ? "widths" : "a whole number";
+  return ` (${what} in ${o.min_open || o.min == null ? "(" : "["}${low}, ${high}${o.max_open || o.max == null ? ")" : "]"})`;
+}
+
+function input(o) {
+  if (o.type === "choice") {
+    return h("select", { name: o.name },
+      o.choices.map((c) => h("option", { value: c, selected: c === o.default }, c)));
+  }
+  if (o.type === "layers") return h("input", { name: o.name, type: "text", value: o.default.join(",") });
+  const attrs = { name: o.name, type: "number", value: o.default, step: o.type === "int" ? 1 : "any" };
+  if (o.min != null && !o.min_open) attrs.min = o.min;
+  if (o.max != null && !o.max_open) attrs.max = o.max;
+  return h("input", attrs);
+}
+
+export class Controls {
+  // root holds one [data-group] box per group; onChange() is called after a user's change
+  constructor(root, options, onChange) {
+    this.options = options;
+    this.byName = Object.fromEntries(options.map((o) => [o.name, o]));
+    this.fields = {};
+    for (const o of options) {
+      const field = input(o);
+      field.addEventListener("change", () => { this.refresh(o.name); onChange(o.name); });
+      this.fields[o.name] = field;
+      const box = root.querySelector(`[data-group=${o.group}]`);
+      box.append(h("label", { title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
+    }
+    for (const [group, title] of Object.entries(GROUPS)) {
+      const box = root.querySelector(`[data-group=${group}]`);
+      if (box) box.prepend(h("h2", {}, title));
+    }
+    this.refresh();
+  }
+
+  // Every option's value, as the page sends it (strings; the server reads and checks them).
+  values() {
+    return Object.fromEntries(Object.entries(this.fields).map(([k, e]) => [k, e.value]));
+  }
+
+  set(name, value) {
+    if (this.fields[name]) this.fields[name].value = value;
+  }
+
+  // The cost's choices follow the output σ (the pairs the library defines); an option that
+  // has no effect under the others' values (μ with sgd) is hidden.
+  refresh() {
+    const cost = this.fields.cost, pairs = this.byName.cost && this.byName.cost.pairs;
+    if (cost && pairs) {
+      const allowed = pairs[this.fields.output_activation.value] || [];
+      for (const option of cost.options) option.hidden = option.disabled = !allowed.includes(option.value);
+      if (!allowed.includes(cost.value) && allowed.length) cost.value = allowed[0];
+    }
+    for (const o of this.options) {
+      const label = this.fields[o.name].parentElement;
+      label.hidden = !!o.when && !Object.entries(o.when).every(([k, vs]) =>
+        vs.includes(this.fields[k].value));
+    }
+  }
+
+  // The values of an address's parameters; an option it does not name takes its default.
+  read(params) {
+    for (const o of this.options) {
+      const fallback = Array.isArray(o.default) ? o.default.join(",") : o.default;
+      this.set(o.name, params.has(o.name) ? params.get(o.name) : fallback);
+    }
+    this.refresh();
+  }
+}
