@@ -134,6 +134,38 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return resumed, dict(vars(args))
 
 
+def _header(
+    args: argparse.Namespace,
+    job: Job,
+    net: Any,
+    config: Any,
+    data: Any,
+    n_train: int,
+    n_val: int,
+    book: str,
+) -> str:
+    """The run's header: the network, then the data and the training options."""
+    c = net.config
+    validation = f", {n_val} validation" if n_val else ""
+    return (
+        f"deltaprop train: {list(net.sizes)} {c.activation}/{c.output_activation}, {c.cost} "
+        f"cost, init {c.init}, {c.dtype}, seed {c.seed}\n"
+        f"{args.dataset}: {n_train} training{validation} and {data.X_test.shape[0]} test "
+        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
+        f"eta {config.eta:g}, {config.epochs} epochs; {_summary(config)}{job.header(args)}"
+    )
+
+
+def _say_resumed(args: argparse.Namespace, done: int, stopped: str | None) -> None:
+    out(args, f"Resuming from {args.checkpoint}: {done} epochs done")
+    if stopped:
+        out(
+            args,
+            f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
+            "nothing more to train",
+        )
+
+
 def run(args: argparse.Namespace, job: Job) -> int:
     """Train as the options say, on ``job``; returns the exit status."""
     from ..network import Network
@@ -155,27 +187,9 @@ def run(args: argparse.Namespace, job: Job) -> int:
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
     )
-    c = net.config
-    out(
-        args,
-        f"deltaprop train: {list(sizes)} {c.activation}/{c.output_activation}, {c.cost} cost, "
-        f"init {c.init}, {c.dtype}, seed {seed}\n"
-        f"{args.dataset}: {X.shape[0] - n_val} training"
-        f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
-        f"eta {config.eta:g}, "
-        f"{config.epochs} epochs; "
-        f"{_summary(config)}{job.header(args)}",
-    )
+    out(args, _header(args, job, net, config, data, X.shape[0] - n_val, n_val, book))
     if resumed is not None:
-        done, stopped = resumed
-        out(args, f"Resuming from {args.checkpoint}: {done} epochs done")
-        if stopped:
-            out(
-                args,
-                f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
-                "nothing more to train",
-            )
+        _say_resumed(args, *resumed)
     before, after = extras.callbacks(sizes)
     shown = epoch_output(args.quiet) if args.printing else []
     callbacks: list[Any] = [*before, *shown, *after]

@@ -132,27 +132,26 @@ def read_table(
     deltaprop.errors.FormatError: train.csv, row 2, column 2: 'x' is not a number; every cell ...
     """
     name = os.fspath(source)
-    kind = _kind(name)
-    if content is None:
-        content = read_file(name, limits)
-    check_size(name, len(content), limits)
-    if kind == ".csv":
-        raw = read_csv(name, content, limits)
-    elif kind == ".npy":
-        raw = read_npy(name, content, limits)
-    else:
-        raw = read_npz(name, content, limits)
+    raw = _read_raw(name, content, limits)
     return _split(name, raw, label, targets, inputs, limits)
 
 
-def _kind(name: str) -> str:
+def _read_raw(name: str, content: bytes | None, limits: Limits) -> Raw:
+    """The file's values (read from ``name`` unless ``content`` is given), by its ending."""
     kind = os.path.splitext(name)[1].lower()
     if kind not in (".csv", ".npy", ".npz"):
         raise FormatError(
             f"{name}: give a .csv, .npy or .npz file (rows are samples, the last column the "
             "class), not a file ending in " + (repr(kind) if kind else "nothing")
         )
-    return kind
+    if content is None:
+        content = read_file(name, limits)
+    check_size(name, len(content), limits)
+    if kind == ".csv":
+        return read_csv(name, content, limits)
+    if kind == ".npy":
+        return read_npy(name, content, limits)
+    return read_npz(name, content, limits)
 
 
 def _cell(name: str, raw: Raw, row: int, column: int) -> str:
