@@ -21,7 +21,14 @@ import numpy as np
 from ..core.model import NetworkConfig
 from .advice import chance_hint
 from .common import out
-from .data import UsageError, check_data_options, load_data, n_outputs, sizes_for
+from .data import (
+    UsageError,
+    check_data_options,
+    classes_line,
+    load_data,
+    n_outputs,
+    sizes_for,
+)
 from .experiment import apply_book_split
 from .limits import check_network_memory
 from .options import train_config
@@ -144,16 +151,19 @@ def _header(
     n_val: int,
     book: str,
 ) -> str:
-    """The run's header: the network, then the data and the training options."""
+    """The run's header: the network, then the data and the training options, then the
+    classes' names."""
     c = net.config
     validation = f", {n_val} validation" if n_val else ""
-    return (
+    lines = [
         f"deltaprop train: {list(net.sizes)} {c.activation}/{c.output_activation}, {c.cost} "
-        f"cost, init {c.init}, {c.dtype}, seed {c.seed}\n"
+        f"cost, init {c.init}, {c.dtype}, seed {c.seed}",
         f"{args.dataset}: {n_train} training{validation} and {data.X_test.shape[0]} test "
         f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
-        f"eta {config.eta:g}, {config.epochs} epochs; {_summary(config)}{job.header(args)}"
-    )
+        f"eta {config.eta:g}, {config.epochs} epochs; {_summary(config)}{job.header(args)}",
+        classes_line(getattr(data, "classes", None)),  # empty unless the classes have names
+    ]
+    return "\n".join(line for line in lines if line)
 
 
 def _say_resumed(args: argparse.Namespace, done: int, stopped: str | None) -> None:
@@ -213,7 +223,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
             **dataclasses.asdict(config),
         )
     _report(args, job, net, history, config, data, n_val)
-    job.on_root("saving the network", outputs.save_network, net)
+    job.on_root("saving the network", outputs.save_network, net, getattr(data, "classes", None))
     status = f"interrupted after epoch {len(history)}" if guard.interrupted else None
     job.on_root("writing the run's figures", extras.finish, history, status)
     return guard.exit_status(outputs)
