@@ -126,3 +126,21 @@ def test_names_and_numbers_do_not_mix(named, tmp_path, capsys) -> None:
     check_error(["evaluate", str(plain), "--data", str(typo)], 1, message, capsys)
     argv = ["train", "--data", str(numbered), "--test", str(named["test"]), "--epochs", "1"]
     check_error(argv, 1, "test.csv: its class column holds names, but --data", capsys)
+
+
+def test_a_saved_networks_commands_read_names_as_its_classes(named, tmp_path, capsys) -> None:
+    """A file holding some of the names: its labels are their places in the network's
+    classes (a file alone would number its own two names 0 and 1)."""
+    from deltaprop.cli.data import load_data
+    from deltaprop.cli.main import build_parser
+
+    X = load_digits().X_test[:10]
+    names = np.array(["two", "seven"] * 5)
+    path = _write(tmp_path / "some.csv", X, names, header=False)
+    args = build_parser().parse_args(["diagnose", str(named["model"]), "--data", str(path)])
+    data = load_data(args, args.model)
+    assert data.classes == tuple(SORTED)
+    got = np.concatenate([data.y_train, data.y_test])
+    assert sorted(got.tolist()) == sorted([SORTED.index(n) for n in names])  # 8s and 5s
+    assert main(["diagnose", str(named["model"]), "--data", str(path)]) == 0
+    assert "diagnosis of Network([64, 30, 10]" in capsys.readouterr().out

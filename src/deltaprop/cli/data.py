@@ -93,7 +93,8 @@ def add_data_options(p: argparse.ArgumentParser, *, test: bool = True) -> Any:
         "--data",
         metavar="FILE",
         help="your own samples: a .csv (optional header line), .npy or .npz file, one "
-        "sample per row, the class in the last column (or --label NAME)",
+        "sample per row, the class in the last column (or --label NAME): a number 0, 1, 2, … "
+        "or a name (the names, sorted, are the classes 0, 1, 2, …)",
     )
     if test:
         g.add_argument(
@@ -130,12 +131,16 @@ def targets_of(cost: str, output_activation: str | None, activation: str) -> str
     return "values" if cost == "quadratic" and output == "identity" else "classes"
 
 
-def _own(args: argparse.Namespace) -> Data:
+def _own(args: argparse.Namespace, model: str | None) -> Data:
+    from ..io.model import read_classes
     from ..io.tables import read_table
 
     targets = targets_of(args.cost, args.output_activation, args.activation)
     label = args.label or "last"
-    train = read_table(args.data, label=label, targets=targets)  # type: ignore[arg-type]
+    known = None if model is None else read_classes(model)  # the saved network's names
+    train = read_table(args.data, label=label, targets=targets, classes=known)  # type: ignore[arg-type]
+    if model is not None:
+        check_named(train.classes, known, args.data, f"the network in {model} numbers its")
     name = os.path.basename(os.fspath(args.data))
     args.dataset = name
     if getattr(args, "test", None):
@@ -190,11 +195,12 @@ def classes_line(classes: tuple[str, ...] | None, most: int = 10) -> str:
     return f"Classes: the names in the class column, sorted: {', '.join(pairs)}"
 
 
-def load_data(args: argparse.Namespace) -> Data:
-    """The data the options name, inputs in ``--dtype``."""
+def load_data(args: argparse.Namespace, model: str | None = None) -> Data:
+    """The data the options name, inputs in ``--dtype``; for a saved network's file
+    ``model``, a ``--data`` file's class names are that network's."""
     check_data_options(args)
     if args.data is not None:
-        data = _own(args)
+        data = _own(args, model)
     elif args.dataset == "digits":
         from ..io.digits import load_digits
 

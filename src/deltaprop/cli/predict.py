@@ -38,9 +38,9 @@ def add_parsers(sub: Any, data_options: Callable[..., Any]) -> None:
         "predict",
         help="the class a saved network predicts for each row of a file",
         description="One output row per input row: the predicted class (the largest output "
-        "neuron; for a regression, its value), and with --proba the output activations a^L. "
-        "A DATA file with one more column than the network's inputs is labelled (the class "
-        "last): the accuracy is printed too.",
+        "neuron, by name when the network was trained on names; for a regression, its value), "
+        "and with --proba the output activations a^L. A DATA file with one more column than "
+        "the network's inputs is labelled (the class last): the accuracy is printed too.",
     )
     p.add_argument("model", metavar="MODEL.npz", help="a file written by 'deltaprop train --save'")
     p.add_argument("data", metavar="DATA", help="a .csv, .npy or .npz file, one sample per row")
@@ -53,7 +53,8 @@ def add_parsers(sub: Any, data_options: Callable[..., Any]) -> None:
     p.add_argument(
         "--proba",
         action="store_true",
-        help="add the output activations a^L_j, one column per output neuron",
+        help="add the output activations a^L_j, one column per output neuron (headed by the "
+        "classes' names when the network keeps them)",
     )
     p.set_defaults(func=predict)
 
