@@ -35,6 +35,12 @@ def check(table: Table) -> None:
         raise AssertionError(f"read_table returned X of shape {table.X.shape}, not all finite")
     if table.y is not None and table.y.shape != (table.X.shape[0],):
         raise AssertionError(f"y of shape {table.y.shape} for X of {table.X.shape}")
+    if table.classes is not None:  # names: distinct, sorted, and every label one of them
+        names = list(table.classes)
+        if names != sorted(set(names)) or table.y is None or table.y.dtype != np.int64:
+            raise AssertionError(f"classes {names[:5]} and labels {table.y!r}")
+        if table.y.size and not 0 <= table.y.min() <= table.y.max() < len(names):
+            raise AssertionError(f"labels {table.y.min()} … {table.y.max()} for {len(names)}")
 
 
 def _saved(**arrays: np.ndarray) -> bytes:
@@ -51,6 +57,8 @@ SEEDS = {
     "plain.csv": b"\x00" + b"1,2,0\n3,4,1\n\n5,6,2\n",
     "table.npy": b"\x01" + _saved(array=np.array([[0.5, 1, 0], [2, 3, 1]])),
     "xy.npz": b"\x02" + _saved(X=np.ones((3, 2)), y=np.array([0, 1, 2])),
+    "names.csv": b"\x00" + b'5.1,3.5,setosa\n6.3,2.8,"vir,ginica"\n4.9,3,setosa\n',
+    "names.npz": b"\x02" + _saved(X=np.ones((3, 2)), y=np.array(["b", "a", "b"])),
 }
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ The reference, module by module (the names below are the ones most programs need
 - `deltaprop.insight.figures`: the tutorial's pictures (the digit and a^L, σ and σ', the
   genie, the plateau, the weights that never move);
 - `deltaprop.datasets`: ``load_mnist`` and ``load_digits``;
-- `deltaprop.io`: the readers behind them, and model files; `deltaprop.io.tables`: the reader
-  of your own ``.csv``, ``.npy`` and ``.npz`` tables;
+- `deltaprop.io`: the readers behind them; `deltaprop.io.tables`: the reader of your own
+  ``.csv``, ``.npy`` and ``.npz`` tables (classes as numbers or names); `deltaprop.io.model`:
+  model files and the names of their classes;
 - `deltaprop.sklearn`: scikit-learn estimators;
 - `deltaprop.backends`: NumPy, CuPy, PyTorch and other Array API libraries;
 - `deltaprop.scale`: data-parallel training over MPI;

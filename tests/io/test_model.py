@@ -11,7 +11,7 @@ import pytest
 
 import deltaprop
 from deltaprop import FormatError, Network
-from deltaprop.io.model import FORMAT, VERSION
+from deltaprop.io.model import FORMAT, VERSION, read_classes, read_model, write_model
 from deltaprop.io.npzfile import write_npz
 
 
@@ -119,3 +119,39 @@ def test_truncated_and_foreign_files(tmp_path: Path) -> None:
         deltaprop.load(path)
     with pytest.raises(FileNotFoundError, match=r"missing\.npz"):
         deltaprop.load(tmp_path / "missing.npz")
+
+
+def test_class_names_are_kept_and_files_without_them_still_load(tmp_path: Path) -> None:
+    net = Network([3, 4, 2], seed=0)
+    named, plain = tmp_path / "named.npz", tmp_path / "plain.npz"
+    weights, biases = net.weights, net.biases
+    write_model(named, net.config, weights, biases, classes=["cat", "dog"])
+    net.save(plain)  # as every file was written before class names
+    assert read_classes(named) == ("cat", "dog") and read_classes(plain) is None
+    back = deltaprop.load(named)  # the names change nothing about the network
+    assert back.config == net.config
+    for p, q in zip(net.weights + net.biases, back.weights + back.biases):
+        assert p.tobytes() == q.tobytes()
+    assert read_model(named)[0] == read_model(plain)[0]
+
+
+def test_a_checkpoint_keeps_no_class_names(tmp_path: Path) -> None:
+    X = np.random.default_rng(0).random((8, 3))
+    net = Network([3, 2], seed=0)
+    net.fit(X, np.arange(8) % 2, epochs=1, checkpoint=tmp_path / "ck.npz", verbose=0)
+    assert read_classes(tmp_path / "ck.npz") is None
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [["cat"], ["cat", "dog", "eel"], ["cat", "cat"], ["cat", ""], ["cat", 7], "cat"],
+)
+def test_bad_class_names_are_refused_on_writing_and_reading(tmp_path: Path, classes) -> None:
+    net = Network([3, 2], seed=0)
+    with pytest.raises(ValueError, match="classes must be a list of 2 distinct, non-empty"):
+        write_model(tmp_path / "x.npz", net.config, net.weights, net.biases, classes=classes)
+    path = tmp_path / "bad.npz"
+    write_npz(path, _arrays(), _meta(classes=list(classes)))
+    for read in (deltaprop.load, read_classes):
+        with pytest.raises(FormatError, match=r"bad.npz: metadata field 'classes' must be a list"):
+            read(path)

@@ -209,3 +209,13 @@ def test_a_header_cut_inside_a_bracket_is_a_format_error():
     content = b"\x93NUMPY\x01\x00v\x00" + header.ljust(117) + b"\n" + b"\0" * 32
     with pytest.raises(FormatError, match=r"not a readable .npy array \(TokenError"):
         read_table("t.npy", content)
+
+
+def test_an_encrypted_npz_member_is_a_format_error():
+    """Found by fuzzing: zipfile raises RuntimeError on reading an encrypted member."""
+    content = bytearray(_npz(X=np.zeros((2, 3))))
+    for start in range(len(content) - 4):  # the flags of each entry, in its central header
+        if content[start : start + 4] == b"PK\x01\x02":
+            content[start + 8] |= 0x1
+    with pytest.raises(FormatError, match=r"t.npz\[X\]: an encrypted zip member; give an .npz"):
+        read_table("t.npz", bytes(content))

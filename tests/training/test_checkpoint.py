@@ -172,6 +172,29 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path) -> None:
     assert params(net) == params(ref)
 
 
+def test_ctrl_c_while_a_due_checkpoint_is_written_still_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C inside the write of epoch 2's checkpoint (due, every 2): the flush on the way
+    out writes that epoch, instead of finding nothing pending and leaving no file."""
+    import deltaprop.training.checkpoint as module
+
+    write, calls = module.write_npz, []
+
+    def interrupted_once(*args: Any) -> None:
+        calls.append(args)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        write(*args)
+
+    monkeypatch.setattr(module, "write_npz", interrupted_once)
+    X, y = blobs()
+    path = tmp_path / "c.npz"
+    with pytest.raises(KeyboardInterrupt):
+        Network([4, 6, 3], seed=1).fit(X, y, epochs=6, checkpoint=path, checkpoint_every=2, **FIT)
+    assert len(calls) == 2 and load_checkpoint(path).state.epoch == 2
+
+
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     X, y = blobs(40)
     X *= 1e3

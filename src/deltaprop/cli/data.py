@@ -25,6 +25,8 @@ __all__ = [
     "Data",
     "UsageError",
     "add_data_options",
+    "check_named",
+    "classes_line",
     "load_data",
     "n_outputs",
     "sizes_for",
@@ -56,6 +58,7 @@ class Data:
     X_test: np.ndarray
     y_test: np.ndarray
     note: str = ""  # how the test set was chosen, when deltaprop chose it
+    classes: tuple[str, ...] | None = None  # the name of each class, when the file names them
 
     def n_outputs(self) -> int:
         """The output layer the data need: one neuron per class, or one for real targets."""
@@ -67,6 +70,8 @@ def n_outputs(data: Any) -> int:
     one for real-valued targets."""
     if np.asarray(data.y_train).dtype.kind == "f":
         return 1
+    if getattr(data, "classes", None) is not None:
+        return len(data.classes)
     return int(max(np.max(data.y_train), np.max(data.y_test))) + 1
 
 
@@ -88,7 +93,8 @@ def add_data_options(p: argparse.ArgumentParser, *, test: bool = True) -> Any:
         "--data",
         metavar="FILE",
         help="your own samples: a .csv (optional header line), .npy or .npz file, one "
-        "sample per row, the class in the last column (or --label NAME)",
+        "sample per row, the class in the last column (or --label NAME): a number 0, 1, 2, … "
+        "or a name (the names, sorted, are the classes 0, 1, 2, …)",
     )
     if test:
         g.add_argument(
@@ -125,22 +131,27 @@ def targets_of(cost: str, output_activation: str | None, activation: str) -> str
     return "values" if cost == "quadratic" and output == "identity" else "classes"
 
 
-def _own(args: argparse.Namespace) -> Data:
+def _own(args: argparse.Namespace, model: str | None) -> Data:
+    from ..io.model import read_classes
     from ..io.tables import read_table
 
     targets = targets_of(args.cost, args.output_activation, args.activation)
     label = args.label or "last"
-    train = read_table(args.data, label=label, targets=targets)  # type: ignore[arg-type]
+    known = None if model is None else read_classes(model)  # the saved network's names
+    train = read_table(args.data, label=label, targets=targets, classes=known)  # type: ignore[arg-type]
+    if model is not None:
+        check_named(train.classes, known, args.data, f"the network in {model} numbers its")
     name = os.path.basename(os.fspath(args.data))
     args.dataset = name
     if getattr(args, "test", None):
-        test = read_table(args.test, label=label, targets=targets)  # type: ignore[arg-type]
+        test = read_table(args.test, label=label, targets=targets, classes=train.classes)  # type: ignore[arg-type]
+        check_named(test.classes, train.classes, args.test, f"--data {args.data} numbers its")
         if test.X.shape[1] != train.X.shape[1]:
             raise ValueError(
                 f"{args.test} has {test.X.shape[1]} input columns but {args.data} has "
                 f"{train.X.shape[1]}; give the test samples in the same columns"
             )
-        return Data(train.X, train.y, test.X, test.y)  # type: ignore[arg-type]
+        return Data(train.X, train.y, test.X, test.y, classes=train.classes)  # type: ignore[arg-type]
     n = train.X.shape[0]
     n_test = round(TEST_FRACTION * n)
     if n_test < 1 or n - n_test < 1:
@@ -152,16 +163,44 @@ def _own(args: argparse.Namespace) -> Data:
         f" ({n_test} of {name}'s {n} rows held out at random as the test set; --test FILE "
         "gives your own)"
     )
-    return Data(
-        train.X[train_rows], train.y[train_rows], train.X[test_rows], train.y[test_rows], note
-    )
+    X, y = train.X, train.y
+    return Data(X[train_rows], y[train_rows], X[test_rows], y[test_rows], note, train.classes)
 
 
-def load_data(args: argparse.Namespace) -> Data:
-    """The data the options name, inputs in ``--dtype``."""
+def check_named(
+    found: tuple[str, ...] | None, known: tuple[str, ...] | None, path: Any, source: str
+) -> None:
+    """Refuse a file that names its classes when the network (or the training data) numbers
+    them, ``source`` saying which: the reader refuses the converse."""
+    if found is not None and known is None:
+        raise ValueError(
+            f"{path}: its class column holds names, but {source} classes 0, 1, 2, …; give "
+            "the classes as numbers"
+        )
+
+
+def classes_line(classes: tuple[str, ...] | None, most: int = 10) -> str:
+    """How the class names became the classes, for the run's header (empty without names).
+
+    Examples
+    --------
+    >>> classes_line(("setosa", "versicolor", "virginica"))
+    'Classes: the names in the class column, sorted: 0 setosa, 1 versicolor, 2 virginica'
+    """
+    if classes is None:
+        return ""
+    pairs = [f"{i} {name}" for i, name in enumerate(classes)]
+    if len(pairs) > most:
+        pairs = [*pairs[: most - 1], "…", pairs[-1]]
+    return f"Classes: the names in the class column, sorted: {', '.join(pairs)}"
+
+
+def load_data(args: argparse.Namespace, model: str | None = None) -> Data:
+    """The data the options name, inputs in ``--dtype``; for a saved network's file
+    ``model``, a ``--data`` file's class names are that network's."""
     check_data_options(args)
     if args.data is not None:
-        data = _own(args)
+        data = _own(args, model)
     elif args.dataset == "digits":
         from ..io.digits import load_digits
 

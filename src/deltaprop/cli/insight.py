@@ -129,7 +129,7 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
         net = load(args.model)
         args.dtype = net.config.dtype
-    data = load_data(args)
+    data = load_data(args, args.model)
     X, y = (data.X_train, data.y_train) if args.split == "train" else (data.X_test, data.y_test)
     X, y = X[: args.samples], y[: args.samples]
     n_classes = data.n_outputs()

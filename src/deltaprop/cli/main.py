@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_train(sub)
     predict.add_parsers(sub, add_data_options)
+    _add_gradcheck(sub)
+    insight.add_parsers(sub, add_network_options, add_data_options)
+    explore.add_parser(sub)
+    _add_completion(sub)
+    parser.subcommands = sub.choices  # type: ignore[attr-defined]
+    return parser
+
+
+def _add_gradcheck(sub: Any) -> None:
     p = sub.add_parser(
         "gradcheck",
         help="check backprop against finite differences on a small random network",
@@ -100,8 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest relative error that passes (default: %(default)g)",
     )
     p.set_defaults(func=commands.gradcheck)
-    insight.add_parsers(sub, add_network_options, add_data_options)
-    explore.add_parser(sub)
+
+
+def _add_completion(sub: Any) -> None:
     p = sub.add_parser(
         "completion",
         help="print the shell code that completes deltaprop's commands and options",
@@ -112,8 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete in")
     p.set_defaults(func=commands.completion)
-    parser.subcommands = sub.choices  # type: ignore[attr-defined]
-    return parser
 
 
 def _add_train(sub: Any) -> None:

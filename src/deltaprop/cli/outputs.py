@@ -116,20 +116,20 @@ class Outputs:
                 )
             seen[real] = option
 
-    def save_network(self, net: Any, note: str = "") -> None:
-        """Write the network to ``--save``, or, failing that, beside it or to the temporary
-        directory, saying where."""
+    def save_network(self, net: Any, classes: tuple[str, ...] | None = None) -> None:
+        """Write the network (and the names of its classes) to ``--save``, or, failing that,
+        beside it or to the temporary directory, saying where."""
         if not self.args.save:
             return
         target = Path(self.args.save)
         try:
-            net.save(target)
+            _save(net, target, classes)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             name = f"{target.stem}.{os.getpid()}{target.suffix or '.npz'}"
             for fallback in (target.with_name(name), Path(tempfile.gettempdir()) / name):
                 try:
-                    net.save(fallback)
+                    _save(net, fallback, classes)
                 except OSError:
                     continue
                 self.failed = (
@@ -139,7 +139,18 @@ class Outputs:
                 print(f"deltaprop train: {self.failed}", file=sys.stderr, flush=True)
                 return
             raise
-        out(self.args, f"Saved the network to {target}{note}")
+        out(self.args, f"Saved the network to {target}")
+
+
+def _save(net: Any, path: Path, classes: tuple[str, ...] | None) -> None:
+    """``net.save(path)``, with the class names in the model file when there are some."""
+    if classes is None:
+        net.save(path)
+        return
+    from ..io.model import write_model
+
+    weights = [net.to_numpy(w) for w in net.weights]
+    write_model(path, net.config, weights, [net.to_numpy(b) for b in net.biases], classes)
 
 
 class Interruption(Callback):

@@ -4,6 +4,8 @@ measured or used on data, and MNIST fetched for the commands that read it."""
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -13,7 +15,7 @@ import numpy as np
 
 from .advice import check_model_fits
 from .common import out, reported
-from .data import LOOKUP, UsageError, load_data, targets_of
+from .data import LOOKUP, UsageError, check_named, load_data, targets_of
 from .outputs import check_file_destination
 
 __all__ = ["add_parsers", "download", "evaluate", "predict"]
@@ -36,9 +38,9 @@ def add_parsers(sub: Any, data_options: Callable[..., Any]) -> None:
         "predict",
         help="the class a saved network predicts for each row of a file",
         description="One output row per input row: the predicted class (the largest output "
-        "neuron; for a regression, its value), and with --proba the output activations a^L. "
-        "A DATA file with one more column than the network's inputs is labelled (the class "
-        "last): the accuracy is printed too.",
+        "neuron, by name when the network was trained on names; for a regression, its value), "
+        "and with --proba the output activations a^L. A DATA file with one more column than "
+        "the network's inputs is labelled (the class last): the accuracy is printed too.",
     )
     p.add_argument("model", metavar="MODEL.npz", help="a file written by 'deltaprop train --save'")
     p.add_argument("data", metavar="DATA", help="a .csv, .npy or .npz file, one sample per row")
@@ -51,7 +53,8 @@ def add_parsers(sub: Any, data_options: Callable[..., Any]) -> None:
     p.add_argument(
         "--proba",
         action="store_true",
-        help="add the output activations a^L_j, one column per output neuron",
+        help="add the output activations a^L_j, one column per output neuron (headed by the "
+        "classes' names when the network keeps them)",
     )
     p.set_defaults(func=predict)
 
@@ -79,9 +82,22 @@ def _scores_line(scores: dict[str, Any], what: str) -> str:
     return line
 
 
+def _read(
+    args: argparse.Namespace, net: Any, path: Any, **options: Any
+) -> tuple[Any, tuple[str, ...] | None]:
+    """``read_table`` for ``net`` (its targets; its classes' names when the model file keeps
+    them), and those names."""
+    from ..io.model import read_classes
+    from ..io.tables import read_table
+
+    classes = read_classes(args.model)
+    table = read_table(path, targets=_targets(net), classes=classes, **options)  # type: ignore[arg-type]
+    check_named(table.classes, classes, path, f"the network in {os.fspath(args.model)} numbers its")
+    return table, classes
+
+
 @reported
 def evaluate(args: argparse.Namespace) -> int:
-    from ..io.tables import read_table
     from ..network import load
 
     net = load(args.model)
@@ -89,7 +105,7 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.data is not None:
         if args.dataset is not None or args.data_dir is not None:
             raise UsageError("--data FILE replaces --dataset and --data-dir; give one or the other")
-        table = read_table(args.data, label=args.label or "last", targets=_targets(net))  # type: ignore[arg-type]
+        table, _ = _read(args, net, args.data, label=args.label or "last")
         if table.X.shape[1] != net.sizes[0]:
             raise ValueError(
                 f"{args.data}: {table.X.shape[1]} input columns and the class, but "
@@ -106,45 +122,44 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prediction_table(net: Any, X: np.ndarray, proba: bool) -> tuple[list[str], np.ndarray]:
-    """The header and the rows of the output: the class (or value), then a^L with --proba."""
+def _prediction_table(
+    net: Any, X: np.ndarray, proba: bool, classes: tuple[str, ...] | None
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the output: the class (its name, when the network keeps
+    the names) or the value, then with ``proba`` a^L, one column per output neuron."""
     a = np.asarray(net.to_numpy(net.feedforward(X)), dtype=np.float64)  # (n, n_L)
-    regression = _targets(net) == "values"
-    first = a[:, :1] if regression else np.asarray(net.to_numpy(net.predict(X)))[:, None]
-    columns = ["value" if regression else "class"]
+    if _targets(net) == "values":
+        columns, first = ["value"], [f"{v:.9g}" for v in a[:, 0]]
+    else:
+        predicted = np.asarray(net.to_numpy(net.predict(X))).tolist()  # (n,) class labels
+        columns = ["class"]
+        first = [classes[i] for i in predicted] if classes else [str(i) for i in predicted]
+    rows = [[cell] for cell in first]
     if proba:
-        columns += [f"a{j}" for j in range(a.shape[1])]
-        first = np.column_stack([first, a])
-    return columns, first
-
-
-def _write_csv(stream: Any, columns: list[str], rows: np.ndarray, regression: bool) -> None:
-    stream.write(",".join(columns) + "\n")
-    for row in rows:
-        head = f"{row[0]:.9g}" if regression else str(int(row[0]))
-        stream.write(",".join([head, *(f"{v:.9g}" for v in row[1:])]) + "\n")
+        columns += list(classes) if classes else [f"a{j}" for j in range(a.shape[1])]
+        for row, activations in zip(rows, a):
+            row += [f"{v:.9g}" for v in activations]
+    return columns, rows
 
 
 @reported
 def predict(args: argparse.Namespace) -> int:
     from ..io.atomic import atomic_write
-    from ..io.tables import read_table
     from ..network import load
 
     if args.output is not None:
         check_file_destination("--output", args.output)  # before the work
     net = load(args.model)
-    table = read_table(args.data, inputs=net.sizes[0], targets=_targets(net))  # type: ignore[arg-type]
+    table, classes = _read(args, net, args.data, inputs=net.sizes[0])
     X = table.X.astype(net.config.dtype)
-    columns, rows = _prediction_table(net, X, args.proba)
-    regression = columns[0] == "value"
+    columns, rows = _prediction_table(net, X, args.proba, classes)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
     if args.output is None:
-        _write_csv(sys.stdout, columns, rows, regression)
+        sys.stdout.write(text.getvalue())
     else:
-        import io
-
-        text = io.StringIO()
-        _write_csv(text, columns, rows, regression)
         with atomic_write(args.output) as file:
             file.write(text.getvalue().encode())
     if table.y is not None:  # a labelled file: how well it did
@@ -156,7 +171,7 @@ def predict(args: argparse.Namespace) -> int:
             flush=True,
         )
     if args.output is not None:
-        out(args, f"Wrote {rows.shape[0]} predictions to {args.output}")
+        out(args, f"Wrote {len(rows)} predictions to {args.output}")
     return 0
 
 

@@ -20,7 +20,14 @@ import numpy as np
 from ..core.model import NetworkConfig
 from .advice import chance_hint
 from .common import out
-from .data import UsageError, check_data_options, load_data, n_outputs, sizes_for
+from .data import (
+    UsageError,
+    check_data_options,
+    classes_line,
+    load_data,
+    n_outputs,
+    sizes_for,
+)
 from .experiment import apply_book_split
 from .limits import check_network_memory
 from .options import train_config
@@ -133,6 +140,41 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return resumed, dict(vars(args))
 
 
+def _header(
+    args: argparse.Namespace,
+    job: Job,
+    net: Any,
+    config: Any,
+    data: Any,
+    n_train: int,
+    n_val: int,
+    book: str,
+) -> str:
+    """The run's header: the network, then the data and the training options, then the
+    classes' names."""
+    c = net.config
+    validation = f", {n_val} validation" if n_val else ""
+    lines = [
+        f"deltaprop train: {list(net.sizes)} {c.activation}/{c.output_activation}, {c.cost} "
+        f"cost, init {c.init}, {c.dtype}, seed {c.seed}",
+        f"{args.dataset}: {n_train} training{validation} and {data.X_test.shape[0]} test "
+        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
+        f"eta {config.eta:g}, {config.epochs} epochs; {_summary(config)}{job.header(args)}",
+        classes_line(getattr(data, "classes", None)),  # empty unless the classes have names
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def _say_resumed(args: argparse.Namespace, done: int, stopped: str | None) -> None:
+    out(args, f"Resuming from {args.checkpoint}: {done} epochs done")
+    if stopped:
+        out(
+            args,
+            f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
+            "nothing more to train",
+        )
+
+
 def run(args: argparse.Namespace, job: Job) -> int:
     """Train as the options say, on ``job``; returns the exit status."""
     from ..network import Network
@@ -154,27 +196,9 @@ def run(args: argparse.Namespace, job: Job) -> int:
     net = Network(
         sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
     )
-    c = net.config
-    out(
-        args,
-        f"deltaprop train: {list(sizes)} {c.activation}/{c.output_activation}, {c.cost} cost, "
-        f"init {c.init}, {c.dtype}, seed {seed}\n"
-        f"{args.dataset}: {X.shape[0] - n_val} training"
-        f"{f', {n_val} validation' if n_val else ''} and {data.X_test.shape[0]} test "
-        f"samples{book}{getattr(data, 'note', '')}; batch {config.batch_size}, "
-        f"eta {config.eta:g}, "
-        f"{config.epochs} epochs; "
-        f"{_summary(config)}{job.header(args)}",
-    )
+    out(args, _header(args, job, net, config, data, X.shape[0] - n_val, n_val, book))
     if resumed is not None:
-        done, stopped = resumed
-        out(args, f"Resuming from {args.checkpoint}: {done} epochs done")
-        if stopped:
-            out(
-                args,
-                f"The run stopped itself after epoch {done} ({stopped}): it is finished, "
-                "nothing more to train",
-            )
+        _say_resumed(args, *resumed)
     before, after = extras.callbacks(sizes)
     shown = epoch_output(args.quiet) if args.printing else []
     callbacks: list[Any] = [*before, *shown, *after]
@@ -198,7 +222,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
             config=config,
         )
     _report(args, job, net, history, config, data, n_val)
-    job.on_root("saving the network", outputs.save_network, net)
+    job.on_root("saving the network", outputs.save_network, net, getattr(data, "classes", None))
     status = f"interrupted after epoch {len(history)}" if guard.interrupted else None
     job.on_root("writing the run's figures", extras.finish, history, status)
     return guard.exit_status(outputs)

@@ -88,20 +88,11 @@ def check_stored(info: zipfile.ZipInfo, label: str) -> None:
         )
 
 
-def read_member(
-    archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    label: str,
-    shape: tuple[int, ...] | None,
-    dtypes: Collection[str],
-    max_bytes: int | None = None,
-    archive_size: int | None = None,
-) -> np.ndarray:
-    """Read one member as an array of ``shape`` (None: any 1-d) with a dtype in ``dtypes``.
-
-    ``archive_size`` (the zip file's size in bytes) bounds what the member's entry may claim:
-    zipfile sizes its read buffers by the entry's declared sizes.
-    """
+def _check_entry(
+    info: zipfile.ZipInfo, label: str, max_bytes: int | None, archive_size: int | None
+) -> None:
+    """The member's zip entry, checked before any of it is read: not encrypted, stored, within
+    the archive and within ``max_bytes`` (with room for the .npy header)."""
     if info.flag_bits & 0x1:
         raise FormatError(f"{label}: member is encrypted")
     check_stored(info, label)
@@ -118,6 +109,23 @@ def read_member(
         )
     if max_bytes is not None and info.file_size > max_bytes + _HEADER_MAX + 64:
         raise FormatError(f"{label}: {info.file_size} bytes, more than the {max_bytes} allowed")
+
+
+def read_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    label: str,
+    shape: tuple[int, ...] | None,
+    dtypes: Collection[str],
+    max_bytes: int | None = None,
+    archive_size: int | None = None,
+) -> np.ndarray:
+    """Read one member as an array of ``shape`` (None: any 1-d) with a dtype in ``dtypes``.
+
+    ``archive_size`` (the zip file's size in bytes) bounds what the member's entry may claim:
+    zipfile sizes its read buffers by the entry's declared sizes.
+    """
+    _check_entry(info, label, max_bytes, archive_size)
     with invalid_as_format_error(label), archive.open(info) as member:
         declared_shape, fortran_order, dtype = read_header(member, label)
         if dtype.name not in dtypes:

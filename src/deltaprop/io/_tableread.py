@@ -8,8 +8,9 @@ import io
 import math
 import os
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -34,7 +35,9 @@ class Limits:
     max_columns : int
         Columns, the target's included.
     max_classes : int
-        Class labels are whole numbers 0 … ``max_classes`` − 1.
+        Class labels are whole numbers 0 … ``max_classes`` − 1 (or that many names).
+    max_name : int
+        The longest class name, in characters.
     max_abs : float
         The largest magnitude of a value: beyond it a float32 network's weighted inputs
         overflow, so the column needs scaling first.
@@ -49,23 +52,34 @@ class Limits:
     max_rows: int = 10_000_000
     max_columns: int = 100_000
     max_classes: int = 1000
+    max_name: int = 100
     max_abs: float = 1e15
 
 
 LIMITS = Limits()
 """The limits of the command line: a file of up to 4 GiB, 10 million rows, 100,000 columns,
-1000 classes, values up to 1e15 in magnitude."""
+1000 classes (names of up to 100 characters), values up to 1e15 in magnitude."""
 
 
 @dataclass(frozen=True)
 class Raw:
     """A file's values before the target is taken out: (n, d) float64, the header's names,
-    and the line of each row (a .csv file's header and blank lines shift its numbers)."""
+    and the line of each row (a .csv file's header and blank lines shift its numbers).
+
+    When the class column holds names, ``names`` are its distinct strings (stripped) and the
+    column's values (or ``y``'s, for an .npz file) are indices into them."""
 
     values: np.ndarray
     header: tuple[str, ...] | None
     lines: np.ndarray | None = None  # (n,) the 1-based line of each row of a .csv file
     y: np.ndarray | None = None  # an .npz file's own y array, (n,)
+    names: tuple[str, ...] | None = None
+
+
+#: (header or None, width) -> the column that may hold class names, or None (no such column)
+NamesAt = Callable[[tuple[str, ...] | None, int], int | None]
+#: column -> how its cells become numbers (NumPy's loadtxt's converters)
+Converters = Mapping[int | str, Callable[[str], float]]
 
 
 def mib(n_bytes: int) -> str:
@@ -105,11 +119,13 @@ def check_shape(name: str, shape: tuple[int, ...], limits: Limits) -> None:
 
 def _array(name: str, stream: IO[bytes], size: int, limits: Limits, column: bool) -> np.ndarray:
     """The numeric array of a .npy stream of ``size`` bytes, its header checked against the
-    bytes that follow before anything is allocated; ``column``: (n,) read as (n, 1)."""
+    bytes that follow before anything is allocated; ``column``: (n,) read as (n, 1), and
+    strings (class names) allowed."""
     shape, fortran, dtype = read_header(stream, name)
-    if dtype.kind not in _NUMERIC:
+    if dtype.kind not in _NUMERIC and not (column and dtype.kind == "U"):
+        also = " or, for y, strings (class names)" if column else ""
         raise FormatError(
-            f"{name}: dtype {dtype}; give an array of numbers (bool, integers or floats)"
+            f"{name}: dtype {dtype}; give an array of numbers (bool, integers or floats){also}"
         )
     if column and len(shape) == 1:
         shape = (shape[0], 1)
@@ -125,7 +141,7 @@ def _array(name: str, stream: IO[bytes], size: int, limits: Limits, column: bool
         )
     data = stream.read(nbytes)
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    return array.astype(np.float64, order="C")
+    return array.astype(np.str_ if dtype.kind == "U" else np.float64, order="C")
 
 
 def read_npy(name: str, content: bytes, limits: Limits) -> Raw:
@@ -148,6 +164,10 @@ def read_npz(name: str, content: bytes, limits: Limits) -> Raw:
     arrays = {}
     for key, info in members.items():
         label = f"{name}[{key}]"
+        if info.flag_bits & 0x1:
+            raise FormatError(
+                f"{label}: an encrypted zip member; give an .npz that numpy.savez wrote"
+            )
         check_stored(info, label)
         if info.file_size > len(content):
             raise FormatError(f"{label}: declares {info.file_size:,} bytes, more than the file")
@@ -159,6 +179,9 @@ def read_npz(name: str, content: bytes, limits: Limits) -> Raw:
         raise FormatError(
             f"{name}: X has {X.shape[0]} rows but y has {y.shape[0]}; give one target per sample"
         )
+    if y is not None and y.dtype.kind == "U":  # class names: their indices, sorted
+        names, codes = np.unique(np.char.strip(y[:, 0]), return_inverse=True)
+        return Raw(X, None, y=codes.astype(np.float64), names=tuple(names.tolist()))
     return Raw(X, None, y=None if y is None else y[:, 0])
 
 
@@ -172,7 +195,7 @@ def _text(name: str, content: bytes) -> str:
         ) from None
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -180,37 +203,96 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def read_csv(name: str, content: bytes, limits: Limits) -> Raw:
-    """A .csv file's numbers, its header line's names, and the line of each row."""
+def read_csv(name: str, content: bytes, limits: Limits, names_at: NamesAt | None = None) -> Raw:
+    """A .csv file's numbers, its header line's names, and the line of each row;
+    ``names_at`` says which column may hold class names instead of numbers."""
     lines = _text(name, content).splitlines()
     kept = [i for i, line in enumerate(lines) if line.strip()]  # blank lines are skipped
     if not kept:
         raise FormatError(f"{name}: no rows; give one sample per line, the class last")
     first = next(csv.reader([lines[kept[0]]]))
+    second = lines[kept[1]] if len(kept) > 1 else None
     header = None
-    if not all(_is_number(cell) for cell in first):
+    if _is_header(first, second, None if names_at is None else names_at(None, len(first))):
         header, kept = tuple(cell.strip() for cell in first), kept[1:]
     if not kept:
         raise FormatError(f"{name}: a header line and no rows; give one sample per line")
     width = len(header or first)
     check_shape(name, (len(kept), width), limits)
     rows = [lines[i] for i in kept]
-    try:  # NumPy's parser, fast; on any trouble, the slow one finds the cell
-        values = np.loadtxt(
-            rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None, quotechar='"'
-        )
-    except ValueError:
-        values = _slow_csv(name, rows, kept, header or ())
+    column = None if names_at is None else names_at(header, width)
+    values, names = _parse_csv(name, rows, kept, header or (), column)
     if values.shape[1] != width:
         raise FormatError(
             f"{name}: the header line names {width} columns but the rows have "
             f"{values.shape[1]}; give one name per column"
         )
-    return Raw(values, header, np.asarray(kept) + 1)
+    return Raw(values, header, np.asarray(kept) + 1, names=names)
 
 
-def _slow_csv(name: str, rows: list[str], lines: list[int], header: tuple[str, ...]) -> np.ndarray:
-    """The rows parsed cell by cell, naming the first cell that is not a number."""
+def _is_header(first: list[str], second: str | None, names_column: int | None) -> bool:
+    """Whether the first line names the columns: it has a cell that is not a number, unless
+    that cell is the class (``names_column``) and the next row's class is a name too."""
+    words = [j for j, cell in enumerate(first) if not is_number(cell)]
+    if words != [names_column] or names_column is None:
+        return bool(words)
+    if second is None:  # one line, the class a name: a row of data
+        return False
+    cells = next(csv.reader([second]))
+    return len(cells) > names_column and is_number(cells[names_column])
+
+
+def _parse_csv(
+    name: str, rows: list[str], lines: list[int], header: tuple[str, ...], column: int | None
+) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """The rows as (n, d) float64 and, when the class ``column`` holds names, its distinct
+    names (in the order they first appear; the column holds their indices)."""
+    try:  # NumPy's parser, fast; on any trouble, the slow one finds the cell
+        return _loadtxt(rows), None
+    except ValueError:
+        if column is None:
+            return _slow_csv(name, rows, lines, header), None
+    seen: dict[str, int] = {}
+
+    def index(cell: str) -> float:
+        return float(seen.setdefault(cell.strip(), len(seen)))
+
+    converters: Converters = {column: index}
+    try:
+        values = _loadtxt(rows, converters)
+    except ValueError:
+        seen.clear()
+        values = _slow_csv(name, rows, lines, header, converters)
+    names = tuple(seen)
+    if all(is_number(cell) for cell in names):  # numbers NumPy's parser did not take
+        values[:, column] = np.array([float(cell) for cell in names])[values[:, column].astype(int)]
+        return values, None
+    return values, names
+
+
+def _loadtxt(rows: list[str], converters: Converters | None = None) -> Any:
+    """NumPy's parser: (n, d) float64, or ValueError."""
+    return np.loadtxt(
+        rows,
+        delimiter=",",
+        dtype=np.float64,
+        ndmin=2,
+        comments=None,
+        quotechar='"',
+        converters=converters,
+    )
+
+
+def _slow_csv(
+    name: str,
+    rows: list[str],
+    lines: list[int],
+    header: tuple[str, ...],
+    converters: Converters | None = None,
+) -> np.ndarray:
+    """The rows parsed cell by cell, naming the first cell that is not a number (the columns
+    of ``converters``, a class column of names, are converted by them instead)."""
+    convert = converters or {}
     table: list[list[float]] = []
     width = len(header) or len(next(csv.reader(rows[:1])))
     for row, line in zip(csv.reader(rows), lines):
@@ -220,9 +302,9 @@ def _slow_csv(name: str, rows: list[str], lines: list[int], header: tuple[str, .
                 "give every row the same columns"
             )
         try:
-            table.append([float(cell) for cell in row])
+            table.append([convert[j](c) if j in convert else float(c) for j, c in enumerate(row)])
         except ValueError:
-            column = next(j for j, cell in enumerate(row) if not _is_number(cell))
+            column = next(j for j, c in enumerate(row) if j not in convert and not is_number(c))
             named = f" ({header[column]!r})" if header else ""
             raise FormatError(
                 f"{name}, row {line + 1}, column {column + 1}{named}: {row[column][:40]!r} is "

@@ -159,6 +159,30 @@ class _Transfer:
             raise DownloadError(f"{self.url}: got {self.size} bytes, expected {self.total}")
 
 
+def _complete(transfer: _Transfer, resumes: int) -> None:
+    """Run ``transfer`` to its end, resuming it up to ``resumes`` times where it is cut off."""
+    for attempt in range(resumes + 1):
+        try:
+            transfer.attempt()
+            return
+        except _CutOff as exc:
+            if attempt == resumes:
+                got = f"{transfer.size} of {transfer.total or '?'} bytes"
+                raise DownloadError(
+                    f"{transfer.url}: download truncated: got {got} ({exc}), "
+                    f"{resumes} resume(s) tried"
+                ) from exc
+
+
+def _check_md5(transfer: _Transfer, md5: str | None) -> None:
+    digest = transfer.digest.hexdigest()
+    if md5 is not None and digest != md5.lower():
+        raise DownloadError(
+            f"{transfer.url}: MD5 mismatch: expected {md5.lower()}, got {digest} "
+            f"({transfer.size} bytes)"
+        )
+
+
 def fetch(
     url: str,
     dest: str | os.PathLike[str],
@@ -199,29 +223,13 @@ def fetch(
         On any network or HTTP error, a checksum mismatch, an oversized response or a transfer
         cut off more than ``resumes`` times. The message names the URL and the reason.
     """
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in ("http", "https"):
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(f"{url}: only http:// and https:// URLs can be downloaded")
     try:
         with atomic_write(dest) as out:
             transfer = _Transfer(url, out, timeout, max_bytes, progress)
-            for attempt in range(resumes + 1):
-                try:
-                    transfer.attempt()
-                    break
-                except _CutOff as exc:
-                    if attempt == resumes:
-                        got = f"{transfer.size} of {transfer.total or '?'} bytes"
-                        raise DownloadError(
-                            f"{url}: download truncated: got {got} ({exc}), "
-                            f"{resumes} resume(s) tried"
-                        ) from exc
-            digest = transfer.digest.hexdigest()
-            if md5 is not None and digest != md5.lower():
-                raise DownloadError(
-                    f"{url}: MD5 mismatch: expected {md5.lower()}, got {digest} "
-                    f"({transfer.size} bytes)"
-                )
+            _complete(transfer, resumes)
+            _check_md5(transfer, md5)
     except urllib.error.HTTPError as exc:
         exc.close()  # it holds the response body open
         raise DownloadError(f"{url}: HTTP error {exc.code} {exc.reason}") from exc

@@ -101,6 +101,43 @@ def _preview(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _checked_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays as NumPy arrays, each name allowed, each dtype plain, each value finite."""
+    if not isinstance(arrays, Mapping):
+        raise TypeError(f"arrays must be a mapping of names to arrays, got {type(arrays).__name__}")
+    checked: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ValueError(
+                f"array name {name!r} is not allowed: use letters, digits and '_.-', "
+                "starting with a letter or digit"
+            )
+        array = np.asarray(value)
+        if array.dtype.hasobject or array.dtype.fields is not None:
+            raise TypeError(
+                f"array {name!r} has dtype {array.dtype}; model files hold only plain "
+                "numeric arrays (object and structured dtypes cannot be read back safely)"
+            )
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ValueError(f"array {name!r} contains NaN or inf; such a file would not load")
+        checked[name] = array
+    return checked
+
+
+def _encoded_meta(meta: Mapping[str, Any]) -> np.ndarray:
+    """``meta`` as the UTF-8 bytes of a JSON object, (n,) uint8, within META_MAX_BYTES."""
+    if not isinstance(meta, Mapping) or not all(isinstance(k, str) for k in meta):
+        raise TypeError(f"meta must be a mapping with string keys, got {_preview(meta)}")
+    try:
+        text = json.dumps(dict(meta), allow_nan=False, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"meta cannot be stored as JSON: {exc}") from exc
+    encoded = text.encode("utf-8")
+    if len(encoded) > META_MAX_BYTES:
+        raise ValueError(f"meta is {len(encoded)} bytes as JSON; the limit is {META_MAX_BYTES}")
+    return np.frombuffer(encoded, dtype=np.uint8)
+
+
 def write_npz(
     path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
 ) -> None:
@@ -137,34 +174,8 @@ def write_npz(
     >>> meta["format"], arrays["w_2"].shape
     ('demo', (2, 2))
     """
-    if not isinstance(arrays, Mapping):
-        raise TypeError(f"arrays must be a mapping of names to arrays, got {type(arrays).__name__}")
-    checked: dict[str, np.ndarray] = {}
-    for name, value in arrays.items():
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ValueError(
-                f"array name {name!r} is not allowed: use letters, digits and '_.-', "
-                "starting with a letter or digit"
-            )
-        array = np.asarray(value)
-        if array.dtype.hasobject or array.dtype.fields is not None:
-            raise TypeError(
-                f"array {name!r} has dtype {array.dtype}; model files hold only plain "
-                "numeric arrays (object and structured dtypes cannot be read back safely)"
-            )
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
-            raise ValueError(f"array {name!r} contains NaN or inf; such a file would not load")
-        checked[name] = array
-    if not isinstance(meta, Mapping) or not all(isinstance(k, str) for k in meta):
-        raise TypeError(f"meta must be a mapping with string keys, got {_preview(meta)}")
-    try:
-        text = json.dumps(dict(meta), allow_nan=False, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"meta cannot be stored as JSON: {exc}") from exc
-    encoded = text.encode("utf-8")
-    if len(encoded) > META_MAX_BYTES:
-        raise ValueError(f"meta is {len(encoded)} bytes as JSON; the limit is {META_MAX_BYTES}")
-    members = {_META: np.frombuffer(encoded, dtype=np.uint8), **checked}
+    checked = _checked_arrays(arrays)
+    members = {_META: _encoded_meta(meta), **checked}
     with (
         atomic_write(path) as file,
         zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED) as archive,

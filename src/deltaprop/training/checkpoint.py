@@ -345,15 +345,18 @@ class Checkpoint(Callback):
         if self._pending is None:
             return
         epoch, arrays, meta = self._pending
-        self._pending = None
         partition = self._trainer.partition if self._trainer else Partition()
         if not partition.writes:
+            self._pending = None
             return
         try:
             write_npz(self.path, arrays, meta)
         except OSError as exc:
+            self._pending = None
             partition.failed(OSError(f"could not write the checkpoint {self.path}: {exc}"))
             return
+        # Only now: a write cut short by Ctrl-C keeps the snapshot for the flush that follows
+        self._pending = None
         self.saved_epoch = epoch
 
 
