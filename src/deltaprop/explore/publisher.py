@@ -67,7 +67,7 @@ class Publisher(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         """Keep the loop's figures of the epoch (the report's rows)."""
-        self.session.epochs.append({k: v for k, v in logs.items() if np.isscalar(v)})
+        self.session.add_epoch({k: v for k, v in logs.items() if np.isscalar(v)})
 
     def publish(self, now: float) -> None:
         """A snapshot of the latest step, with the costlier figures when they are due."""

@@ -7,6 +7,7 @@ values out of range are refused with one line saying what to give.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -79,8 +80,8 @@ class Settings:
         if not 1 <= self.batch_size <= 10_000:
             raise ValueError(f"batch size must be in 1 … 10000; got {self.batch_size}")
         for name in ("eta", "l2", "l1"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
+            if not 0 <= getattr(self, name) < math.inf:
+                raise ValueError(f"{name} must be a finite number ≥ 0; got {getattr(self, name)}")
         for name in ("dropout", "momentum", "beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"{name} must be in [0, 1); got {getattr(self, name)}")
