@@ -83,7 +83,9 @@ def soak(minutes: float, every: float = 10.0, report: Any = print) -> Soak:
         with sync_playwright() as p:
             chromium = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1220, "height": 900})
+            # the probes below are strings the page's CSP forbids to run: bypass it
+            context = browser.new_context(viewport={"width": 1220, "height": 900}, bypass_csp=True)
+            page = context.new_page()
             page.goto(f"{address}#{STATE}")
             page.wait_for_function(
                 "window.exploreUpdates > 0 && App.info() !== null", timeout=120_000
