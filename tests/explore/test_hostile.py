@@ -298,7 +298,7 @@ def test_closed_runs_answer_410_and_a_watched_run_is_never_closed(served):
             assert status == 503 and "close one of those pages" in body["error"]
             for run in (watched, seen, newest, fifth):  # nothing was closed
                 assert client.json("GET", f"/api/{run}/state")[0] == 200
-    time.sleep(0.2)  # the streams' ends reach the server
+    # as a page resets: its stream closed, and at once a new run asked for
     assert client.json("POST", "/api/session", SMALL)[0] == 200
 
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
-import re
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -38,29 +36,22 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from ..insight.genie import genie
 from .data import MAX_UPLOAD_BYTES, read_upload
+from .inputs import BadRequest, body_of, json_object, since_of, whole
 from .session import Session
 from .settings import Settings
-from .state import ExplorerState, RunClosed
+from .state import ExplorerState, RunClosed, ServerBusy
 from .wire import closed_event, to_json
 
 STATIC = Path(__file__).parent / "static"
 #: seconds an event stream waits for a new snapshot before it checks that its page is still
 #: connected
 EVENT_TIMEOUT = 5.0
-#: the largest JSON body accepted (settings and drawn points, a control or a genie request)
-MAX_BODY_BYTES = 2**20
 #: the page's actions on a run
 ACTIONS = ("start", "pause", "step", "stop")
 #: the largest Δz the genie is asked for
 MAX_DZ = 1e3
-
-
-class BadRequest(Exception):
-    """A request the server cannot do: answered ``status`` with its one-line message."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
+#: seconds a new run waits for room when every run kept is watched (see room_for_a_run)
+ROOM_WAIT = 0.2
 
 
 def error(message: str, status: int = 400) -> JSONResponse:
@@ -117,72 +108,6 @@ def session_of(request: Request) -> Session:
     return explorer_of(request).session(request.path_params["sid"])
 
 
-# -- reading requests ---------------------------------------------------------------------
-
-
-async def body_of(request: Request, limit: int, what: str) -> bytes:
-    """The request's body, refused with a 413 beyond ``limit`` bytes (declared or sent)."""
-    too_large = BadRequest(f"{what} is over {limit / 2**20:g} MiB: send a smaller one", 413)
-    declared = request.headers.get("content-length", "")
-    if declared.isdecimal() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
-
-
-def _not_finite(text: str) -> Any:
-    raise BadRequest(f"the body holds {text}, which is not a number in JSON: send finite numbers")
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        _not_finite(text[:40])
-    return value
-
-
-async def json_object(request: Request, example: str) -> dict[str, Any]:
-    """The request's body as a JSON object, finite numbers only; a BadRequest saying what to
-    send (``example``) for anything else."""
-    body = await body_of(request, MAX_BODY_BYTES, "the request's body")
-    try:
-        value = json.loads(body, parse_constant=_not_finite, parse_float=_number)
-    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
-        where = (
-            f" ({exc.msg} at character {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
-        )
-        raise BadRequest(f"the body is not JSON{where}: send an object such as {example}") from None
-    if not isinstance(value, dict):
-        kinds: dict[type, str] = {list: "a list", str: "a string"}
-        kind = kinds.get(type(value), f"the value {json.dumps(value)}")
-        raise BadRequest(f"the body is {kind}; send a JSON object such as {example}")
-    return value
-
-
-def since_of(request: Request) -> int:
-    """The ``since`` query parameter: the curve points the page already has (0 if absent)."""
-    text = request.query_params.get("since", "0")
-    if not (text.isascii() and text.isdigit() and len(text) <= 12):
-        raise BadRequest(
-            f"since must be a whole number ≥ 0 (the curve points the page has); got {text[:40]!r}"
-        )
-    return int(text)
-
-
-def whole(body: dict[str, Any], name: str) -> int:
-    """``body[name]`` as a whole number (an integer, or a string of digits)."""
-    value = body.get(name)
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value.strip()):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"{name} must be a whole number; got {json.dumps(value)[:40]}")
-    return value
-
-
 # -- the routes ---------------------------------------------------------------------------
 
 
@@ -204,13 +129,24 @@ async def new_session(request: Request) -> Response:
         )
     try:
         settings = Settings.from_dict(body)
-        explorer.check_room()  # before the work: ServerBusy (503) if every run is watched
+        await room_for_a_run(explorer)  # before the work: ServerBusy (503) if none
         with np.errstate(all="ignore"):  # odd data say so when they train, on the page
             session = await run_in_threadpool(Session, settings, array, points)
     except (ValueError, OSError) as exc:
         return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     key = explorer.add(session)
     return as_json({"id": key, **session.description()})
+
+
+async def room_for_a_run(explorer: ExplorerState) -> None:
+    """Return once a new run fits; ServerBusy if every run kept is watched. A page that
+    resets closes its event stream just before it asks for a new run: the server may notice
+    it a moment later, so a full house is looked at twice."""
+    try:
+        explorer.check_room()
+    except ServerBusy:
+        await asyncio.sleep(ROOM_WAIT)
+        explorer.check_room()
 
 
 async def upload(request: Request) -> Response:

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import routes
+from .inputs import BadRequest
 from .security import Guard
 from .state import ExplorerState, NoSuchRun, RunClosed, ServerBusy
 
@@ -41,7 +42,7 @@ ROUTES = [
     Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
 ]
 EXCEPTION_HANDLERS = {
-    routes.BadRequest: routes.bad_request,
+    BadRequest: routes.bad_request,
     NoSuchRun: routes.no_such_run,
     RunClosed: routes.run_closed,
     ServerBusy: routes.server_busy,
