@@ -14,6 +14,7 @@ import pytest
 
 from deltaprop import Network
 from deltaprop.explore import session as session_module
+from deltaprop.explore.publisher import Publisher
 from deltaprop.explore.session import MAX_EPOCHS, Session
 from deltaprop.explore.settings import Settings
 from deltaprop.explore.wire import finite, to_json
@@ -103,8 +104,54 @@ def test_a_closed_run_stops_and_wakes_its_listeners():
 def test_a_long_run_keeps_a_bounded_history_of_epochs():
     session = Session(SMALL)
     for epoch in range(1, 10 * MAX_EPOCHS + 1):
-        session.add_epoch({"epoch": epoch, "train_cost": 1.0 / epoch})
+        session.epochs.append({"epoch": epoch, "train_cost": 1.0 / epoch})  # as the loop does
+        session.thin_epochs()  # as the Publisher does after each epoch
     kept = [row["epoch"] for row in session.epochs]
     assert len(kept) <= MAX_EPOCHS + 1
     assert kept[0] == 1 and kept[-200:] == list(range(10 * MAX_EPOCHS - 199, 10 * MAX_EPOCHS + 1))
     assert kept == sorted(kept)  # the report draws them against their epoch
+
+
+def test_a_runs_only_history_is_the_loops_and_it_stays_bounded(monkeypatch):
+    monkeypatch.setattr(session_module, "MAX_EPOCHS", 20)
+    trainers: list[Any] = []
+    begin = Publisher.on_train_begin
+
+    def watch(publisher: Publisher, trainer: Any) -> None:
+        trainers.append(trainer)
+        begin(publisher, trainer)
+
+    monkeypatch.setattr(Publisher, "on_train_begin", watch)
+    session = Session(dataclasses.replace(SMALL, points=20))  # 2 mini-batches an epoch
+    session.control("start")
+    deadline = time.monotonic() + 30
+    while session.epoch < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.close(timeout=10)
+    history = trainers[0].state.history
+    assert session.epoch >= 100 and session.epochs is history.rows  # one list, not a copy
+    assert 2 <= len(history) <= 21 and history.rows[0]["epoch"] == 1
+
+
+def test_runs_closed_to_make_room_are_freed():
+    import gc
+    import weakref
+
+    from deltaprop.explore.state import MAX_SESSIONS, ExplorerState
+
+    explorer = ExplorerState()
+    made = []
+    for _ in range(3 * MAX_SESSIONS):
+        session = Session(SMALL)
+        session.control("step")  # its thread records a mini-batch and waits, paused
+        made.append(weakref.ref(session))
+        explorer.add(session)
+    del session
+    explorer.join(10)  # the closed runs' threads end
+    gc.collect()
+    assert [ref() is not None for ref in made] == [False] * 2 * MAX_SESSIONS + [True] * MAX_SESSIONS
+    explorer.close("the test is over")
+    explorer.join(10)
+    gc.collect()
+    assert sum(ref() is not None for ref in made) == 0  # nothing holds a closed run
+    assert len(explorer.closed) == 3 * MAX_SESSIONS and not explorer.ending

@@ -47,6 +47,7 @@ class Publisher(Callback):
     def on_train_begin(self, trainer: Any) -> None:
         """Record from the very first mini-batch when the page asked for a step or a pause."""
         s = self.session
+        s.epochs = trainer.state.history.rows  # the loop's rows are the run's: one list
         with s.lock:
             if s.pause_requested:
                 self.before = parameters(s.net)
@@ -66,8 +67,8 @@ class Publisher(Callback):
             s.between_batches(self)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        """Keep the loop's figures of the epoch (the report's rows)."""
-        self.session.add_epoch({k: v for k, v in logs.items() if np.isscalar(v)})
+        """The loop has kept the epoch's figures (the report's rows): keep them bounded."""
+        self.session.thin_epochs()
 
     def publish(self, now: float) -> None:
         """A snapshot of the latest step, with the costlier figures when they are due."""

@@ -39,7 +39,7 @@ __all__ = ["EPOCHS", "MAX_EPOCHS", "MEASURE_ROWS", "Session", "Stopped", "plain"
 MEASURE_ROWS = 500
 #: epochs a run lasts unless stopped
 EPOCHS = 100_000
-#: per-epoch rows kept for the report; beyond, every other row but the latest 200 is dropped
+#: per-epoch rows kept for the report; beyond, every other row but the latest tenth goes
 MAX_EPOCHS = 2000
 
 
@@ -82,7 +82,7 @@ class Session:
         self.snapshot: dict[str, Any] = {}
         self.snapshot_json = "{}"
         self.curves: list[dict[str, Any]] = []  # one point per measurement
-        self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows
+        self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows (its History's)
         self.findings: list[dict[str, Any]] = []
         self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
         self._copy_request: threading.Event | None = None
@@ -216,12 +216,12 @@ class Session:
         except Exception:  # the pictures cannot be drawn: the state and the reason still go
             self.publish({})
 
-    def add_epoch(self, row: dict[str, Any]) -> None:
-        """Keep the loop's row of one epoch; beyond MAX_EPOCHS rows, every other older row
-        goes (the first and the latest 200 stay), so a long run holds a bounded history."""
-        self.epochs.append(row)
+    def thin_epochs(self) -> None:
+        """Bound the per-epoch rows (the training loop's own History rows, which a run of
+        thousands of epochs a minute fills): beyond MAX_EPOCHS rows, every other older row
+        goes; the first and the latest tenth (200) stay."""
         if len(self.epochs) > MAX_EPOCHS:
-            del self.epochs[1 : len(self.epochs) - 200 : 2]
+            del self.epochs[1 : len(self.epochs) - MAX_EPOCHS // 10 : 2]
 
     @property
     def needs_attention(self) -> bool:
