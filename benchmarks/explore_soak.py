@@ -113,6 +113,8 @@ def soak(minutes: float, every: float = 10.0, report: Any = print, data: str = "
             report("the server did not stop within 10 s of SIGTERM: killed")
             server.kill()
             server.wait()
+        assert server.stdout is not None
+        server.stdout.close()
     return result
 
 
