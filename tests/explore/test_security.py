@@ -106,3 +106,94 @@ def test_remote_host_needs_saying_so(capsys):
     assert main(["explore", "--host", "0.0.0.0", "--no-browser"]) == 1
     err = capsys.readouterr().err
     assert "--allow-remote" in err and err.count("\n") == 1
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def test_every_answer_carries_the_security_headers(client):
+    answers = [client.get("/")]  # 403: no token yet
+    answers.append(client.get("/?token=secret"))
+    run = client.post("/api/session", json={"data": "circle", "hidden": "3"})
+    answers += [run, client.get("/static/app.js"), client.get("/static/style.css")]
+    key = run.json()["id"]
+    answers += [client.get(f"/api/{key}/state"), client.get(f"/api/{key}/model.npz")]
+    answers += [client.post("/api/session", content=b"{"), client.get("/nowhere")]
+    answers += [client.get("/api/session"), client.get("/api/ffff/state")]
+    client.app.app.state.explorer.close_run(key, "closed for this test")
+    answers.append(client.get(f"/api/{key}/state"))
+    statuses = [r.status_code for r in answers]
+    assert statuses == [403, 200, 200, 200, 200, 200, 200, 400, 404, 405, 404, 410]
+    for r in answers:
+        for name, value in SECURITY_HEADERS.items():
+            assert r.headers[name] == value, (r.request.url, name)
+    assert answers[-1].json() == {"error": "closed for this test", "closed": True}
+
+
+def test_kept_uploads_are_bounded_in_bytes(client, monkeypatch):
+    from deltaprop.explore import state
+
+    monkeypatch.setattr(state, "MAX_UPLOAD_TOTAL", 100_000)  # bytes of arrays kept
+    client.get("/?token=secret")
+    keys = []
+    for seed in range(4):
+        table = np.column_stack([np.random.default_rng(seed).random((1500, 3)), np.zeros(1500)])
+        buf = io.BytesIO()
+        np.save(buf, table)  # 48,000 bytes as float64
+        r = client.post("/api/upload?name=t.npy", content=buf.getvalue())
+        assert r.status_code == 200
+        keys.append(r.json()["upload"])
+    explorer = client.app.app.state.explorer
+    assert explorer.upload_bytes() <= 100_000 and list(explorer.uploads) == keys[-2:]
+    r = client.post("/api/session", json={"data": "upload", "upload": keys[0]})
+    assert r.status_code == 400 and "no longer kept" in r.json()["error"]
+    assert (
+        client.post("/api/session", json={"data": "upload", "upload": keys[-1]}).status_code == 200
+    )
+    big = io.BytesIO()
+    np.save(big, np.zeros((4000, 4)))  # 128,000 bytes: more than all that is kept
+    r = client.post("/api/upload?name=big.npy", content=big.getvalue())
+    assert r.status_code == 413 and "more than the explorer keeps" in r.json()["error"]
+    assert "\n" not in r.json()["error"]
+
+
+def _csp_page(browser, url: str):
+    """A page with the CSP enforced (the tests' usual pages bypass it), and its console."""
+    context = browser.new_context(viewport={"width": 1220, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    return context, page, errors
+
+
+@pytest.mark.parametrize("state", ["data=spiral&hidden=4,3", "data=digits&hidden=16"])
+def test_the_page_works_under_its_csp(browser, address, state):
+    context, page, errors = _csp_page(browser, f"{address}#{state}")
+    page.wait_for_selector("#status[data-state='idle']", timeout=20_000)
+    page.click("#start")
+    page.wait_for_selector("#status[data-state='running']", timeout=20_000)
+    page.wait_for_timeout(1000)  # heat maps or weight images drawn meanwhile
+    page.click("#pause")
+    page.wait_for_selector("#status[data-state='paused']", timeout=20_000)
+    assert int(page.get_attribute("#status", "data-batches")) > 0
+    context.close()
+    assert errors == []  # no CSP violation, no script error
+
+
+def test_the_page_cannot_be_framed(browser, address):
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.set_content(f'<iframe src="{address}"></iframe>')
+    page.wait_for_timeout(1000)
+    frame = page.frames[1]
+    context.close()
+    assert frame.url.startswith("chrome-error://")
+    assert any("frame-ancestors 'none'" in e for e in errors), errors

@@ -9,7 +9,8 @@ network with a^l or δ^l, every number with the equation that made it (eq. 25, B
 - :mod:`.data`: the data sets; :mod:`.settings`: what the page asks for, checked;
 - :mod:`.session`: one page's run and its training thread; :mod:`.snapshot`: what is sent;
 - :mod:`.server`: the application; :mod:`.routes`: a handler a route; :mod:`.state`: the
-  runs and uploads the server holds;
-  :mod:`.security`: their guard (token, Host, Origin);
+  runs and uploads the server holds; :mod:`.inputs`: what a request holds, checked;
+  :mod:`.wire`: valid JSON and the event stream's messages;
+  :mod:`.security`: their guard (token, Host, Origin) and the headers of every answer;
 - :mod:`.keep`: the HTML report; :mod:`.command`: the ``explore`` subcommand.
 """

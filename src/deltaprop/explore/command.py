@@ -50,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
             f"--host {args.host} listens beyond this machine; add --allow-remote to say so"
         )
     try:
-        import uvicorn
+        import starlette  # noqa: F401  (the extra's libraries, named when one is missing)
+        import uvicorn  # noqa: F401
 
         from .security import local_hosts, new_token
-        from .server import make_app
+        from .server import Server, make_app
     except ImportError as exc:
         raise CommandError(
             f"the explorer needs its extra ({exc.name} is missing): "
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: listening on {args.host}, reachable from other machines; anyone "
               "with the address (and its token) can use it", file=sys.stderr)  # fmt: skip
     print(f"deltaprop explore: {address}\n(Ctrl-C stops the server)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = Server(app)
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, [address]).start()
     server.run(sockets=[sock])
@@ -86,6 +87,7 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # the address works as soon as it is printed (requests wait)
     except OSError:
         sock.close()
         raise
@@ -98,16 +100,14 @@ def background(token: str | None = None) -> tuple[str, Any, threading.Thread]:
     the thread."""
     import time
 
-    import uvicorn
-
     from .security import local_hosts, new_token
-    from .server import make_app
+    from .server import Server, make_app
 
     sock = _listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
     token = token or new_token()
     app = make_app(token, local_hosts(port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = Server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     for _ in range(500):

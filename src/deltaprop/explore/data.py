@@ -22,6 +22,8 @@ SOURCES = (*TOYS, "drawn", "digits", "mnist", "upload")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: the most rows and classes an uploaded array may have
 MAX_ROWS, MAX_CLASSES = 200_000, 100
+#: the most points the page may draw
+MAX_DRAWN = 5000
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,7 @@ def make_data(
         X, y = _toy(source, n, noise, rng)
         return _split(source, X, y, test_fraction, rng, "plane")
     if source == "drawn":
-        table = np.asarray(points if points is not None else [], dtype=np.float64)
-        if table.ndim != 2 or table.shape[0] < 4 or table.shape[1] != 3:
-            raise ValueError("draw at least 4 points (click the plane; shift-click: class 1)")
+        table = _drawn(points)
         X = table[:, :2].astype(np.float32)
         X = X + rng.normal(0, noise, X.shape).astype(np.float32)
         return _split("drawn", X, _labels(table[:, 2]), test_fraction, rng, "plane")
@@ -136,13 +136,33 @@ def _mnist() -> Any:
     return _MNIST[0]
 
 
+def _drawn(points: Any) -> np.ndarray:
+    """The drawn points as a (n, 3) float64 table of rows (x, y, class), checked."""
+    draw = "draw at least 4 points (click the plane; shift-click: class 1)"
+    if points is None:
+        raise ValueError(draw)
+    if not isinstance(points, list) or len(points) > MAX_DRAWN:
+        raise ValueError(f"drawn points: a list of at most {MAX_DRAWN} rows [x, y, class]")
+    try:
+        table = np.array(points, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("drawn points: each row is [x, y, class], three numbers") from None
+    if table.ndim != 2 or table.shape[1:] != (3,):
+        raise ValueError("drawn points: each row is [x, y, class], three numbers")
+    if table.shape[0] < 4:
+        raise ValueError(draw)
+    if not np.all(np.isfinite(table[:, :2])) or np.max(np.abs(table[:, :2])) > 1e3:
+        raise ValueError("drawn points: x and y must be finite numbers in the plane (−1 … 1)")
+    return table
+
+
 def _labels(column: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(column)) or np.any(column != np.round(column)) or column.min() < 0:
         raise ValueError("the class column (the last) must hold whole numbers 0, 1, 2, …")
-    y = column.astype(np.int64)
-    if y.max() >= MAX_CLASSES:
-        raise ValueError(f"at most {MAX_CLASSES} classes; the last column has up to {y.max()}")
-    return y
+    if column.max() >= MAX_CLASSES:  # checked before the cast: 1e20 has no int64
+        top = f"{column.max():g}"
+        raise ValueError(f"at most {MAX_CLASSES} classes; the last column has up to {top}")
+    return column.astype(np.int64)
 
 
 def read_upload(filename: str, content: bytes) -> np.ndarray:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-
 from ..training.callbacks import Callback, Step
 from .record import Before, before, make_record
 from .snapshot import image_figures, layer_figures, learning_figures, plane_figures
@@ -41,6 +39,7 @@ class Publisher(Callback):
         """Record from the very first mini-batch when the page asked for a step or a pause."""
         s = self.session
         self.trainer = trainer
+        s.epochs = trainer.state.history.rows  # the loop's rows are the run's: one list
         with s.lock:
             if s.pause_requested:
                 self.remember()
@@ -65,8 +64,8 @@ class Publisher(Callback):
             s.between_batches(self)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        """Keep the loop's figures of the epoch (the report's rows)."""
-        self.session.epochs.append({k: v for k, v in logs.items() if np.isscalar(v)})
+        """The loop has kept the epoch's figures (the report's rows): keep them bounded."""
+        self.session.thin_epochs()
 
     def publish(self, now: float) -> None:
         """A snapshot of the latest step, with the costlier figures when they are due."""

@@ -1,8 +1,20 @@
 """The explorer's route handlers, one module-level function a route (see :mod:`.server`).
 
 Each handler reads the server's state from ``request.app.state.explorer`` (an
-:class:`~.state.ExplorerState`) and answers JSON; a user's mistake is a 4xx answer with one
-line saying what to give instead.
+:class:`~.state.ExplorerState`) and answers JSON; a user's mistake is a 4xx answer
+``{"error": "<one line saying what to give instead>"}``, whatever the request holds.
+
+The contract with the page:
+
+- a run that cannot go on ends in state ``"failed"`` with ``"error": "<one line: what
+  happened and what to change>"`` in its snapshot; every snapshot is valid JSON (NaN and inf
+  are sent as ``null``);
+- a run the server closed (to make room for another, or because the server stopped) answers
+  **410** ``{"error": "<why it was closed>", "closed": true}`` on every ``/api/ID/…`` route,
+  and an open event stream first sends ``event: closed`` with that JSON, then ends; an ID
+  the server never made is a 404;
+- the least recently watched run makes room for a new one, never a run with an open event
+  stream; when every run is watched, a new one is refused with a 503 saying to close a page.
 """
 
 from __future__ import annotations
@@ -11,28 +23,35 @@ import asyncio
 import contextlib
 import json
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from ..insight.genie import genie
 from .data import MAX_UPLOAD_BYTES, read_upload
-from .session import Session, plain
+from .inputs import BadRequest, body_of, json_object, since_of, whole
+from .session import Session
 from .settings import Settings, options
-from .state import ExplorerState
+from .state import ExplorerState, RunClosed, ServerBusy
+from .wire import closed_event, to_json
 
 STATIC = Path(__file__).parent / "static"
 #: seconds an event stream waits for a new snapshot before it checks that its page is still
 #: connected
 EVENT_TIMEOUT = 5.0
-
-
-async def no_such_run(request: Request, exc: Exception) -> Response:
-    return error("no such run: reload the page", 404)
+#: the page's actions on a run
+ACTIONS = ("start", "pause", "step", "stop")
+#: the largest Δz the genie is asked for
+MAX_DZ = 1e3
+#: seconds a new run waits for room when every run kept is watched (see room_for_a_run)
+ROOM_WAIT = 0.2
 
 
 def error(message: str, status: int = 400) -> JSONResponse:
@@ -40,11 +59,43 @@ def error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+async def bad_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadRequest)
+    return error(exc.message, exc.status)
+
+
+async def no_such_run(request: Request, exc: Exception) -> Response:
+    return error("no such run: reload the page", 404)
+
+
+async def run_closed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RunClosed)
+    return JSONResponse({"error": exc.reason, "closed": True}, status_code=410)
+
+
+async def server_busy(request: Request, exc: Exception) -> Response:
+    return error(str(exc), 503)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route or file, a method a route does not take), as
+    the explorer's other errors: one line of JSON."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error("no such page: open the address deltaprop explore printed", 404)
+    message = f"{exc.detail}"
+    if exc.status_code == 405:
+        message = f"{request.method} is not accepted here; use {(exc.headers or {})['Allow']}"
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    return error("the request ended before its body was sent: send it again", 400)
+
+
 def as_json(value: Any) -> Response:
-    """``value`` as JSON (arrays as lists; never NaN or inf)."""
-    return Response(
-        json.dumps(value, allow_nan=False, default=plain), media_type="application/json"
-    )
+    """``value`` as JSON (arrays as lists; NaN and inf as null)."""
+    return Response(to_json(value), media_type="application/json")
 
 
 def explorer_of(request: Request) -> ExplorerState:
@@ -53,8 +104,11 @@ def explorer_of(request: Request) -> ExplorerState:
 
 
 def session_of(request: Request) -> Session:
-    """The run the route's ``{sid}`` names; NoSuchRun if there is none."""
+    """The run the route's ``{sid}`` names; RunClosed (410) or NoSuchRun (404) if none."""
     return explorer_of(request).session(request.path_params["sid"])
+
+
+# -- the routes ---------------------------------------------------------------------------
 
 
 async def index(request: Request) -> Response:
@@ -69,58 +123,79 @@ async def options_route(request: Request) -> Response:
 async def new_session(request: Request) -> Response:
     """A run from the page's settings (and the drawn points or an uploaded array)."""
     explorer = explorer_of(request)
-    body = await request.json()
-    points, upload = body.pop("drawn", None), body.pop("upload", None)
+    body = await json_object(request, '{"data": "spiral", "hidden": "8,8", "eta": 0.1}')
+    points, key = body.pop("drawn", None), body.pop("upload", None)
+    if key is not None and not isinstance(key, str):
+        raise BadRequest("upload must be the key the upload answered, a string")
+    array = explorer.uploads.get(key) if key else None
+    if key and array is None and body.get("data") == "upload":
+        raise BadRequest(
+            "that upload is no longer kept (the server keeps the latest few): upload the file again"
+        )
     try:
         settings = Settings.from_dict(body)
-        array = explorer.uploads.get(upload) if upload else None
-        session = await run_in_threadpool(Session, settings, array, points)
-    except (ValueError, FileNotFoundError, OSError) as exc:
-        return error(str(exc).splitlines()[0])
+        await room_for_a_run(explorer)  # before the work: ServerBusy (503) if none
+        with np.errstate(all="ignore"):  # odd data say so when they train, on the page
+            session = await run_in_threadpool(Session, settings, array, points)
+    except (ValueError, OSError) as exc:
+        return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     key = explorer.add(session)
     return as_json({"id": key, **session.description()})
+
+
+async def room_for_a_run(explorer: ExplorerState) -> None:
+    """Return once a new run fits; ServerBusy if every run kept is watched. A page that
+    resets closes its event stream just before it asks for a new run: the server may notice
+    it a moment later, so a full house is looked at twice."""
+    try:
+        explorer.check_room()
+    except ServerBusy:
+        await asyncio.sleep(ROOM_WAIT)
+        explorer.check_room()
 
 
 async def upload(request: Request) -> Response:
     """A .npy or .csv file of rows (the last column the class), kept for a later run."""
     name = request.query_params.get("name", "")
-    size = int(request.headers.get("content-length") or 0)
-    too_large = f"the file is over {MAX_UPLOAD_BYTES // 2**20} MiB"
-    if size > MAX_UPLOAD_BYTES:
-        return error(too_large, 413)
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > MAX_UPLOAD_BYTES:
-            return error(too_large, 413)
-        chunks.append(chunk)
+    content = await body_of(request, MAX_UPLOAD_BYTES, "the file")
     try:
-        array = read_upload(name, b"".join(chunks))
+        array = await run_in_threadpool(read_upload, name, content)
     except ValueError as exc:
-        return error(str(exc))
-    key = explorer_of(request).add_upload(array)
+        return error(str(exc).splitlines()[0])
+    except (MemoryError, OverflowError):
+        return error(f"{name}: declares an array too large to hold: upload a smaller one", 413)
+    except Exception as exc:  # the reader parses anything: whatever it trips on, the file is bad
+        return error(
+            f"{name}: cannot be read ({type(exc).__name__}): upload a .npy or .csv of numbers"
+        )
+    try:
+        key = explorer_of(request).add_upload(array)
+    except ValueError as exc:
+        return error(str(exc), 413)
     return as_json({"upload": key, "rows": array.shape[0], "columns": array.shape[1]})
 
 
 async def control(request: Request) -> Response:
     """start, pause, step or stop the run."""
     session = session_of(request)
-    try:
-        session.control(str((await request.json()).get("action")))
-    except ValueError as exc:
-        return error(str(exc))
+    body = await json_object(request, '{"action": "start"}')
+    action = body.get("action")
+    if action not in ACTIONS:
+        got = json.dumps(action)[:40]
+        raise BadRequest(f"action must be one of {', '.join(ACTIONS)}; got {got}")
+    session.control(action)
     return as_json({"state": session.state})
 
 
 async def state(request: Request) -> Response:
     """The latest snapshot, with the curve points after the first ``since``."""
     session = session_of(request)
-    since = int(request.query_params.get("since", "0"))
-    return Response(event_body(session, since), media_type="application/json")
+    return Response(event_body(session, since_of(request)), media_type="application/json")
 
 
 async def events(request: Request) -> Response:
-    """Server-sent events: the latest snapshot whenever the training thread publishes."""
+    """Server-sent events: the latest snapshot whenever the training thread publishes; when
+    the server closes the run, ``event: closed`` with why, and the stream ends."""
     session = session_of(request)
     return StreamingResponse(
         snapshots(request, session),
@@ -132,14 +207,14 @@ async def events(request: Request) -> Response:
 async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
     """The event stream of one page. Woken by the training thread when it publishes (no
     polling: the server's thread then takes the interpreter from training only when there
-    is news)."""
+    is news), and by the server when it closes the run."""
     loop, news = asyncio.get_running_loop(), asyncio.Event()
 
     def notify() -> None:
         with contextlib.suppress(RuntimeError):  # the server has stopped
             loop.call_soon_threadsafe(news.set)
 
-    session.listeners.append(notify)
+    session.listeners.append(notify)  # while it is there, the run is watched
     version, sent_points = -1, 0
     try:
         while True:
@@ -149,6 +224,9 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
                 body = event_body(session, sent_points)
                 sent_points = len(session.curves)
                 yield f"data: {body}\n\n"
+            if session.closed:
+                yield closed_event(session.closed)
+                return
             try:
                 await asyncio.wait_for(news.wait(), timeout=EVENT_TIMEOUT)
             except asyncio.TimeoutError:  # nothing new: is the page still there?
@@ -156,6 +234,7 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
                     return
     finally:
         session.listeners.remove(notify)
+        session.last_seen = time.monotonic()  # watched until now
 
 
 async def record(request: Request) -> Response:
@@ -169,20 +248,20 @@ async def record(request: Request) -> Response:
 async def genie_route(request: Request) -> Response:
     """Nudge z of one neuron by dz and compare the cost's change with δ·dz."""
     session = session_of(request)
-    try:
-        body = await request.json()
-        layer, neuron, dz = int(body["layer"]), int(body["neuron"]), float(body["dz"])
-    except KeyError:
-        return error("give layer, neuron and dz of a run that exists", 404)
-    except (TypeError, ValueError):
-        return error("layer and neuron must be integers and dz a number")
-    if session.state not in ("paused", "idle", "finished", "stopped"):
+    body = await json_object(request, '{"layer": 2, "neuron": 0, "dz": 0.01}')
+    layer, neuron, dz = whole(body, "layer"), whole(body, "neuron"), body.get("dz")
+    if isinstance(dz, bool) or not isinstance(dz, (int, float)) or not 0 < dz <= MAX_DZ:
+        raise BadRequest(f"dz must be a number > 0 and ≤ {MAX_DZ:g}; got {json.dumps(dz)[:40]}")
+    if session.state not in ("paused", "idle", "finished", "stopped", "failed"):
         return error("pause the training first: the genie nudges a network at rest", 409)
     net, X, Y = session.genie_subject()
     try:
-        result = await run_in_threadpool(genie, net, X, Y, neurons=[(layer, neuron)], dz=dz)
+        with np.errstate(all="ignore"):  # a large dz saturates: ΔC is what it is
+            result = await run_in_threadpool(
+                genie, net, X, Y, neurons=[(layer, neuron)], dz=float(dz)
+            )
     except ValueError as exc:
-        return error(str(exc))
+        return error(str(exc).splitlines()[0])
     n = result.neurons[0]
     return as_json(
         {
@@ -205,7 +284,10 @@ async def model(request: Request) -> Response:
     net = await run_in_threadpool(session.network_copy)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "network.npz"
-        net.save(path)
+        try:
+            net.save(path)
+        except ValueError as exc:  # a network that cannot be saved (inf or NaN weights)
+            return error(f"cannot save this network: {str(exc).splitlines()[0]}", 409)
         data = path.read_bytes()
     return Response(
         data,
@@ -222,9 +304,10 @@ async def report(request: Request) -> Response:
     except ImportError:
         return error("the report's figures need matplotlib: pip install matplotlib")
     try:
-        text = await run_in_threadpool(report_html, session)
+        with np.errstate(all="ignore"):
+            text = await run_in_threadpool(report_html, session)
     except ValueError as exc:
-        return error(str(exc), 409)
+        return error(str(exc).splitlines()[0], 409)
     return Response(
         text,
         media_type="text/html",
@@ -238,5 +321,4 @@ def event_body(session: Session, since: int) -> str:
         snapshot, points = session.snapshot_json, session.curves[since:]
         if since > len(session.curves):  # the curves were thinned: send them all again
             points, since = session.curves, 0
-    body = json.dumps(points, default=plain)
-    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {body}}}'
+    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {to_json(points)}}}'

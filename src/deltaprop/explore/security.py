@@ -5,6 +5,8 @@ checked on every request, so that neither another user of the machine, nor anoth
 A plain ASGI middleware around the Starlette application: a request passes when its Host
 header names the server, its Origin (when the browser sends one) is the server's own, and it
 carries the token, in the address (``?token=…``) or in the cookie set on the first visit.
+Every answer, a refusal included, carries :data:`HEADERS`: a Content-Security-Policy that
+lets the page load only its own files and never be framed, no MIME sniffing, no Referer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from typing import Any
 from urllib.parse import parse_qs
 
 COOKIE = "deltaprop_explore"
+#: the headers of every answer: the page runs its own scripts and styles only (no inline
+#: ones; images may also be data: URLs, as the heat maps drawn into the network are), in no
+#: frame; a browser takes each file for its declared type; no address (with its token) leaks
+#: in a Referer
+HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 Scope = dict[str, Any]
 
@@ -72,21 +86,20 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         why, from_query = self._refuse(scope, headers)
-        if why:
-            await _forbidden(send, why)
-            return
-        if not from_query:
-            await self.app(scope, receive, send)
-            return
+        extra = list(HEADERS)
+        if from_query:  # the first visit: the cookie carries the token from now on
+            cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            extra.append((b"set-cookie", cookie.encode("latin-1")))
 
-        async def send_with_cookie(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-                message["headers"] = [*message.get("headers", []),
-                                      (b"set-cookie", cookie.encode("latin-1"))]  # fmt: skip
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        if why:
+            await _forbidden(send_with_headers, why)
+            return
+        await self.app(scope, receive, send_with_headers)
 
     def _refuse(self, scope: Scope, headers: dict[str, str]) -> tuple[str, bool]:
         """Why the request is refused ("" if it is not), and whether its token came in the
@@ -98,7 +111,7 @@ class Guard:
             return "foreign Origin: only the explorer's own page may call it", False
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = query.get("token", [""])[0]
-        if given and secrets.compare_digest(given, self.token):
+        if given and self._is_token(given):
             return "", True
         cookie = SimpleCookie()
         try:
@@ -106,9 +119,13 @@ class Guard:
         except Exception:  # a malformed Cookie header is simply no token
             cookie = SimpleCookie()
         morsel = cookie.get(self.cookie)
-        if morsel is not None and secrets.compare_digest(morsel.value, self.token):
+        if morsel is not None and self._is_token(morsel.value):
             return "", False
         return "no valid token: open the address deltaprop explore printed (with ?token=…)", False
+
+    def _is_token(self, given: str) -> bool:
+        """Whether ``given`` is the token, in constant time (as bytes: any text may come)."""
+        return secrets.compare_digest(given.encode("utf-8", "replace"), self.token.encode())
 
 
 async def _forbidden(send: Any, why: str) -> None:

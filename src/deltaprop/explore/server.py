@@ -13,16 +13,21 @@ paused mini-batch's arrays in full), ``POST /api/ID/genie``, ``GET /api/ID/model
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import routes
+from .inputs import BadRequest
 from .security import Guard
-from .state import ExplorerState, NoSuchRun
+from .state import ExplorerState, NoSuchRun, RunClosed, ServerBusy
 
 ROUTES = [
     Route("/", routes.index),
@@ -38,6 +43,21 @@ ROUTES = [
     Route("/api/{sid}/report.html", routes.report),
     Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
 ]
+EXCEPTION_HANDLERS = {
+    BadRequest: routes.bad_request,
+    NoSuchRun: routes.no_such_run,
+    RunClosed: routes.run_closed,
+    ServerBusy: routes.server_busy,
+    ClientDisconnect: routes.client_gone,
+    HTTPException: routes.http_error,
+}
+#: why the runs are closed when the server stops (what an open page is told)
+STOPPED = "the explorer's server was stopped: start deltaprop explore again and open its address"
+#: seconds the stopping server waits for the closed runs' threads
+JOIN = 0.5
+#: seconds the stopping server waits for answers still in progress (an upload being sent, a
+#: page that does not read its event stream) before it cancels them
+GRACE = 3
 
 
 def make_app(token: str, hosts: set[str]) -> Any:
@@ -55,12 +75,32 @@ def make_app(token: str, hosts: set[str]) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        explorer.close()  # stop every run's thread when the server stops
+        explorer.close(STOPPED)  # stop every run's thread when the server stops
+        explorer.join(JOIN)
 
-    app = Starlette(
-        routes=ROUTES,
-        lifespan=lifespan,
-        exception_handlers={NoSuchRun: routes.no_such_run},
-    )
+    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     app.state.explorer = explorer
     return Guard(app, token, hosts)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which first closes the runs when it stops (Ctrl-C, SIGTERM,
+    ``should_exit``): each open page's event stream sends ``event: closed`` and ends, so the
+    server, which waits for every response in progress, stops at once. A second Ctrl-C while
+    it stops is not needed, and ignored (uvicorn's "force quit" leaves its tasks to be
+    cancelled with a traceback); answers still in progress after GRACE seconds are cut."""
+
+    def __init__(self, app: Any) -> None:
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=GRACE)
+        super().__init__(config)
+        self.explorer: ExplorerState = app.app.state.explorer
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        """The first SIGINT or SIGTERM stops the server; more while it stops are ignored."""
+        if not self.should_exit:
+            super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Close the runs (waking their event streams), then stop as uvicorn does."""
+        self.explorer.close(STOPPED)
+        await super().shutdown(sockets)

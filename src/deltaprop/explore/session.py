@@ -5,19 +5,26 @@ Pause, step and stop are honoured between mini-batches, inside the callback's
 ``on_batch_end`` (:mod:`.publisher`). A pause always lands on a *record*: the weights before
 one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
 after its update. One step runs exactly one more mini-batch and records it.
+
+A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``finished``, ``stopped`` (by its page)
+or ``failed`` (the loop raised: the snapshot's ``error`` says why in one line). Whatever
+ends the thread, its last snapshot says so. The server closes a run (:meth:`Session.
+begin_close`) to make room for another or when it stops: the thread stops at its next
+mini-batch and the page's event stream is told why.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
+from ..errors import DivergenceError
 from ..insight.diagnose import diagnose
 from ..network import Network
 from .data import ExploreData, make_data
@@ -25,11 +32,16 @@ from .publisher import Publisher
 from .record import record_view
 from .settings import Settings
 from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
+from .wire import plain, to_json
+
+__all__ = ["EPOCHS", "MAX_EPOCHS", "MEASURE_ROWS", "Session", "Stopped", "plain", "points_of"]
 
 #: rows measured for the live train and test curves
 MEASURE_ROWS = 500
 #: epochs a run lasts unless stopped
 EPOCHS = 100_000
+#: per-epoch rows kept for the report; beyond, every other row but the latest tenth goes
+MAX_EPOCHS = 2000
 
 
 class Stopped(Exception):
@@ -71,13 +83,15 @@ class Session:
         self.snapshot: dict[str, Any] = {}
         self.snapshot_json = "{}"
         self.curves: list[dict[str, Any]] = []  # one point per measurement
-        self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows
+        self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows (its History's)
         self.findings: list[dict[str, Any]] = []
         self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
         self._copy_request: threading.Event | None = None
         self._copy: Network | None = None
         self.thread: threading.Thread | None = None
         self.listeners: list[Callable[[], None]] = []  # called after each snapshot
+        self.closed = ""  # why the server closed the run ("" while it is open)
+        self.last_seen = time.monotonic()  # when a page last asked about it or watched it
         self.publish_now()
 
     # -- what the page asks -------------------------------------------------------------
@@ -102,11 +116,35 @@ class Session:
                 self.thread.start()
             self.lock.notify_all()
 
-    def close(self) -> None:
-        """Stop training and wait for the thread to end."""
-        self.control("stop")
+    def begin_close(self, reason: str) -> None:
+        """Close the run without waiting: the training thread stops at its next mini-batch,
+        and each open event stream is woken to tell its page ``reason``."""
+        with self.lock:
+            self.closed = reason
+            self.stop_requested = True
+            self.lock.notify_all()
+        for notify in list(self.listeners):
+            notify()
+
+    def close(self, reason: str = "the run was closed", timeout: float = 10.0) -> None:
+        """Close the run and wait up to ``timeout`` seconds for its thread to end."""
+        self.begin_close(reason)
+        self.join(timeout)
+
+    def join(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the training thread to end (if it started)."""
         if self.thread is not None:
-            self.thread.join(timeout=10)
+            self.thread.join(timeout)
+
+    @property
+    def thread_alive(self) -> bool:
+        """Whether the training thread is still running."""
+        return self.thread is not None and self.thread.is_alive()
+
+    @property
+    def watched(self) -> bool:
+        """Whether a page has the run's event stream open."""
+        return bool(self.listeners)
 
     def network_copy(self) -> Network:
         """A copy of the network between two mini-batches (never half updated)."""
@@ -156,6 +194,8 @@ class Session:
     # -- the training thread ------------------------------------------------------------
 
     def _train(self) -> None:
+        """The training thread: ``Network.fit`` until it finishes, is stopped or fails;
+        whatever ends it, the last snapshot says which (a failure with its reason)."""
         s, d = self.settings, self.data
         try:
             # the held-out rows are the test set: measured every epoch, never chosen by
@@ -163,14 +203,25 @@ class Session:
             self.net.fit(
                 d.X_train, d.y_train, epochs=EPOCHS, test_data=test, callbacks=watch, **s.training()
             )
-            state = "finished"
+            state, error = "finished", ""
         except Stopped:
-            state = "stopped"
-        except Exception as exc:  # shown on the page: a diverged run, a bad option
-            state, self.error = "failed", str(exc)
+            state, error = "stopped", ""
+        except Exception as exc:  # shown on the page: a diverged run, an option refused
+            state, error = "failed", failure_message(exc, s)
         with self.lock:
-            self.state = state
-        self.publish_now()
+            self.state, self.error = state, error
+        try:
+            with np.errstate(all="ignore"):  # the weights may hold anything now
+                self.publish_now()
+        except Exception:  # the pictures cannot be drawn: the state and the reason still go
+            self.publish({})
+
+    def thin_epochs(self) -> None:
+        """Bound the per-epoch rows (the training loop's own History rows, which a run of
+        thousands of epochs a minute fills): beyond MAX_EPOCHS rows, every other older row
+        goes; the first and the latest tenth (200) stay."""
+        if len(self.epochs) > MAX_EPOCHS:
+            del self.epochs[1 : len(self.epochs) - MAX_EPOCHS // 10 : 2]
 
     @property
     def needs_attention(self) -> bool:
@@ -237,7 +288,7 @@ class Session:
                 "findings": self.findings, "epochs": self.epochs[-200:], **figures,
             }  # fmt: skip
             self.snapshot = snapshot
-            self.snapshot_json = json.dumps(snapshot, allow_nan=False, default=plain)
+            self.snapshot_json = to_json(snapshot)  # NaN and inf (a diverging run) as null
             self.version += 1
             self.lock.notify_all()
             for notify in list(self.listeners):  # the event streams of the open pages
@@ -262,13 +313,20 @@ class Session:
         return record_view(self.record, self.shown)
 
 
-def plain(value: Any) -> Any:
-    """JSON for what ``json`` cannot write itself: arrays as lists, NumPy scalars as numbers."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot send {type(value).__name__}")
+def failure_message(exc: Exception, settings: Settings) -> str:
+    """The one line a failed run shows: the library's own message for what it refuses (a
+    diverged run says which η to try, and here which λ too), else what was raised and what
+    to do."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, DivergenceError) and (settings.l2 or settings.l1):
+        return f"{text} With L2 λ = {settings.l2:g} and L1 λ = {settings.l1:g}, try smaller λ too."
+    if isinstance(exc, (ValueError, ArithmeticError)) and text:
+        return text
+    return (
+        f"the run stopped on {type(exc).__name__}{': ' + text if text else ''}; change a "
+        "setting (a smaller network, η or batch) and press Reset"
+    )
 
 
 def points_of(data: ExploreData) -> dict[str, Any]:
