@@ -194,7 +194,8 @@ def test_parameters_are_views_of_one_flat_buffer() -> None:
 @pytest.mark.parametrize(
     ("name", "device", "error", "message"),
     [
-        ("jax", None, ValueError, "unknown backend 'jax'; choose one of: numpy, cupy, torch"),
+        ("mlx", None, ValueError, "unknown backend 'mlx'; choose one of: numpy, cupy, torch, jax"),
+        ("jax", "tpu", ValueError, "backend 'jax' takes device None, 'cpu', 'gpu' or 'gpu:N'"),
         ("numpy", "cuda", ValueError, "backend 'numpy' runs on the CPU only"),
         (42, None, ValueError, "backend must be one of"),
     ],
