@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
+from ..backends import BACKENDS
 from ..errors import CommandError
 from ..explore import command as explore
 from . import commands, insight
@@ -98,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         "book, unless --validation is given; 60000 uses them all)",
     )  # fmt: skip
     add_training_options(p)
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numpy",
+        help="the array library that trains: numpy; jax runs each epoch as one compiled "
+        "program (pip install 'deltaprop[jax]'); cupy and torch on their default devices "
+        "(default: %(default)s); a resumed run may change it",
+    )
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")

@@ -138,7 +138,14 @@ def run(args: argparse.Namespace, job: Job) -> int:
     config = train_config(args, seed)
     sizes, n_val = job.together("checking the data", _fits, args, config, data, X)
     net = Network(
-        sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
+        sizes,
+        args.activation,
+        args.output_activation,
+        args.cost,
+        args.init,
+        args.dtype,
+        seed,
+        args.backend,
     )
     c = net.config
     out(

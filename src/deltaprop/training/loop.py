@@ -38,6 +38,7 @@ from ..core.workspace import ArrayList, Workspace, flat_arrays
 from ..errors import DivergenceError
 from ._plaindata import arrays_in
 from .callbacks import Callback, Step, overrides
+from .compiled import CompiledEpochs
 from .config import TrainConfig
 from .early_stopping import EarlyStopping, validation_score
 from .history import History
@@ -253,6 +254,9 @@ class Trainer:
 
     def run_epoch(self, epoch: int, X: Any, Y: Any) -> dict[str, Any]:
         """One pass over the shuffled training data; returns the epoch's figures."""
+        compiled = self._compiled_epochs()
+        if compiled is not None:  # the "jax" backend: the epoch as one compiled program
+            return compiled.run_epoch(self, epoch, X, Y)
         xp, part = self.model.xp, self.partition
         n, m = X.shape[0], self.config.batch_size
         n_batches = -(-n // m)
@@ -311,6 +315,12 @@ class Trainer:
             "seconds": time.perf_counter() - t0,
             "eta": self.eta,
         }
+
+    def _compiled_epochs(self) -> CompiledEpochs | None:
+        """The compiled epochs of a backend that compiles them (made once), else None."""
+        if not hasattr(self, "_compiled"):
+            self._compiled = CompiledEpochs(self) if CompiledEpochs.supports(self) else None
+        return self._compiled
 
     def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,
