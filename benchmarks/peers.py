@@ -5,7 +5,8 @@ being measured), the initial weights and biases (NumPy, shapes as in the notatio
 order, the batch size m, the learning rate η and the cost, trains in place for the given
 mini-batches and returns the trained (weights, biases) as NumPy arrays. Sigmoid neurons
 throughout. The compiled ones (``torch_compiled``, ``jax_jit_step``, ``jax_scan``) also take
-``epochs`` and a list ``times`` that receives each epoch's seconds (the first compiles).
+``epochs`` and a list ``times`` that receives each epoch's seconds (the first compiles); the
+JAX ones a ``device`` ("cpu" or "gpu").
 """
 
 from __future__ import annotations
@@ -305,12 +306,12 @@ def _jax_programs(cost, eta):
     return jax.jit(step), jax.jit(epoch)
 
 
-def _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch):
+def _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch, device):
     import jax
     import jax.numpy as jnp
 
     with jax.enable_x64(X.dtype == np.float64):
-        dev = jax.devices("cpu")[0]
+        dev = jax.devices(device)[0]
         params = [(jax.device_put(w, dev), jax.device_put(b, dev)) for w, b in zip(weights, biases)]
         full = min(n_batches, order.shape[0] // m)  # full mini-batches only: one shape
         rows = jnp.asarray(order[: full * m].reshape(full, m).astype(np.int32))
@@ -323,7 +324,9 @@ def _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoc
         return [np.asarray(w) for w, _ in params], [np.asarray(b) for _, b in params]
 
 
-def jax_jit_step(X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None):
+def jax_jit_step(
+    X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None, device="cpu"
+):
     """JAX as its examples write it: the loss differentiated by ``jax.grad``, the SGD step
     compiled with ``jax.jit`` and called once per mini-batch from Python, the data on the
     device once. ``epochs`` and ``times`` as for ``torch_compiled``."""
@@ -334,11 +337,13 @@ def jax_jit_step(X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1
             params = step(params, X, Y, rows[k])
         return params
 
-    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch)
+    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch, device)
 
 
-def jax_scan(X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None):
+def jax_scan(
+    X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None, device="cpu"
+):
     """The same SGD step with the whole epoch in one jitted ``jax.lax.scan`` over the
     mini-batches: one compiled program per epoch, JAX's own fastest way to write it."""
     _, epoch = _jax_programs(cost, eta)
-    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, epoch)
+    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, epoch, device)

@@ -194,7 +194,7 @@ def to_numpy(array: Any) -> np.ndarray:
 
 
 def get_backend(backend: Any = "numpy", device: Any = None) -> Backend:
-    """Resolve ``backend`` ("numpy", "cupy", "torch" or an Array API namespace) and ``device``.
+    """Resolve ``backend`` (a name in ``BACKENDS`` or an Array API namespace) and ``device``.
 
     Parameters
     ----------

@@ -30,13 +30,22 @@ def _data(n: int = 240, n_in: int = 12, classes: int = 4) -> tuple[np.ndarray, n
     return X, (X[:, 0] + X[:, 1] > 0).astype(int) + 2 * (X[:, 2] > 0.5)
 
 
+def _jax_gpu() -> bool:
+    try:
+        return bool(jax.devices("gpu"))
+    except RuntimeError:  # this JAX build has no GPU platform
+        return False
+
+
 def _pair(
-    net_options: dict[str, Any], fit_options: dict[str, Any], callbacks: Any = ()
+    net_options: dict[str, Any], fit_options: dict[str, Any], callbacks: Any = (), device=None
 ) -> list[tuple[Network, deltaprop.History]]:
     X, y = _data()
     runs = []
-    for backend in ("numpy", "jax"):
-        net = Network([12, 9, 7, 4], dtype="float64", seed=1, backend=backend, **net_options)
+    for backend, dev in (("numpy", None), ("jax", device)):
+        net = Network(
+            [12, 9, 7, 4], dtype="float64", seed=1, backend=backend, device=dev, **net_options
+        )
         cbs = callbacks() if callable(callbacks) else callbacks
         options = {"epochs": 1, "batch_size": 16, "eta": 0.5, "seed": 3, **fit_options}
         history = net.fit(X, y, verbose=0, callbacks=cbs, **options)
@@ -106,6 +115,24 @@ OPTIONS = {
 def test_every_option_gives_the_numpy_run(option: str) -> None:
     net_options, fit_options = OPTIONS[option]
     _assert_same(_pair(net_options, fit_options))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _jax_gpu(), reason="needs JAX on a GPU (pip install 'jax[cuda12]')")
+@pytest.mark.parametrize("option", ["sgd", "adam", "dropout", "softmax", "all-at-once"])
+def test_on_a_gpu_every_option_gives_the_numpy_run(option: str) -> None:
+    net_options, fit_options = OPTIONS[option]
+    _assert_same(_pair(net_options, fit_options, device="gpu"))
+
+
+def test_an_epoch_scanned_in_segments_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # with dropout the epoch is scanned in segments whose masks fit MASK_BYTES: here 3
+    # mini-batches of 17 rows (17 × (9 + 7) kept-or-not flags each), so the 14 full ones make
+    # segments of 3, 3, 3, 3 and 2, and the short 15th comes alone
+    from deltaprop.training import compiled
+
+    monkeypatch.setattr(compiled, "MASK_BYTES", 3 * 17 * (9 + 7))
+    _assert_same(_pair({}, {"dropout": 0.3, "optimizer": "adam", "eta": 0.01, "batch_size": 17}))
 
 
 def test_the_test_data_figures_are_the_numpy_runs() -> None:

@@ -65,7 +65,7 @@ class CompiledEpochs:
 
         from . import jax_step
 
-        self.jax, self.jnp = jax, jax.numpy
+        self.jax = jax
         model, c = trainer.model, trainer.config
         opt = trainer.optimizer
         settings: dict[str, Any] = {
@@ -143,12 +143,12 @@ class CompiledEpochs:
         m, totals = trainer.config.batch_size, []
         n_full = order.shape[0] // m
         for lo, hi in self._bounds(trainer, n_full):
-            rows = self.jnp.asarray(order[lo * m : hi * m].reshape(hi - lo, m).astype(np.int32))
+            rows = self._put(order[lo * m : hi * m].reshape(hi - lo, m).astype(np.int32))
             etas, kept = self._etas(trainer, hi - lo, m), self._kept(trainer, hi - lo, m)
             params, state, part = scan(self._spec(trainer), params, state, X, Y, rows, etas, kept)
             totals.append(part)
         if order.shape[0] > n_full * m:  # the last, shorter mini-batch
-            rows = self.jnp.asarray(order[n_full * m :].astype(np.int32))
+            rows = self._put(order[n_full * m :].astype(np.int32))
             count = rows.shape[0]
             eta, masks = self._etas(trainer, 1, count)[0], self._masks(trainer, count)
             params, state, total, _ = one(
@@ -168,7 +168,7 @@ class CompiledEpochs:
         for b in range(n_batches):
             idx = order[b * m : (b + 1) * m].astype(np.int32)
             eta, masks = self._etas(trainer, 1, idx.shape[0])[0], self._masks(trainer, idx.shape[0])
-            rows = self.jnp.asarray(idx)
+            rows = self._put(idx)
             params, state, total, parts = one(
                 self._spec(trainer), params, state, X, Y, rows, eta, masks
             )
@@ -180,18 +180,9 @@ class CompiledEpochs:
                 p[...] = np.asarray(new)
             zs, activations, deltas, grads = (_host(a) for a in parts)
             x, y, n_w = X_host[idx], Y_host[idx], len(zs)
+            grad_w, grad_b = grads[:n_w], grads[n_w:]
             step = Step(
-                epoch,
-                b + 1,
-                n_batches,
-                x,
-                y,
-                zs,
-                activations,
-                deltas,
-                grads[:n_w],
-                grads[n_w:],
-                cost,
+                epoch, b + 1, n_batches, x, y, zs, activations, deltas, grad_w, grad_b, cost
             )
             for cb in hooks:
                 cb.on_batch_end(step)
@@ -219,13 +210,13 @@ class CompiledEpochs:
         on the host as ``Adam.update`` advances it)."""
         eta = trainer.eta
         if self.spec.optimizer != "adam":
-            return self.jnp.asarray(np.full(steps, eta, dtype=self.dtype))
+            return self._put(np.full(steps, eta, dtype=self.dtype))
         b1, b2 = self.spec.beta1, self.spec.beta2
         state = trainer.state.optimizer_state
         t0 = int(state["t"])
         state["t"] = t0 + steps
         etas = [eta * (1.0 - b2**t) ** 0.5 / (1.0 - b1**t) for t in range(t0 + 1, t0 + steps + 1)]
-        return self.jnp.asarray(np.asarray(etas, dtype=self.dtype))
+        return self._put(np.asarray(etas, dtype=self.dtype))
 
     def _masks(self, trainer: Trainer, count: int) -> Any:
         """One mini-batch's dropout masks r^l, drawn as the NumPy loop draws them (None
@@ -234,7 +225,7 @@ class CompiledEpochs:
         if not c.dropout:
             return None
         drawn = dropout_masks(count, model.sizes, c.dropout, trainer.rng, model.config.dtype)
-        return [self.jnp.asarray(r) for r in drawn]
+        return [self._put(r) for r in drawn]
 
     def _kept(self, trainer: Trainer, steps: int, m: int) -> Any:
         """The next ``steps`` mini-batches' masks, stacked (an empty tuple without dropout):
@@ -242,18 +233,21 @@ class CompiledEpochs:
         c, model = trainer.config, trainer.model
         if not c.dropout:
             return ()
-        dtype = model.config.dtype
-        drawn = [dropout_masks(m, model.sizes, c.dropout, trainer.rng, dtype) for _ in range(steps)]
-        return tuple(
-            self.jnp.asarray(np.stack([batch[i] != 0 for batch in drawn]))
-            for i in range(len(model.sizes) - 2)
-        )
+        kept = [np.empty((steps, m, n_l), dtype=bool) for n_l in model.sizes[1:-1]]
+        for s in range(steps):  # drawn batch by batch, in the NumPy loop's order
+            drawn = dropout_masks(m, model.sizes, c.dropout, trainer.rng, model.config.dtype)
+            for k, r in zip(kept, drawn):
+                np.not_equal(r, 0, out=k[s])
+        return tuple(self._put(k) for k in kept)
+
+    def _put(self, array: np.ndarray) -> Any:
+        """A NumPy array on this run's device."""
+        return self.jax.device_put(array, self.device)
 
     def _on_device(self, X: Any, Y: Any) -> tuple[Any, Any]:
         """X and Y on the device, moved there once per run (kept while they are the same)."""
         if not (self._data and self._data[0] is X and self._data[1] is Y):
-            put = self.jax.device_put
-            self._data = (X, Y, put(np.asarray(X), self.device), put(np.asarray(Y), self.device))
+            self._data = (X, Y, self._put(np.asarray(X)), self._put(np.asarray(Y)))
         return self._data[2], self._data[3]
 
     def _to_device(self, trainer: Trainer) -> tuple[list[Any], dict[str, list[Any]]]:
