@@ -30,7 +30,8 @@ PyTorch, XLA) and printed. The contenders:
 It prints, per contender, the median seconds per epoch over the rounds (and the fastest), the
 ratio to the products alone and to the fastest peer (every contender but deltaprop's and the
 products), the peak resident memory while training against the data and parameters it holds,
-and the test accuracy after training. Peers that fail (a library not installed) say why.
+and the test accuracy after training (two epochs for the compiled contenders, one for the
+others). Peers that fail (a library not installed) say why.
 """
 
 from __future__ import annotations
