@@ -81,8 +81,8 @@ def _numpy_sigmoid(z: Array, out: Array = None) -> Array:
     # σ(z) = 1/(1 + e^−z) with e^−z = 1/e^z: four passes over the array, one exponential, and
     # a few ulp of the true value everywhere, also in the far tail where ½(1 + tanh(z/2))
     # rounds to 0 (z ≤ −20 in float32). Past the exponential's range (|z| > 88 in float32,
-    # > 709 in float64) e^z is inf or 0 and the result the right limit, 1 or 0: the flags
-    # that raises are expected here, not a user's error.
+    # > 709 in float64) e^z is inf or 0 and the result the right limit, 1 or 0: the
+    # floating-point flags that raises are expected here, not a user's error.
     with np.errstate(over="ignore", divide="ignore"):
         a = np.exp(z, out=out)  # e^z; ``out`` may be z itself
         np.divide(_numpy_scalar(1.0, a.dtype), a, out=a)  # e^−z
@@ -92,8 +92,8 @@ def _numpy_sigmoid(z: Array, out: Array = None) -> Array:
 
 def _numpy_sigmoid_and_prime(z: Array, out: Array = None, prime_out: Array = None) -> tuple:
     # σ(z) as above and σ'(z) = σ(z) σ(−z) = σ(z)/(1 + e^z): six passes in all, where σ by
-    # itself takes four and σ'(z) from z alone five; no cancellation anywhere (a(1 − a)
-    # from a rounded a is 0 wherever a rounds to 1, z > 17 in float32).
+    # itself takes four; no cancellation anywhere (a(1 − a) from a rounded a is 0 wherever
+    # a rounds to 1, z > 17 in float32). ``out`` or ``prime_out`` may be z itself.
     one = _numpy_scalar(1.0, z.dtype)
     with np.errstate(over="ignore", divide="ignore"):
         e = np.exp(z, out=prime_out)  # e^z
