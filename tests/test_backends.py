@@ -1,6 +1,7 @@
 """One code on every array library: each backend available here (NumPy, the strict Array API
-reference namespace, PyTorch on the CPU, and CuPy / CUDA where a GPU is) gives the gradient of
-finite differences, the per-sample gradient of NumPy, and the same training run."""
+reference namespace, PyTorch on the CPU, JAX's compiled epochs, and CuPy / CUDA / JAX on a GPU
+where one is) gives the gradient of finite differences, the per-sample gradient of NumPy, and
+the same training run."""
 
 from __future__ import annotations
 
@@ -38,6 +39,17 @@ def _cupy_gpu() -> bool:
         return False
 
 
+def _jax_gpu() -> bool:
+    if not _has("jax"):
+        return False
+    import jax
+
+    try:
+        return bool(jax.devices("gpu"))
+    except RuntimeError:  # this JAX build has no GPU platform
+        return False
+
+
 # (backend, device) pairs: the strict namespace is passed as a module object.
 BACKENDS = [
     pytest.param(("numpy", None), id="numpy"),
@@ -53,6 +65,14 @@ BACKENDS = [
     pytest.param(
         ("torch", "cuda"), id="torch-cuda",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cuda(), reason="needs a CUDA GPU")],
+    ),
+    pytest.param(
+        ("jax", "cpu"), id="jax-cpu",
+        marks=pytest.mark.skipif(not _has("jax"), reason="pip install 'deltaprop[jax]'"),
+    ),
+    pytest.param(
+        ("jax", "gpu"), id="jax-gpu",
+        marks=[pytest.mark.gpu, pytest.mark.skipif(not _jax_gpu(), reason="needs JAX on a GPU")],
     ),
     pytest.param(
         ("cupy", None), id="cupy",
@@ -194,7 +214,8 @@ def test_parameters_are_views_of_one_flat_buffer() -> None:
 @pytest.mark.parametrize(
     ("name", "device", "error", "message"),
     [
-        ("jax", None, ValueError, "unknown backend 'jax'; choose one of: numpy, cupy, torch"),
+        ("mlx", None, ValueError, "unknown backend 'mlx'; choose one of: numpy, cupy, torch, jax"),
+        ("jax", "tpu", ValueError, "backend 'jax' takes device None, 'cpu', 'gpu' or 'gpu:N'"),
         ("numpy", "cuda", ValueError, "backend 'numpy' runs on the CPU only"),
         (42, None, ValueError, "backend must be one of"),
     ],

@@ -48,11 +48,13 @@ class Network(Model):
         "float32" or "float64".
     seed : int, optional
         Seeds the initial parameters.
-    backend : {"numpy", "cupy", "torch"} or an Array API namespace, default "numpy"
-        The array library that holds the parameters and computes (see ``deltaprop.backends``).
+    backend : {"numpy", "cupy", "torch", "jax"} or an Array API namespace, default "numpy"
+        The array library that holds the parameters and computes (see ``deltaprop.backends``;
+        "jax" keeps them in NumPy and compiles each training epoch).
     device : str, optional
         Where the arrays live: "cpu" or "cuda" / "cuda:N" for backend "torch"; the GPU
-        number or "cuda:N" for "cupy". None: the backend's default.
+        number or "cuda:N" for "cupy"; where the compiled epochs run for "jax" ("cpu", "gpu",
+        "gpu:N"). None: the backend's default.
 
     Attributes
     ----------
