@@ -35,11 +35,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from ..insight.genie import genie
-from .data import MAX_UPLOAD_BYTES, read_upload
+from .data import MAX_UPLOAD_BYTES, read_named_upload
 from .inputs import BadRequest, body_of, json_object, since_of, whole
 from .session import Session
 from .settings import Settings, options
 from .state import ExplorerState, RunClosed, ServerBusy
+from .twin import Pair, twin_description
 from .wire import closed_event, to_json
 
 STATIC = Path(__file__).parent / "static"
@@ -132,26 +133,34 @@ async def new_session(request: Request) -> Response:
         raise BadRequest(
             "that upload is no longer kept (the server keeps the latest few): upload the file again"
         )
+    classes = explorer.upload_classes.get(key) if key else None
     try:
         settings = Settings.from_dict(body)
-        await room_for_a_run(explorer)  # before the work: ServerBusy (503) if none
+        twin = settings.twin()  # the second run's settings, if two are compared
+        await room_for_a_run(explorer, 1 if twin is None else 2)  # ServerBusy (503) if none
         with np.errstate(all="ignore"):  # odd data say so when they train, on the page
-            session = await run_in_threadpool(Session, settings, array, points)
+            runs = [await run_in_threadpool(Session, settings, array, points, classes)]
+            if twin is not None:
+                runs.append(await run_in_threadpool(Session, twin, array, points, classes))
     except (ValueError, OSError) as exc:
         return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    key = explorer.add(session)
-    return as_json({"id": key, **session.description()})
+    answer = {"id": explorer.add(runs[0]), **runs[0].description()}
+    if len(runs) == 2:  # side by side, in lockstep
+        Pair(*runs)
+        about = twin_description(*runs)
+        answer["twin"] = {"id": explorer.add(runs[1]), **runs[1].description(), **about}
+    return as_json(answer)
 
 
-async def room_for_a_run(explorer: ExplorerState) -> None:
-    """Return once a new run fits; ServerBusy if every run kept is watched. A page that
-    resets closes its event stream just before it asks for a new run: the server may notice
-    it a moment later, so a full house is looked at twice."""
+async def room_for_a_run(explorer: ExplorerState, runs: int = 1) -> None:
+    """Return once ``runs`` new runs fit; ServerBusy if every run kept is watched. A page
+    that resets closes its event streams just before it asks for a new run: the server may
+    notice it a moment later, so a full house is looked at twice."""
     try:
-        explorer.check_room()
+        explorer.check_room(runs)
     except ServerBusy:
         await asyncio.sleep(ROOM_WAIT)
-        explorer.check_room()
+        explorer.check_room(runs)
 
 
 async def upload(request: Request) -> Response:
@@ -159,7 +168,7 @@ async def upload(request: Request) -> Response:
     name = request.query_params.get("name", "")
     content = await body_of(request, MAX_UPLOAD_BYTES, "the file")
     try:
-        array = await run_in_threadpool(read_upload, name, content)
+        array, classes = await run_in_threadpool(read_named_upload, name, content)
     except ValueError as exc:
         return error(str(exc).splitlines()[0])
     except (MemoryError, OverflowError):
@@ -169,7 +178,7 @@ async def upload(request: Request) -> Response:
             f"{name}: cannot be read ({type(exc).__name__}): upload a .npy or .csv of numbers"
         )
     try:
-        key = explorer_of(request).add_upload(array)
+        key = explorer_of(request).add_upload(array, classes)
     except ValueError as exc:
         return error(str(exc), 413)
     return as_json({"upload": key, "rows": array.shape[0], "columns": array.shape[1]})
@@ -183,14 +192,19 @@ async def control(request: Request) -> Response:
     if action not in ACTIONS:
         got = json.dumps(action)[:40]
         raise BadRequest(f"action must be one of {', '.join(ACTIONS)}; got {got}")
-    session.control(action)
+    if session.pair is not None:  # two runs side by side: both, after the same mini-batch
+        session.pair.control(action)
+    else:
+        session.control(action)
     return as_json({"state": session.state})
 
 
 async def state(request: Request) -> Response:
-    """The latest snapshot, with the curve points after the first ``since``."""
+    """The latest snapshot, with the curve points after the first ``since`` and the epochs'
+    figures after epoch ``epoch``."""
     session = session_of(request)
-    return Response(event_body(session, since_of(request)), media_type="application/json")
+    rows = new_epochs(session, since_of(request, "epoch"))
+    return Response(event_body(session, since_of(request), rows), media_type="application/json")
 
 
 async def events(request: Request) -> Response:
@@ -215,13 +229,15 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
             loop.call_soon_threadsafe(news.set)
 
     session.listeners.append(notify)  # while it is there, the run is watched
-    version, sent_points = -1, 0
+    version, sent_points, sent_epoch = -1, 0, 0
     try:
         while True:
             news.clear()
             if session.version != version:
                 version = session.version
-                body = event_body(session, sent_points)
+                rows = new_epochs(session, sent_epoch)  # sent once each
+                sent_epoch = rows[-1]["epoch"] if rows else sent_epoch
+                body = event_body(session, sent_points, rows)
                 sent_points = len(session.curves)
                 yield f"data: {body}\n\n"
             if session.closed:
@@ -315,10 +331,17 @@ async def report(request: Request) -> Response:
     )
 
 
-def event_body(session: Session, since: int) -> str:
-    """The latest snapshot with the curve points after the first ``since``."""
+def new_epochs(session: Session, after: int) -> list[dict[str, Any]]:
+    """The figures of the epochs after epoch ``after`` (the loop's rows; the latest 200)."""
+    return [row for row in session.epochs[-200:] if row["epoch"] > after]
+
+
+def event_body(session: Session, since: int, epochs: list[dict[str, Any]]) -> str:
+    """The latest snapshot with the curve points after the first ``since``, and the
+    ``epochs`` rows (each sent once: a snapshot carries only what changed)."""
     with session.lock:
         snapshot, points = session.snapshot_json, session.curves[since:]
         if since > len(session.curves):  # the curves were thinned: send them all again
             points, since = session.curves, 0
-    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {to_json(points)}}}'
+    curve, rows = to_json(points), to_json(epochs)
+    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {curve}, "epochs": {rows}}}'

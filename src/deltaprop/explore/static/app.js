@@ -8,12 +8,13 @@ import { fill, h } from "./dom.js";
 import { f } from "./format.js";
 import { runGenie } from "./genie.js";
 import { NetworkView } from "./network.js";
+import * as Play from "./play.js";
 import * as Plots from "./plots.js";
 import * as Stages from "./stages.js";
 
 const $ = (sel) => document.querySelector(sel);
-const ui = { sample: 0, selected: null, tip, pick, rows: {} };
-let controls = null, info = null, snap = {}, curves = [], mode = "forward", stage = "forward";
+const ui = { sample: 0, selected: null, tip, pick, rows: {}, pickEdge: (e) => Play.pickEdge(e) };
+let controls = null, info = null, snap = {}, curves = [], epochs = [], mode = "forward", stage = "forward";
 let source = null, drawn = [], upload = null, pending = false, planeDrawn = null, shownRecord = null;
 let net = null;
 window.exploreUpdates = 0; // snapshots drawn, for the benchmark and the tests
@@ -73,13 +74,14 @@ async function reset() {
   try {
     info = await api("/api/session", body);
   } catch (err) {
-    info = null; status(err.message, true);
+    info = null; status(err.message, true); Play.reset(null);
     if (s.data === "drawn") Plots.plane($("#plane"), null, null, [-1, 1, -1, 1], drawn);
     $("#plane").hidden = s.data !== "drawn";
     return;
   }
-  if (info.cost !== s.cost) { controls.set("cost", info.cost); writeAddress(); } // the library's name
-  curves = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null;
+  if (info.cost !== s.cost && !info.regression) { controls.set("cost", info.cost); writeAddress(); } // the library's name
+  curves = []; epochs = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null;
+  Play.reset(info);
   $("#genie-result").textContent = "";
   $("#plane").hidden = info.kind !== "plane";
   $("#save-model").href = `/api/${info.id}/model.npz`;
@@ -106,10 +108,12 @@ async function checkRun() {
 function receive(msg) {
   if (msg.since === 0) curves = [];
   curves.push(...msg.points);
+  epochs = [...epochs, ...msg.epochs].slice(-200); // each epoch's figures come once
   // the plane's heat maps and the weight images come every few snapshots: keep the last
   const fresh = msg.snapshot;
   if (!fresh.plane && snap.plane) fresh.plane = snap.plane;
   snap = fresh;
+  snap.epochs = epochs;
   if (!pending) { pending = true; requestAnimationFrame(render); }
 }
 
@@ -136,7 +140,8 @@ function render() {
   if (snap.record) ui.sample = Math.min(ui.sample, snap.record.rows - 1);
   net.draw(info, snap, mode, stage, ui);
   if (info.kind === "plane" && snap.plane && snap.plane !== planeDrawn) {
-    Plots.plane($("#plane"), snap.plane, info.points, info.bounds, drawn);
+    if (info.regression) Play.plane(info, snap, $("#plane")); // a surface: a^L over the plane
+    else Plots.plane($("#plane"), snap.plane, info.points, info.bounds, drawn);
     planeDrawn = snap.plane;
   }
   if (snap.images) {
@@ -146,7 +151,7 @@ function render() {
       return c;
     }));
   }
-  drawCurves();
+  Play.render(info, snap, curves, drawCurves());
   const findings = (snap.findings || []).map((fd) => h("li", {}, `[${fd.equation}] ${fd.message}`));
   fill($("#findings"), findings.length ? findings : [h("li", {}, "no findings")]);
   renderStepper();
@@ -157,18 +162,20 @@ function drawCurves() {
   const xs = curves.map((p) => p.batch);
   const measured = curves.filter((p) => p.train_cost != null);
   const mx = measured.map((p) => p.batch);
-  Plots.curves($("#cost"), [
+  const scales = {}; // each canvas's x scale: the changes of settings are marked on them
+  scales.cost = Plots.curves($("#cost"), [
     { name: "mini-batch", xs, ys: curves.map((p) => p.cost), colour: "#bbb", width: 0.8 },
     { name: "train", xs: mx, ys: measured.map((p) => p.train_cost), colour: "#4e79a7", width: 2 },
     { name: "test", xs: mx, ys: measured.map((p) => p.test_cost), colour: "#f28e2b", width: 2 }], { min: 0 });
-  Plots.curves($("#accuracy"), [
+  scales.accuracy = Plots.curves($("#accuracy"), [
     { name: "train", xs: mx, ys: measured.map((p) => p.train_accuracy), colour: "#4e79a7", width: 2 },
     { name: "test", xs: mx, ys: measured.map((p) => p.test_accuracy), colour: "#f28e2b", width: 2 }], { min: 0, max: 1 });
   const layers = curves[0] && curves[0].speed ? curves[0].speed.length : 0;
   const per = (key) => [...Array(layers).keys()].map((i) => ({ name: `l=${i + 2}`, xs,
     ys: curves.map((p) => (p[key] ? p[key][i] : null)), colour: LAYER_COLOURS[i % 9] }));
-  Plots.curves($("#speed"), per("speed"), { log: true });
-  Plots.curves($("#saturation"), per("saturation"), { min: 0, max: 1 });
+  scales.speed = Plots.curves($("#speed"), per("speed"), { log: true });
+  scales.saturation = Plots.curves($("#saturation"), per("saturation"), { min: 0, max: 1 });
+  return scales;
 }
 
 // -- step by step --------------------------------------------------------------------------
@@ -230,7 +237,8 @@ function genie() {
 async function main() {
   net = new NetworkView($("#net"), $("#net-edges"), ui);
   try {
-    controls = new Controls($("#settings"), await api("/api/options"), reset);
+    controls = new Controls($("#settings"), await api("/api/options"), (name) => Play.changed(name));
+    Play.setup({ controls, reset, status, writeAddress, info: () => info, snap: () => snap });
   } catch (err) {
     status(`cannot read the options: ${err.message}`, true);
     return;

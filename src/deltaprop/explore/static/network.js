@@ -7,6 +7,7 @@
 import { diverging, top } from "./colours.js";
 import { line } from "./dom.js";
 import * as E from "./explain.js";
+import { neuronLabels } from "./features.js";
 import { f } from "./format.js";
 import { bytes, heatCanvas } from "./plots.js";
 
@@ -61,10 +62,13 @@ export class NetworkView {
   constructor(svg, canvas, ui) {
     this.svg = svg; this.canvas = canvas; this.ui = ui; this.key = null;
     svg.addEventListener("mousemove", (ev) => this.hover(ev));
-    svg.addEventListener("mouseleave", () => ui.tip(null));
+    svg.addEventListener("mouseleave", () => { this.hovered = null; ui.tip(null); });
     svg.addEventListener("click", (ev) => {
       const d = ev.target.dataset;
-      if (d && d.neuron !== undefined && +d.layer > 1) ui.pick(+d.layer, +d.neuron);
+      if (d && d.neuron !== undefined && +d.layer > 1) { ui.pick(+d.layer, +d.neuron); return; }
+      const box = svg.getBoundingClientRect(); // an edge: set its weight (edit.js)
+      const e = nearestEdge(this.edges, ev.clientX - box.left, ev.clientY - box.top);
+      if (e && ui.pickEdge) ui.pickEdge(e);
     });
   }
 
@@ -74,6 +78,7 @@ export class NetworkView {
     const W = +this.svg.getAttribute("width"), H = +this.svg.getAttribute("height");
     const pos = layout(info, W, H, this.size);
     this.svg.textContent = "";
+    this.hovered = null;
     const g = el("g", {}, this.svg);
     this.edges = [];
     for (let l = 2; l <= pos.length; l++) {
@@ -98,6 +103,7 @@ export class NetworkView {
         return el("circle", { ...attrs, cx: p[0], cy: p[1], r: this.size / 2 }, g);
       });
     });
+    neuronLabels(g, pos, info); // the inputs' features, the outputs' class names
     this.positions = pos;
     this.key = info.id;
   }
@@ -138,11 +144,13 @@ export class NetworkView {
         }
       });
     });
+    if (this.hovered) this.hover(this.hovered); // a hovered value follows the training live
   }
 
   hover(ev) {
     const c = this.context, d = ev.target.dataset;
     if (!c) return;
+    this.hovered = { target: ev.target, clientX: ev.clientX, clientY: ev.clientY }; // kept: redrawn live
     const { info, snap, mode, stage, s } = c, view = snap.record;
     if (d && d.layer) {
       const l = +d.layer, jp = +d.j;

@@ -83,7 +83,7 @@ export function curves(canvas, allSeries, opts = {}) {
       lo = Math.min(lo, y); hi = Math.max(hi, y); xmax = Math.max(xmax, x); xmin = Math.min(xmin, x);
     });
   }
-  if (!isFinite(lo)) { ctx.fillStyle = "#999"; ctx.fillText("no data yet", 8, 16); return; }
+  if (!isFinite(lo)) { ctx.fillStyle = "#999"; ctx.fillText("no data yet", 8, 16); return null; }
   if (opts.min != null) lo = Math.min(lo, opts.min);
   if (opts.max != null) hi = Math.max(hi, opts.max);
   if (hi - lo < 1e-12) { hi += 0.5; lo -= 0.5; }
@@ -92,6 +92,7 @@ export function curves(canvas, allSeries, opts = {}) {
   const py = (y) => 6 + ((hi - y) / (hi - lo)) * (H - 22);
   series.forEach((s) => {
     ctx.beginPath(); ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.2;
+    ctx.setLineDash(s.dash || []); // a second run's series is dashed (twin.js)
     let started = false;
     s.xs.forEach((x, i) => {
       const y = s.ys[i] == null ? null : tf(s.ys[i]);
@@ -100,6 +101,7 @@ export function curves(canvas, allSeries, opts = {}) {
     });
     ctx.stroke();
   });
+  ctx.setLineDash([]);
   ctx.fillStyle = "#555"; ctx.font = "10px sans-serif";
   const fmt = (v) => (opts.log ? "1e" + v.toFixed(1) : v.toPrecision(3));
   ctx.fillText(fmt(hi), 0, 12); ctx.fillText(fmt(lo), 0, H - 16);
@@ -109,4 +111,5 @@ export function curves(canvas, allSeries, opts = {}) {
     if (!s.name) return;
     ctx.fillStyle = s.colour; ctx.fillText(s.name, lx, H - 3); lx += ctx.measureText(s.name).width + 8;
   });
+  return { px, xmin, xmax }; // the x scale, for the marks of changed settings (live.js)
 }
