@@ -54,31 +54,39 @@ def _jax_gpu() -> bool:
 BACKENDS = [
     pytest.param(("numpy", None), id="numpy"),
     pytest.param(
-        ("array_api_strict", None), id="array-api-strict",
+        ("array_api_strict", None),
+        id="array-api-strict",
         marks=pytest.mark.skipif(not _has("array_api_strict"), reason="needs array-api-strict"),
     ),
     pytest.param(
-        ("torch", "cpu"), id="torch-cpu",
-        marks=pytest.mark.skipif(not _has("torch") or not _has("array_api_compat"),
-                                 reason="pip install torch array-api-compat"),
+        ("torch", "cpu"),
+        id="torch-cpu",
+        marks=pytest.mark.skipif(
+            not _has("torch") or not _has("array_api_compat"),
+            reason="pip install torch array-api-compat",
+        ),
     ),
     pytest.param(
-        ("torch", "cuda"), id="torch-cuda",
+        ("torch", "cuda"),
+        id="torch-cuda",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cuda(), reason="needs a CUDA GPU")],
     ),
     pytest.param(
-        ("jax", "cpu"), id="jax-cpu",
+        ("jax", "cpu"),
+        id="jax-cpu",
         marks=pytest.mark.skipif(not _has("jax"), reason="pip install 'deltaprop[jax]'"),
     ),
     pytest.param(
-        ("jax", "gpu"), id="jax-gpu",
+        ("jax", "gpu"),
+        id="jax-gpu",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _jax_gpu(), reason="needs JAX on a GPU")],
     ),
     pytest.param(
-        ("cupy", None), id="cupy",
+        ("cupy", None),
+        id="cupy",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cupy_gpu(), reason="needs CuPy and a GPU")],
     ),
-]  # fmt: skip
+]
 
 
 def _resolve(name: str) -> Any:
@@ -102,13 +110,18 @@ def _data(n: int, n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.ndar
 
 @pytest.mark.parametrize(
     ("hidden", "output", "cost"),
-    [("sigmoid", "sigmoid", "quadratic"), ("tanh", "softmax", "cross-entropy"),
-     ("relu", "sigmoid", "cross-entropy"), ("sigmoid", "identity", "quadratic")],
-)  # fmt: skip
+    [
+        ("sigmoid", "sigmoid", "quadratic"),
+        ("tanh", "softmax", "cross-entropy"),
+        ("relu", "sigmoid", "cross-entropy"),
+        ("sigmoid", "identity", "quadratic"),
+    ],
+)
 def test_gradcheck_on_every_backend(backend: tuple[Any, Any], hidden, output, cost) -> None:
     xp_or_name, device = backend
-    net = Network([4, 5, 3], hidden, output, cost, dtype="float64", seed=3,
-                  backend=xp_or_name, device=device)  # fmt: skip
+    net = Network(
+        [4, 5, 3], hidden, output, cost, dtype="float64", seed=3, backend=xp_or_name, device=device
+    )
     X, Y = _data(6, 4, 3, 4)
     if output == "softmax":
         Y = Y / Y.sum(axis=1, keepdims=True)
@@ -227,8 +240,11 @@ def test_bad_backends_are_rejected_clearly(name, device, error, message) -> None
 
 @pytest.mark.skipif(_cupy_gpu(), reason="CuPy and a GPU are available here")
 def test_missing_cupy_says_what_to_install() -> None:
-    with pytest.raises(BackendUnavailable, match=r"backend 'cupy' needs CuPy and an NVIDIA GPU: "
-                                                 r"pip install cupy-cuda12x"):  # fmt: skip
+    with pytest.raises(
+        BackendUnavailable,
+        match=r"backend 'cupy' needs CuPy and an NVIDIA GPU: "
+        r"pip install cupy-cuda12x",
+    ):
         get_backend("cupy")
 
 

@@ -116,8 +116,9 @@ class Network(Model):
 
         name, device = state["backend"]
         namespace = name if name in BACKENDS else importlib.import_module(name)
-        Model.__init__(self, state["config"], state["weights"], state["biases"],
-                       get_backend(namespace, device))  # fmt: skip
+        Model.__init__(
+            self, state["config"], state["weights"], state["biases"], get_backend(namespace, device)
+        )
 
     # -- inspection ----------------------------------------------------------------------
 
@@ -347,8 +348,8 @@ class Network(Model):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz arrays plus JSON metadata), atomically; read it
         back with :func:`deltaprop.load`."""
-        write_model(path, self.config, [self.to_numpy(w) for w in self.weights],
-                    [self.to_numpy(b) for b in self.biases])  # fmt: skip
+        weights = [self.to_numpy(w) for w in self.weights]
+        write_model(path, self.config, weights, [self.to_numpy(b) for b in self.biases])
 
 
 def load(path: str | os.PathLike[str]) -> Network:

@@ -144,8 +144,11 @@ def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:
 
 def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
     # Warnings are errors in this test suite: overflow in exp would fail here.
-    for output, cost in [("sigmoid", "cross-entropy"), ("softmax", "cross-entropy"),
-                         ("sigmoid", "quadratic")]:  # fmt: skip
+    for output, cost in [
+        ("sigmoid", "cross-entropy"),
+        ("softmax", "cross-entropy"),
+        ("sigmoid", "quadratic"),
+    ]:
         net = Network([2, 3], "sigmoid", output, cost, dtype="float32", seed=0)
         net.weights[0][...] = 1e4
         X = np.array([[1.0, 1.0], [-1.0, -1.0]], dtype=np.float32)
@@ -157,9 +160,13 @@ def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
 
 @pytest.mark.parametrize(
     ("output", "cost"),
-    [("sigmoid", "quadratic"), ("identity", "quadratic"), ("sigmoid", "cross-entropy"),
-     ("softmax", "cross-entropy")],
-)  # fmt: skip
+    [
+        ("sigmoid", "quadratic"),
+        ("identity", "quadratic"),
+        ("sigmoid", "cross-entropy"),
+        ("softmax", "cross-entropy"),
+    ],
+)
 def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     output: str, cost: str
 ) -> None:
