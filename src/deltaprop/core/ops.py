@@ -43,6 +43,10 @@ class Ops:
     sigmoid: Callable[..., Array]
     #: (z, out=None, prime_out=None) → (σ(z), σ'(z)), the two sharing one exponential
     sigmoid_and_prime: Callable[..., tuple[Array, Array]]
+    #: the same for a caller that already ignores overflow and division by zero (``np.errstate``
+    #: held around many calls, as the training loop holds it around an epoch): the errstate of
+    #: each call costs about 1 µs, a fifth of σ and σ' on a mini-batch of 10 rows
+    sigmoid_and_prime_in_errstate: Callable[..., tuple[Array, Array]]
     #: (z, out=None, prime_out=None) → (tanh(z), tanh'(z)); tanh'(z) = 1 − tanh²(z) from
     #: e^(−2|z|), accurate where 1 − tanh² would lose every digit
     tanh_and_prime: Callable[..., tuple[Array, Array]]
@@ -68,6 +72,7 @@ def _numpy_ops() -> Ops:
         softplus=lambda z, out=None: np.logaddexp(_numpy_scalar(0.0, z.dtype), z, out=out),
         sigmoid=_numpy_sigmoid,
         sigmoid_and_prime=_numpy_sigmoid_and_prime,
+        sigmoid_and_prime_in_errstate=_numpy_sigmoid_and_prime_in_errstate,
         tanh_and_prime=_numpy_tanh_and_prime,
         # mode="clip" lets NumPy write straight into ``out`` (the default buffers it); the
         # indices are a permutation of valid rows, so clipping never changes them.
@@ -91,17 +96,24 @@ def _numpy_sigmoid(z: Array, out: Array = None) -> Array:
 
 
 def _numpy_sigmoid_and_prime(z: Array, out: Array = None, prime_out: Array = None) -> tuple:
+    with np.errstate(over="ignore", divide="ignore"):  # the tails' flags, as in σ above
+        return _numpy_sigmoid_and_prime_in_errstate(z, out, prime_out)
+
+
+def _numpy_sigmoid_and_prime_in_errstate(
+    z: Array, out: Array = None, prime_out: Array = None
+) -> tuple:
     # σ(z) as above and σ'(z) = σ(z) σ(−z) = σ(z)/(1 + e^z): six passes in all, where σ by
     # itself takes four; no cancellation anywhere (a(1 − a) from a rounded a is 0 wherever
-    # a rounds to 1, z > 17 in float32). ``out`` or ``prime_out`` may be z itself.
+    # a rounds to 1, z > 17 in float32). ``out`` or ``prime_out`` may be z itself. The caller
+    # ignores the tails' overflow and division by zero (the errstate of the function above).
     one = _numpy_scalar(1.0, z.dtype)
-    with np.errstate(over="ignore", divide="ignore"):
-        e = np.exp(z, out=prime_out)  # e^z
-        a = np.divide(one, e, out=out)  # e^−z
-        e += one  # 1 + e^z
-        a += one  # 1 + e^−z
-        np.divide(one, a, out=a)  # σ(z)
-        return a, np.divide(a, e, out=e)  # σ(z)/(1 + e^z) = σ'(z)
+    e = np.exp(z, out=prime_out)  # e^z
+    a = np.divide(one, e, out=out)  # e^−z
+    e += one  # 1 + e^z
+    a += one  # 1 + e^−z
+    np.divide(one, a, out=a)  # σ(z)
+    return a, np.divide(a, e, out=e)  # σ(z)/(1 + e^z) = σ'(z)
 
 
 def _numpy_tanh_and_prime(z: Array, out: Array = None, prime_out: Array = None) -> tuple:
@@ -141,6 +153,7 @@ def _cupy_ops() -> Ops:
         softplus=lambda z, out=None: cupy.logaddexp(0.0, z, out=out),
         sigmoid=partial(_generic_sigmoid, cupy),
         sigmoid_and_prime=partial(_generic_sigmoid_and_prime, cupy),
+        sigmoid_and_prime_in_errstate=partial(_generic_sigmoid_and_prime, cupy),
         tanh_and_prime=partial(_generic_tanh_and_prime, cupy),
         take_rows=lambda X, idx, out=None: cupy.take(X, idx, axis=0, out=out),
         scalar=lambda value, dtype: value,
@@ -171,6 +184,7 @@ def _torch_ops() -> Ops:
         softplus=softplus,
         sigmoid=partial(_generic_sigmoid, torch),
         sigmoid_and_prime=partial(_generic_sigmoid_and_prime, torch),
+        sigmoid_and_prime_in_errstate=partial(_generic_sigmoid_and_prime, torch),
         tanh_and_prime=partial(_generic_tanh_and_prime, torch),
         take_rows=lambda X, idx, out=None: torch.index_select(X, 0, idx, out=out),
         scalar=lambda value, dtype: value,
@@ -216,6 +230,7 @@ def _standard_ops(xp: Any) -> Ops:
         softplus=lambda z, out=None: xp.logaddexp(xp.zeros_like(z), z),
         sigmoid=partial(_generic_sigmoid, xp),
         sigmoid_and_prime=partial(_generic_sigmoid_and_prime, xp),
+        sigmoid_and_prime_in_errstate=partial(_generic_sigmoid_and_prime, xp),
         tanh_and_prime=partial(_generic_tanh_and_prime, xp),
         take_rows=lambda X, idx, out=None: xp.take(X, idx, axis=0),
         scalar=lambda value, dtype: value,

@@ -69,6 +69,9 @@ class Workspace:
     are ∂C/∂w^l and ∂C/∂b^l, views of the flat buffer ``grads``. The training loop keeps one
     workspace per mini-batch size and passes its own ``grads``, so a step allocates nothing;
     a one-off call (``deltaprop.core.backprop.backprop``) makes one with :meth:`like`.
+    ``errors_ignored`` says that every forward pass into it runs where overflow and division by
+    zero are ignored already (``np.errstate``, as the training loop holds it around an epoch),
+    so that σ's kernel need not set that up on each call (:meth:`kernels`).
 
     For a namespace whose ``ops`` do not write into arrays, the functions put their new result
     arrays into these lists instead, so callers read the lists either way.
@@ -88,9 +91,14 @@ class Workspace:
         dtype: Any,
         device: Any = None,
         grads: ArrayList | None = None,
+        *,
+        errors_ignored: bool = False,
     ) -> None:
         self.m = m
         self.ops: Ops = ops_for(xp)
+        self.errors_ignored = errors_ignored
+        self._sigmas: Sequence[Any] | None = None  # the σ list the kernels were bound for
+        self._kernels: list[Any] = []
 
         def rows() -> list[Array]:
             return [xp.zeros((m, n), dtype=dtype, device=device) for n in sizes[1:]]
@@ -105,6 +113,15 @@ class Workspace:
         n_layers = len(sizes) - 1
         self.grad_w, self.grad_b = list(grads[:n_layers]), list(grads[n_layers:])
         self.inv_m = self.ops.scalar(1.0 / max(m, 1), dtype)  # the 1/m of the mean over the rows
+
+    def kernels(self, sigmas: Sequence[Any], xp: Any) -> list[Any]:
+        """Each layer's ``sigma.kernel(xp)`` (σ and σ' as the forward pass computes them),
+        bound at the first call with this list of σ and kept for the next ones."""
+        if sigmas is not self._sigmas:
+            errors_ignored = self.errors_ignored
+            self._kernels = [s.kernel(xp, errors_ignored=errors_ignored) for s in sigmas]
+            self._sigmas = sigmas
+        return self._kernels
 
     @classmethod
     def like(cls, weights: Sequence[Array], x: Array, xp: Any) -> Workspace:

@@ -362,8 +362,9 @@ class Trainer:
         ws = self._workspaces.get(m)
         if ws is None:
             model = self.model
+            # errors_ignored: every step runs inside run_epoch's (or step's) np.errstate
             ws = Workspace(model.sizes, m, model.xp, self._dtype, model.backend.device,
-                           grads=self.grads)  # fmt: skip
+                           grads=self.grads, errors_ignored=True)  # fmt: skip
             self._workspaces[m] = ws
         return ws
 
@@ -376,6 +377,7 @@ class Trainer:
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
-        zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
+        with np.errstate(over="ignore", divide="ignore"):  # σ's tails, as run_epoch ignores them
+            zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
         cost = float(total) / x.shape[0]
         return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost, *extra)
