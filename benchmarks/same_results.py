@@ -11,19 +11,25 @@ float32 and float64, for three epochs on the first 2,000 MNIST training images
 the History but the timings, and the per-batch costs the callback saw. ``--save`` writes them
 to a file; ``--against`` compares them with a saved file and prints, per run, whether they are
 equal bit for bit (exit status 1 if any is not). Bit-for-bit equality holds between two trees
-run with the same NumPy and BLAS on the same processor.
+run with the same NumPy and BLAS on the same processor and the same number of BLAS threads
+(a product's sums are split by thread): the script pins one thread unless the environment
+says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
-import numpy as np
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before NumPy loads its BLAS
 
-import deltaprop
-from deltaprop.io.mnist import load_mnist
+import numpy as np  # noqa: E402
+
+import deltaprop  # noqa: E402
+from deltaprop.io.mnist import load_mnist  # noqa: E402
 
 CLASSIC = {"sizes": [784, 30, 10], "batch_size": 10, "eta": 3.0}
 RUNS: dict[str, dict[str, Any]] = {

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, ClassVar
 
 from .ops import ops_for
@@ -92,7 +91,7 @@ class Activation:
         σ'(z) or None), looked up once for many calls (a workspace keeps each layer's).
         ``errors_ignored``: every call is made where the caller already ignores overflow and
         division by zero (``np.errstate``), so the kernel need not set that up again."""
-        return partial(_value_and_prime, self, xp)
+        return lambda z, out, prime_out: self.value_and_prime(z, xp, out, prime_out)
 
     def backward(
         self,
@@ -141,7 +140,7 @@ class Sigmoid(Activation):
 
     def kernel(self, xp: Any, *, errors_ignored: bool = False) -> Callable[..., tuple]:
         ops = ops_for(xp)  # NumPy's own function, without the errstate where it is held already
-        return ops.sigmoid_and_prime_in_errstate if errors_ignored else ops.sigmoid_and_prime
+        return (errors_ignored and ops.sigmoid_and_prime_in_errstate) or ops.sigmoid_and_prime
 
 
 @dataclass(frozen=True)
@@ -162,9 +161,6 @@ class Tanh(Activation):
         self, z: Array, xp: Any, out: Array = None, prime_out: Array = None
     ) -> tuple[Array, Array]:
         return ops_for(xp).tanh_and_prime(z, out=out, prime_out=prime_out)
-
-    def kernel(self, xp: Any, *, errors_ignored: bool = False) -> Callable[..., tuple]:
-        return ops_for(xp).tanh_and_prime
 
 
 @dataclass(frozen=True)
@@ -248,10 +244,6 @@ class Softmax(Activation):
         sigma_prime: Array = None,
     ) -> Array:
         return a * (grad_a - xp.sum(grad_a * a, axis=1, keepdims=True))
-
-
-def _value_and_prime(sigma: Activation, xp: Any, z: Array, out: Array, prime_out: Array) -> tuple:
-    return sigma.value_and_prime(z, xp, out, prime_out)
 
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -230,13 +230,9 @@ def backward(
         ws.grad_w[i] = ops.matmul(delta_mean.T, a_prev, out=ws.grad_w[i])  # BP4
         if i > 0:  # δ^1 of the input layer is never needed
             grad_a = ops.matmul(delta, weights[i], out=deltas[i - 1])  # BP2: δ^(l+1) w^(l+1) …
-            if primes[i - 1] is not None:  # … ⊙ σ'(z^l), as the forward pass kept it
-                grad_a *= primes[i - 1]
-                delta = grad_a
-            else:  # … ⊙ σ'(z^l), computed by σ now (ReLU and the identity keep none)
-                delta = sigmas[i - 1].backward(
-                    grad_a, zs[i - 1], activations[i], xp, ws.scratch[i - 1]
-                )
+            delta = sigmas[i - 1].backward(
+                grad_a, zs[i - 1], activations[i], xp, ws.scratch[i - 1], primes[i - 1]
+            )  # … ⊙ σ'(z^l)
             if masks is not None:
                 delta = delta * masks[i - 1]  # dropout: dropped neurons pass no δ back
     return ws.grad_w, ws.grad_b, deltas, total

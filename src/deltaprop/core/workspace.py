@@ -29,6 +29,17 @@ class ArrayList(list[Any]):
     def __init__(self, arrays: Iterable[Array] = (), flat: Array = None) -> None:
         super().__init__(arrays)
         self.flat = flat
+        self._scratch: Array = None
+
+    def scratch(self, n: int) -> Array:
+        """A 1-D array of n numbers like ``flat``, for the temporary of an update of the flat
+        buffer (η g, say): made at the first call and reused by the next ones, so that a
+        training step allocates nothing as large as the parameters. Only for a list with a
+        ``flat`` buffer; what the caller writes there is overwritten by the next caller."""
+        s = self._scratch
+        if s is None or s.shape[0] < n:
+            s = self._scratch = self.flat[:n] * 0  # in the buffer's own library and dtype
+        return s if s.shape[0] == n else s[:n]
 
 
 def flat_arrays(
@@ -91,13 +102,12 @@ class Workspace:
         dtype: Any,
         device: Any = None,
         grads: ArrayList | None = None,
-        *,
         errors_ignored: bool = False,
     ) -> None:
         self.m = m
         self.ops: Ops = ops_for(xp)
         self.errors_ignored = errors_ignored
-        self._sigmas: Sequence[Any] | None = None  # the σ list the kernels were bound for
+        self._sigmas: Sequence[Any] = ()  # the σ of the layers that ``_kernels`` were bound for
         self._kernels: list[Any] = []
 
         def rows() -> list[Array]:
@@ -118,8 +128,7 @@ class Workspace:
         """Each layer's ``sigma.kernel(xp)`` (σ and σ' as the forward pass computes them),
         bound at the first call with this list of σ and kept for the next ones."""
         if sigmas is not self._sigmas:
-            errors_ignored = self.errors_ignored
-            self._kernels = [s.kernel(xp, errors_ignored=errors_ignored) for s in sigmas]
+            self._kernels = [s.kernel(xp, errors_ignored=self.errors_ignored) for s in sigmas]
             self._sigmas = sigmas
         return self._kernels
 

@@ -137,6 +137,7 @@ class Trainer:
         self.eta = config.eta  # the learning rate of the current epoch
         self.n_samples: int | None = None  # n of the L2/L1 penalty: the training-set size
         self._compiled: CompiledEpochs | None = None  # made at the first epoch that needs it
+        self._terms: list[Any] | None = None  # the penalty's terms, likewise (_penalty_terms)
 
     def run(
         self,
@@ -354,9 +355,15 @@ class Trainer:
         if c.l2 or c.l1:  # the penalty's gradient (biases are not regularised), in place
             n = self.n_samples or count
             penalty = add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2,
-                                           c.l1, model.xp)  # fmt: skip
+                                           c.l1, xp, self._penalty_terms())  # fmt: skip
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, model.xp)
         return zs, activations, deltas, total, grad_w, grad_b, masks, penalty
+
+    def _penalty_terms(self) -> list[Any]:
+        """Arrays shaped like the weights that each step's penalty term is written into."""
+        if self._terms is None:
+            self._terms = [w * 0 for w in self.model.weights]  # the model's library and dtype
+        return self._terms
 
     def _workspace(self, m: int) -> Workspace:
         ws = self._workspaces.get(m)
