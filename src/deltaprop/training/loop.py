@@ -25,7 +25,10 @@ time into one reused array (about 65,000 numbers on the CPU, so that the chunk i
 cache when its mini-batches use it; about four million on a GPU), so each mini-batch is a
 contiguous slice of it; each step writes into a per-batch-size
 :class:`~deltaprop.core.workspace.Workspace` whose gradient arrays are views of one flat
-buffer; the per-batch costs stay on the device and are checked once per chunk.
+buffer, and which binds each layer's σ kernel once (without the per-call ``np.errstate`` that
+the epoch's own stands for); the optimiser's temporaries and the penalty's terms go into
+arrays reused from step to step; the per-batch costs stay on the device and are checked once
+per chunk.
 
 Everything a resumed run needs is in :class:`TrainState`, as plain data.
 """
