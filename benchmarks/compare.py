@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"{QUICK_FRACTION:.0%} of each epoch, one round, no per-sample loop",
+        help=f"{QUICK_FRACTION * 100:.0f}%% of each epoch, one round, no per-sample loop",
     )
     parser.add_argument("--worker", nargs=4, metavar=("CONFIG", "CONTENDER", "DTYPE", "FRACTION"))
     parser.add_argument("--baseline", metavar="SRC", help="also time the deltaprop in SRC")

@@ -4,6 +4,7 @@ reports from the per-chunk check, and the public step."""
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -84,3 +85,42 @@ def test_float32_cost_and_chunk_checks_match_float64_history() -> None:
         net = Network([20, 16, 3], dtype=dtype, seed=0)
         histories.append(net.fit(X, Y, epochs=2, batch_size=7, eta=0.5, seed=3))
     np.testing.assert_allclose(histories[0]["train_cost"], histories[1]["train_cost"], rtol=1e-4)
+
+
+@pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (1.0, 0.0)])
+def test_a_step_allocates_nothing_as_large_as_the_parameters(l2: float, l1: float) -> None:
+    # A wide hidden layer and m = 2: the parameters (a 40,000-number buffer) dwarf every
+    # per-row array, so a temporary of the update or of the penalty would show in the peak.
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((40, 20), dtype=np.float32), one_hot(rng.integers(0, 3, 40), 3, "float32")
+    net = Network([20, 1500, 3], seed=0)
+    trainer = Trainer(net, TrainConfig(batch_size=2, eta=0.1, l2=l2, l1=l1, shuffle=False))
+    trainer.n_samples = 40
+    trainer.run_epoch(1, X, Y)  # the workspaces, the scratch arrays and the chunk, once
+    parameters_bytes = net.n_parameters * 4
+    tracemalloc.start()
+    try:
+        trainer.run_epoch(2, X, Y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the epoch's start snapshot (a copy of the parameters, for a diverged epoch) is the one
+    # parameter-sized array: no step adds another
+    assert peak < 1.5 * parameters_bytes, (peak, parameters_bytes)
+
+
+def test_the_loops_workspaces_bind_sigma_without_an_errstate_and_step_stays_quiet() -> None:
+    from deltaprop.core.ops import ops_for
+
+    net = Network([20, 16, 3], seed=0)
+    trainer = Trainer(net, TrainConfig(batch_size=5, eta=0.5))
+    X, Y = _data(5)
+    for w in net.weights:
+        w *= 1e4  # z far past the exponential's range: σ's overflow and division by zero
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the public step ignores the tails' flags itself
+        step = trainer.step(X, Y)
+    assert np.isfinite(step.cost)
+    kernels = trainer._workspace(5).kernels(net.sigmas, np)
+    assert kernels == [ops_for(np).sigmoid_and_prime_in_errstate] * 2
+    assert kernels is trainer._workspace(5).kernels(net.sigmas, np)  # bound once

@@ -8,6 +8,9 @@ Each activation is a small frozen object in a name-keyed registry:
 - ``act.value_and_prime(z, xp)`` is (σ(z), σ'(z)) for the forward pass, which keeps σ'(z^l)
   for BP1 and BP2: the sigmoid's and tanh's compute both from one exponential, for little more
   than σ alone; the other activations return None for σ' (their backward needs nothing kept);
+- ``act.kernel(xp)`` is ``value_and_prime`` with its namespace's function looked up once, as
+  a function of (z, out, prime_out): what a workspace binds for each layer, so that a training
+  step calls NumPy's functions through no more Python frames than it must;
 - ``act.backward(grad_a, z, a, xp)`` is grad_a ⊙ σ'(z), the Hadamard product that BP1 and BP2
   end with (with ``sigma_prime=``, the σ'(z) the forward pass kept). Softmax, whose derivative
   is a full Jacobian rather than elementwise, overrides it with the exact Jacobian-vector
@@ -22,6 +25,7 @@ returned array.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -82,6 +86,13 @@ class Activation:
         neither z itself), the results are written there."""
         return self(z, xp, out=out), None
 
+    def kernel(self, xp: Any, *, errors_ignored: bool = False) -> Callable[..., tuple]:
+        """:meth:`value_and_prime` for the namespace ``xp``, as (z, out, prime_out) → (σ(z),
+        σ'(z) or None), looked up once for many calls (a workspace keeps each layer's).
+        ``errors_ignored``: every call is made where the caller already ignores overflow and
+        division by zero (``np.errstate``), so the kernel need not set that up again."""
+        return lambda z, out, prime_out: self.value_and_prime(z, xp, out, prime_out)
+
     def backward(
         self,
         grad_a: Array,
@@ -126,6 +137,10 @@ class Sigmoid(Activation):
     ) -> tuple[Array, Array]:
         # one exponential for both: six passes over z against four for σ alone
         return ops_for(xp).sigmoid_and_prime(z, out=out, prime_out=prime_out)
+
+    def kernel(self, xp: Any, *, errors_ignored: bool = False) -> Callable[..., tuple]:
+        ops = ops_for(xp)  # NumPy's own function, without the errstate where it is held already
+        return (errors_ignored and ops.sigmoid_and_prime_in_errstate) or ops.sigmoid_and_prime
 
 
 @dataclass(frozen=True)

@@ -136,13 +136,15 @@ def forward(
     ([(5, 3), (5, 2)], [(5, 4), (5, 3), (5, 2)])
     """
     ws = ws or Workspace.like(weights, x, xp)
-    ops, a = ws.ops, x
-    for i, (w, b, sigma) in enumerate(zip(weights, biases, sigmas)):
-        z = ws.z[i] = ops.matmul(a, w.T, out=ws.z[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
+    matmul, a = ws.ops.matmul, x
+    zs, acts, primes = ws.z, ws.a, ws.sigma_prime
+    # σ.value_and_prime of each layer, looked up once per workspace (Activation.kernel)
+    for i, (w, b, kernel) in enumerate(zip(weights, biases, ws.kernels(sigmas, xp))):
+        z = zs[i] = matmul(a, w.T, out=zs[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
         z += b  # … + b^l, broadcast over the rows
         # a^l = σ(z^l), and σ'(z^l) for BP1/BP2 where σ shares its work with it (else None)
-        a, ws.sigma_prime[i] = sigma.value_and_prime(z, xp, ws.a[i], ws.sigma_prime[i])
-        ws.a[i] = a
+        a, primes[i] = kernel(z, acts[i], primes[i])
+        acts[i] = a
         if masks is not None and i < len(masks):
             a = a * masks[i]  # dropout: layer l+1 sees a^l ⊙ r^l
     ws.primed = True

@@ -29,6 +29,17 @@ class ArrayList(list[Any]):
     def __init__(self, arrays: Iterable[Array] = (), flat: Array = None) -> None:
         super().__init__(arrays)
         self.flat = flat
+        self._scratch: Array = None
+
+    def scratch(self, n: int) -> Array:
+        """A 1-D array of n numbers like ``flat``, for the temporary of an update of the flat
+        buffer (η g, say): made at the first call and reused by the next ones, so that a
+        training step allocates nothing as large as the parameters. Only for a list with a
+        ``flat`` buffer; what the caller writes there is overwritten by the next caller."""
+        s = self._scratch
+        if s is None or s.shape[0] < n:
+            s = self._scratch = self.flat[:n] * 0  # in the buffer's own library and dtype
+        return s if s.shape[0] == n else s[:n]
 
 
 def flat_arrays(
@@ -69,6 +80,9 @@ class Workspace:
     are ∂C/∂w^l and ∂C/∂b^l, views of the flat buffer ``grads``. The training loop keeps one
     workspace per mini-batch size and passes its own ``grads``, so a step allocates nothing;
     a one-off call (``deltaprop.core.backprop.backprop``) makes one with :meth:`like`.
+    ``errors_ignored`` says that every forward pass into it runs where overflow and division by
+    zero are ignored already (``np.errstate``, as the training loop holds it around an epoch),
+    so that σ's kernel need not set that up on each call (:meth:`kernels`).
 
     For a namespace whose ``ops`` do not write into arrays, the functions put their new result
     arrays into these lists instead, so callers read the lists either way.
@@ -88,9 +102,13 @@ class Workspace:
         dtype: Any,
         device: Any = None,
         grads: ArrayList | None = None,
+        errors_ignored: bool = False,
     ) -> None:
         self.m = m
         self.ops: Ops = ops_for(xp)
+        self.errors_ignored = errors_ignored
+        self._sigmas: Sequence[Any] = ()  # the σ of the layers that ``_kernels`` were bound for
+        self._kernels: list[Any] = []
 
         def rows() -> list[Array]:
             return [xp.zeros((m, n), dtype=dtype, device=device) for n in sizes[1:]]
@@ -105,6 +123,14 @@ class Workspace:
         n_layers = len(sizes) - 1
         self.grad_w, self.grad_b = list(grads[:n_layers]), list(grads[n_layers:])
         self.inv_m = self.ops.scalar(1.0 / max(m, 1), dtype)  # the 1/m of the mean over the rows
+
+    def kernels(self, sigmas: Sequence[Any], xp: Any) -> list[Any]:
+        """Each layer's ``sigma.kernel(xp)`` (σ and σ' as the forward pass computes them),
+        bound at the first call with this list of σ and kept for the next ones."""
+        if sigmas is not self._sigmas:
+            self._kernels = [s.kernel(xp, errors_ignored=self.errors_ignored) for s in sigmas]
+            self._sigmas = sigmas
+        return self._kernels
 
     @classmethod
     def like(cls, weights: Sequence[Array], x: Array, xp: Any) -> Workspace:

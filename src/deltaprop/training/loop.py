@@ -25,7 +25,10 @@ time into one reused array (about 65,000 numbers on the CPU, so that the chunk i
 cache when its mini-batches use it; about four million on a GPU), so each mini-batch is a
 contiguous slice of it; each step writes into a per-batch-size
 :class:`~deltaprop.core.workspace.Workspace` whose gradient arrays are views of one flat
-buffer; the per-batch costs stay on the device and are checked once per chunk.
+buffer, and which binds each layer's σ kernel once (without the per-call ``np.errstate`` that
+the epoch's own stands for); the optimiser's temporaries and the penalty's terms go into
+arrays reused from step to step; the per-batch costs stay on the device and are checked once
+per chunk.
 
 Everything a resumed run needs is in :class:`TrainState`, as plain data.
 """
@@ -137,6 +140,7 @@ class Trainer:
         self.eta = config.eta  # the learning rate of the current epoch
         self.n_samples: int | None = None  # n of the L2/L1 penalty: the training-set size
         self._compiled: CompiledEpochs | None = None  # made at the first epoch that needs it
+        self._terms: list[Any] | None = None  # the penalty's terms, likewise (_penalty_terms)
 
     def run(
         self,
@@ -354,16 +358,23 @@ class Trainer:
         if c.l2 or c.l1:  # the penalty's gradient (biases are not regularised), in place
             n = self.n_samples or count
             penalty = add_penalty_gradient(list(grads[: len(grad_w)]), model.weights, n, c.l2,
-                                           c.l1, model.xp)  # fmt: skip
+                                           c.l1, xp, self._penalty_terms())  # fmt: skip
         self.optimizer.update(self.params, grads, self.state.optimizer_state, self.eta, model.xp)
         return zs, activations, deltas, total, grad_w, grad_b, masks, penalty
+
+    def _penalty_terms(self) -> list[Any]:
+        """Arrays shaped like the weights that each step's penalty term is written into."""
+        if self._terms is None:
+            self._terms = [w * 0 for w in self.model.weights]  # the model's library and dtype
+        return self._terms
 
     def _workspace(self, m: int) -> Workspace:
         ws = self._workspaces.get(m)
         if ws is None:
             model = self.model
+            # errors_ignored: every step runs inside run_epoch's (or step's) np.errstate
             ws = Workspace(model.sizes, m, model.xp, self._dtype, model.backend.device,
-                           grads=self.grads)  # fmt: skip
+                           grads=self.grads, errors_ignored=True)  # fmt: skip
             self._workspaces[m] = ws
         return ws
 
@@ -376,6 +387,7 @@ class Trainer:
         n is the training-set size given to :meth:`run`, or the batch's size when ``step`` is
         called on its own). ``epoch`` and ``batch`` are left 0 for the caller to fill in.
         """
-        zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
+        with np.errstate(over="ignore", divide="ignore"):  # σ's tails, as run_epoch ignores them
+            zs, activations, deltas, total, grad_w, grad_b, *extra = self._step(x, y, x.shape[0])
         cost = float(total) / x.shape[0]
         return Step(0, 0, 0, x, y, zs, activations, deltas, grad_w, grad_b, cost, *extra)

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 from .._validation import check_fraction, check_positive_float
 from ..core.activations import Array
 from ..core.ops import ops_for
+from ..core.workspace import ArrayList
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Nesterov", "Optimizer", "get_optimizer"]
 
@@ -128,21 +129,24 @@ class SGD(Optimizer):
 def _sgd_flat(params: list[Array], grads: list[Array], eta: float, xp: Any) -> bool:
     """FAST PATH of :meth:`SGD.update`: the same p → p − η ∂C/∂p, done on the one flat buffer
     that ``params`` and ``grads`` are views of (``ArrayList.flat``); False, doing nothing,
-    where there is none. On the CPU in pieces, so that η ∂C/∂p is still in the cache when it
-    is subtracted (for a large network that saves writing and reading back a temporary as
-    large as the parameters); a small network, updated many times a second, in one operation.
+    where there is none. η ∂C/∂p goes into the gradients' reused scratch array
+    (``ArrayList.scratch``), so an update allocates nothing; on the CPU in pieces of at most
+    ``cache_block`` numbers, so that it is still in the cache when it is subtracted; a small
+    network, updated many times a second, in one operation.
     ``tests/training/test_optimizers.py`` checks it equal to the loop, bit for bit."""
     flat_p, flat_g = getattr(params, "flat", None), getattr(grads, "flat", None)
-    if flat_p is None or flat_g is None:
+    if flat_p is None or flat_g is None or not isinstance(grads, ArrayList):
         return False
     ops = ops_for(xp)
-    n, block = flat_p.shape[0], ops.cache_block or flat_p.shape[0]
-    if n <= block:
-        flat_p -= ops.multiply(flat_g, ops.scalar(eta, flat_g.dtype))
+    eta_s, n = ops.scalar(eta, flat_g.dtype), flat_p.shape[0]
+    block = min(n, ops.cache_block or n)
+    if n == block:
+        flat_p -= ops.multiply(flat_g, eta_s, out=grads.scratch(n))
         return True
+    eta_g = grads.scratch(block)
     for i in range(0, n, block):
         piece = flat_p[i : i + block]
-        piece -= ops.multiply(flat_g[i : i + block], ops.scalar(eta, flat_g.dtype))
+        piece -= ops.multiply(flat_g[i : i + block], eta_s, out=eta_g[: piece.shape[0]])
     return True
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..core.activations import Array
+from ..core.ops import ops_for
 
 
 def penalty(weights: list[Array], n: int, l2: float, l1: float, xp: Any) -> float:
@@ -41,23 +42,37 @@ def penalty(weights: list[Array], n: int, l2: float, l1: float, xp: Any) -> floa
 
 
 def add_penalty_gradient(
-    grad_w: list[Array], weights: list[Array], n: int, l2: float, l1: float, xp: Any
+    grad_w: list[Array],
+    weights: list[Array],
+    n: int,
+    l2: float,
+    l1: float,
+    xp: Any,
+    out: list[Array] | None = None,
 ) -> list[Array]:
     """Add the penalty's gradient (λ₂/n) w + (λ₁/n) sgn(w) to each ∂C/∂w^l, in place.
 
     ``n`` is the number of training samples (not the mini-batch size), as in the classic form.
-    Returns the terms added, one array per layer (the regulariser's own line of the update).
+    Returns the terms added, one array per layer (the regulariser's own line of the update),
+    written into ``out`` (arrays shaped like the weights, which the training loop reuses from
+    step to step) where given: the L2 term then allocates nothing, and sgn(w) of the L1 term
+    is its one temporary.
     """
+    ops = ops_for(xp)
     terms = []
-    for g, w in zip(grad_w, weights):
+    for i, (g, w) in enumerate(zip(grad_w, weights)):
         term = None
         if l2:
-            term = (l2 / n) * w
+            term = ops.multiply(w, ops.scalar(l2 / n, w.dtype), out=None if out is None else out[i])
             g += term
         if l1:
-            t1 = (l1 / n) * xp.sign(w)
+            t1 = xp.sign(w)
+            t1 *= ops.scalar(l1 / n, w.dtype)
             g += t1
-            term = t1 if term is None else term + t1
+            if term is None:
+                term = t1
+            else:
+                term += t1
         terms.append(term)
     return terms
 
