@@ -2,15 +2,17 @@
 the user's own arrays, cut into a training and a test part.
 
 Every set is an :class:`ExploreData` of float32 inputs in a small range and integer class
-labels 0 … k−1; the 2-D sets are "plane" data (the page draws the decision surface), the
-digits and MNIST "image" data (the page draws the first layer's weights as images).
+labels 0 … k−1 (with their names, where an uploaded file names its classes); the 2-D sets are
+"plane" data (the page draws the decision surface), the digits and MNIST "image" data (the
+page draws the first layer's weights as images). The numbers of points, the noise and the
+test fraction are checked where they are declared, by :class:`~.settings.Settings`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +39,7 @@ class ExploreData:
     y_test: np.ndarray  # (n_test,)
     n_classes: int
     kind: str  # "plane" (2-D), "image" (a square number of inputs) or "table"
+    classes: tuple[str, ...] | None = None  # the name of each class, where the file names them
 
     @property
     def n_features(self) -> int:
@@ -70,14 +73,27 @@ def _toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple[Any
     return X.astype(np.float32), y.astype(np.int64)
 
 
+class Upload(NamedTuple):
+    """An uploaded file's rows (the last column the class) and its classes' names, if any."""
+
+    array: np.ndarray  # (n, d + 1) float64
+    classes: tuple[str, ...] | None = None
+
+
 def _split(
-    name: str, X: np.ndarray, y: np.ndarray, test_fraction: float, rng: Any, kind: str
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    test_fraction: float,
+    rng: Any,
+    kind: str,
+    classes: tuple[str, ...] | None = None,
 ) -> ExploreData:
     order = rng.permutation(X.shape[0])
     n_test = min(X.shape[0] - 1, round(test_fraction * X.shape[0]))
     test, train = order[:n_test], order[n_test:]
-    n_classes = max(2, int(y.max()) + 1)
-    return ExploreData(name, X[train], y[train], X[test], y[test], n_classes, kind)
+    n_classes = len(classes) if classes else max(2, int(y.max()) + 1)
+    return ExploreData(name, X[train], y[train], X[test], y[test], n_classes, kind, classes)
 
 
 def make_data(
@@ -88,21 +104,16 @@ def make_data(
     test_fraction: float = 0.2,
     seed: int = 0,
     points: Any = None,
-    array: np.ndarray | None = None,
+    array: Upload | None = None,
 ) -> ExploreData:
     """The data set the page asked for.
 
-    ``points`` are the drawn points, rows (x, y, class); ``array`` the uploaded array whose
-    last column is the class. The digits and MNIST keep their own test sets.
+    ``points`` are the drawn points, rows (x, y, class); ``array`` the uploaded file, whose
+    last column is the class. The digits and MNIST keep their own test sets. ``n``, ``noise``
+    and ``test_fraction`` are the page's, checked by :class:`~.settings.Settings`.
     """
     rng = np.random.default_rng(seed)
-    if not 0.0 <= noise <= 0.5:
-        raise ValueError(f"noise must be in [0, 0.5]; got {noise}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"the test fraction must be in (0, 1); got {test_fraction}")
     if source in TOYS:
-        if not 10 <= n <= 5000:
-            raise ValueError(f"the number of points must be in 10 … 5000; got {n}")
         X, y = _toy(source, n, noise, rng)
         return _split(source, X, y, test_fraction, rng, "plane")
     if source == "drawn":
@@ -118,10 +129,11 @@ def make_data(
     if source == "upload":
         if array is None:
             raise ValueError("upload a .npy or .csv file first (last column: the class)")
-        X, y = array[:, :-1].astype(np.float32), _labels(array[:, -1])
+        table = array.array
+        X, y = table[:, :-1].astype(np.float32), _labels(table[:, -1])
         side = math.isqrt(X.shape[1])
         kind = "plane" if X.shape[1] == 2 else "image" if side * side == X.shape[1] else "table"
-        return _split("upload", X, y, test_fraction, rng, kind)
+        return _split("upload", X, y, test_fraction, rng, kind, array.classes)
     raise ValueError(f"unknown data source {source!r}; choose one of: {', '.join(SOURCES)}")
 
 
@@ -165,14 +177,15 @@ def _labels(column: np.ndarray) -> np.ndarray:
     return column.astype(np.int64)
 
 
-def read_upload(filename: str, content: bytes) -> np.ndarray:
-    """The 2-D float array in an uploaded .csv, .npy or .npz file, read by the one table
-    reader (:func:`deltaprop.io.tables.read_table`, never unpickled) within the explorer's
-    limits; its last column is the class. Raises ValueError saying what is wrong."""
+def read_upload(filename: str, content: bytes) -> Upload:
+    """The rows of an uploaded .csv, .npy or .npz file as a 2-D float array whose last
+    column is the class, with the classes' names where the file names them (read by the one
+    table reader, :func:`deltaprop.io.tables.read_table`, never unpickled, within the
+    explorer's limits). Raises ValueError saying what is wrong."""
     from ..io.tables import Limits, read_table
 
     limits = Limits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_classes=MAX_CLASSES)
     table = read_table(filename, content, limits=limits)
     if table.y is None or table.X.shape[0] < 4:
         raise ValueError(f"{filename}: need 4 … {MAX_ROWS} rows; got {table.X.shape[0]}")
-    return np.column_stack([table.X, table.y])
+    return Upload(np.column_stack([table.X, table.y]), table.classes)

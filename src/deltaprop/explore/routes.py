@@ -127,8 +127,8 @@ async def new_session(request: Request) -> Response:
     points, key = body.pop("drawn", None), body.pop("upload", None)
     if key is not None and not isinstance(key, str):
         raise BadRequest("upload must be the key the upload answered, a string")
-    array = explorer.uploads.get(key) if key else None
-    if key and array is None and body.get("data") == "upload":
+    kept = explorer.uploads.get(key) if key else None
+    if key and kept is None and body.get("data") == "upload":
         raise BadRequest(
             "that upload is no longer kept (the server keeps the latest few): upload the file again"
         )
@@ -136,7 +136,7 @@ async def new_session(request: Request) -> Response:
         settings = Settings.from_dict(body)
         await room_for_a_run(explorer)  # before the work: ServerBusy (503) if none
         with np.errstate(all="ignore"):  # odd data say so when they train, on the page
-            session = await run_in_threadpool(Session, settings, array, points)
+            session = await run_in_threadpool(Session, settings, kept, points)
     except (ValueError, OSError) as exc:
         return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     key = explorer.add(session)
@@ -159,7 +159,7 @@ async def upload(request: Request) -> Response:
     name = request.query_params.get("name", "")
     content = await body_of(request, MAX_UPLOAD_BYTES, "the file")
     try:
-        array = await run_in_threadpool(read_upload, name, content)
+        kept = await run_in_threadpool(read_upload, name, content)
     except ValueError as exc:
         return error(str(exc).splitlines()[0])
     except (MemoryError, OverflowError):
@@ -169,10 +169,11 @@ async def upload(request: Request) -> Response:
             f"{name}: cannot be read ({type(exc).__name__}): upload a .npy or .csv of numbers"
         )
     try:
-        key = explorer_of(request).add_upload(array)
+        key = explorer_of(request).add_upload(kept)
     except ValueError as exc:
         return error(str(exc), 413)
-    return as_json({"upload": key, "rows": array.shape[0], "columns": array.shape[1]})
+    rows, columns = kept.array.shape
+    return as_json({"upload": key, "rows": rows, "columns": columns, "classes": kept.classes})
 
 
 async def control(request: Request) -> Response:
@@ -190,7 +191,19 @@ async def control(request: Request) -> Response:
 async def state(request: Request) -> Response:
     """The latest snapshot, with the curve points after the first ``since``."""
     session = session_of(request)
-    return Response(event_body(session, since_of(request)), media_type="application/json")
+    body, _, _ = event_body(session, since_of(request), session.curves.cuts)
+    return Response(body, media_type="application/json")
+
+
+async def pace(request: Request) -> Response:
+    """Train at another pace from now on (``{"pace": "30"}``), without a fresh network."""
+    session = session_of(request)
+    body = await json_object(request, '{"pace": "30"}')
+    try:
+        value = session.set_pace(body.get("pace"))
+    except ValueError as exc:
+        return error(str(exc))
+    return as_json({"pace": value})
 
 
 async def events(request: Request) -> Response:
@@ -215,14 +228,13 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
             loop.call_soon_threadsafe(news.set)
 
     session.listeners.append(notify)  # while it is there, the run is watched
-    version, sent_points = -1, 0
+    version, sent, cuts = -1, 0, 0  # the page has the first `sent` points after `cuts` cuts
     try:
         while True:
             news.clear()
             if session.version != version:
                 version = session.version
-                body = event_body(session, sent_points)
-                sent_points = len(session.curves)
+                body, sent, cuts = event_body(session, sent, cuts)
                 yield f"data: {body}\n\n"
             if session.closed:
                 yield closed_event(session.closed)
@@ -315,10 +327,11 @@ async def report(request: Request) -> Response:
     )
 
 
-def event_body(session: Session, since: int) -> str:
-    """The latest snapshot with the curve points after the first ``since``."""
-    with session.lock:
-        snapshot, points = session.snapshot_json, session.curves[since:]
-        if since > len(session.curves):  # the curves were thinned: send them all again
-            points, since = session.curves, 0
-    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {to_json(points)}}}'
+def event_body(session: Session, sent: int, cuts: int) -> tuple[str, int, int]:
+    """The latest snapshot with the curve points a page that has the first ``sent`` of
+    them, as they were after ``cuts`` thinnings, is missing (all of them, ``"since": 0``,
+    when they were thinned since); and what the page then has: ``(body, sent, cuts)``."""
+    snapshot = session.snapshot_json
+    since, points, cuts = session.curves.after(cuts, sent)
+    body = f'{{"snapshot": {snapshot}, "since": {since}, "points": {to_json(points)}}}'
+    return body, since + len(points), cuts

@@ -6,15 +6,19 @@ Pause, step and stop are honoured between mini-batches, inside the callback's
 one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
 after its update. One step runs exactly one more mini-batch and records it.
 
-A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``finished``, ``stopped`` (by its page)
-or ``failed`` (the loop raised: the snapshot's ``error`` says why in one line). Whatever
-ends the thread, its last snapshot says so. The server closes a run (:meth:`Session.
-begin_close`) to make room for another or when it stops: the thread stops at its next
-mini-batch and the page's event stream is told why.
+A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``stopped`` (by its page), ``failed``
+(the loop raised: the snapshot's ``error`` says why in one line) or, after EPOCHS epochs (in
+effect never: a run goes on until its page stops it), ``finished``. Whatever ends the
+thread, its last snapshot says so. It trains at its pace (:mod:`.pace`, changed while it
+runs) and takes its curves' points on a schedule of mini-batches (:mod:`.curves`).
+
+The server closes a run (:meth:`Session.begin_close`) to make room for another or when it
+stops: the thread stops at its next mini-batch and the page's event stream is told why.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -27,19 +31,21 @@ import numpy as np
 from ..errors import DivergenceError
 from ..insight.diagnose import diagnose
 from ..network import Network
-from .data import ExploreData, make_data
+from .curves import Curves
+from .data import ExploreData, Upload, make_data
+from .pace import Pace
 from .publisher import Publisher
 from .record import record_view
-from .settings import Settings
-from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
+from .settings import Settings, checked
+from .snapshot import image_figures, learning_figures, plane_bounds, plane_figures, shown_neurons
 from .wire import plain, to_json
 
 __all__ = ["EPOCHS", "MAX_EPOCHS", "MEASURE_ROWS", "Session", "Stopped", "plain", "points_of"]
 
 #: rows measured for the live train and test curves
 MEASURE_ROWS = 500
-#: epochs a run lasts unless stopped
-EPOCHS = 100_000
+#: epochs a run lasts unless stopped: in effect, until its page stops it
+EPOCHS = 10**9
 #: per-epoch rows kept for the report; beyond, every other row but the latest tenth goes
 MAX_EPOCHS = 2000
 
@@ -51,7 +57,7 @@ class Stopped(Exception):
 class Session:
     """A network and its data, trained in a thread of its own."""
 
-    def __init__(self, settings: Settings, upload: np.ndarray | None = None,
+    def __init__(self, settings: Settings, upload: Upload | None = None,
                  points: Any = None) -> None:  # fmt: skip
         s = settings
         self.settings = settings
@@ -82,7 +88,8 @@ class Session:
         self.version = 0  # counts the snapshots published
         self.snapshot: dict[str, Any] = {}
         self.snapshot_json = "{}"
-        self.curves: list[dict[str, Any]] = []  # one point per measurement
+        self.pace = Pace(s.pace)
+        self.curves = Curves()  # the points of the live curves
         self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows (its History's)
         self.findings: list[dict[str, Any]] = []
         self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
@@ -92,6 +99,7 @@ class Session:
         self.listeners: list[Callable[[], None]] = []  # called after each snapshot
         self.closed = ""  # why the server closed the run ("" while it is open)
         self.last_seen = time.monotonic()  # when a page last asked about it or watched it
+        self.curves.take({"batch": 0, "epoch": 0}, self.measure)  # the network as it was made
         self.publish_now()
 
     # -- what the page asks -------------------------------------------------------------
@@ -115,6 +123,16 @@ class Session:
                 self.thread = threading.Thread(target=self._train, daemon=True)
                 self.thread.start()
             self.lock.notify_all()
+
+    def set_pace(self, pace: Any) -> str:
+        """Train at ``pace`` from now on (checked as the settings are; ValueError if it is
+        not a pace), without a fresh network; returns it."""
+        value: str = checked("pace", pace)
+        with self.lock:
+            self.pace.set(value)
+            self.settings = dataclasses.replace(self.settings, pace=value)
+            self.lock.notify_all()  # a wait for the old pace's next mini-batch ends now
+        return value
 
     def begin_close(self, reason: str) -> None:
         """Close the run without waiting: the training thread stops at its next mini-batch,
@@ -175,6 +193,7 @@ class Session:
             "n_train": len(d.y_train),
             "n_test": len(d.y_test),
             "points": points_of(d) if d.kind == "plane" else None,
+            "classes": class_names(d),
             "activations": [f.name for f in self.net.sigmas],
             "cost": self.net.cost_function.name,
         }
@@ -261,10 +280,17 @@ class Session:
 
     # -- snapshots ----------------------------------------------------------------------
 
+    def take_point(self, step: Any) -> None:
+        """A point of the live curves after the latest mini-batch (``step``): its cost, the
+        learning speed and saturation per layer, and the measured cost and accuracy."""
+        point = {"batch": self.batches, "epoch": self.epoch, "cost": step.cost}
+        point.update(learning_figures(step, self.net))
+        self.curves.take(point, self.measure)
+
     def measure(self) -> dict[str, Any]:
-        """Cost and accuracy on up to MEASURE_ROWS training and test rows (one curve point)."""
+        """Cost and accuracy on up to MEASURE_ROWS training and test rows."""
         d = self.data
-        point: dict[str, Any] = {"batch": self.batches, "epoch": self.epoch}
+        point: dict[str, Any] = {}
         for name, X, y, rows in (("train", d.X_train, d.y_train, self._train_rows),
                                  ("test", d.X_test, d.y_test, self._test_rows)):  # fmt: skip
             scores = self.net.evaluate(X[rows], y[rows])
@@ -285,7 +311,8 @@ class Session:
             snapshot = {
                 "version": self.version + 1, "state": self.state, "error": self.error,
                 "batches": self.batches, "epoch": self.epoch, "n_points": len(self.curves),
-                "findings": self.findings, "epochs": self.epochs[-200:], **figures,
+                "every": self.curves.every, "pace": self.pace.pace, "findings": self.findings,
+                "epoch_row": self.epochs[-1] if self.epochs else None, **figures,
             }  # fmt: skip
             self.snapshot = snapshot
             self.snapshot_json = to_json(snapshot)  # NaN and inf (a diverging run) as null
@@ -327,6 +354,11 @@ def failure_message(exc: Exception, settings: Settings) -> str:
         f"the run stopped on {type(exc).__name__}{': ' + text if text else ''}; change a "
         "setting (a smaller network, η or batch) and press Reset"
     )
+
+
+def class_names(data: ExploreData) -> list[str]:
+    """The name of each class: the file's names, else the numbers 0 … k − 1."""
+    return list(data.classes) if data.classes else [str(c) for c in range(data.n_classes)]
 
 
 def points_of(data: ExploreData) -> dict[str, Any]:

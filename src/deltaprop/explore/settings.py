@@ -7,7 +7,9 @@ with their help, range and choices (the explorer may choose another default, and
 bound where a page must stay quick). :func:`options` serves them all to the page (``GET
 /api/options``), which builds its controls from them, and :meth:`Settings.from_dict` checks
 the page's values against the same declarations: an unknown name, a value out of range or not
-finite is refused with one line naming the option and what it accepts.
+finite is refused with one line naming the option and what it accepts (a long value cut).
+An option marked ``live`` (the speed) is changed while a run trains, without a fresh network
+(:func:`checked` reads such a change).
 
 The page keeps the values in its address (after ``#``), so a view can be shared and reloaded.
 """
@@ -33,6 +35,10 @@ MAX_PARAMETERS = 2_000_000
 MAX_LAYERS, MAX_WIDTH = 10, 4096
 #: σ's the hidden layers may use: BP2 needs σ'(z) elementwise (softmax is for outputs only)
 HIDDEN_ACTIVATIONS = tuple(name for name, f in ACTIVATIONS.items() if f.elementwise)
+#: the speeds a run may train at, in mini-batches a second ("max": as fast as it can)
+PACES = ("1", "3", "10", "30", "100", "300", "1000", "3000", "max")
+#: the most characters of a refused value a message repeats
+SHOWN_CHARS = 40
 
 
 def _interval(text: str) -> dict[str, Any]:
@@ -54,18 +60,19 @@ def _own(
     accepts: str | tuple[str, ...],
     help: str,
     when: dict[str, Any] | None = None,
+    live: bool = False,
 ) -> Any:
     """A field of the explorer's own, in ``group``: ``accepts`` is a range such as
     "[10, 5000]" (of whole numbers if the default is one; for "layers", each width) or the
     names to choose from; ``when`` names the values of another option under which this one
-    has an effect."""
+    has an effect; a ``live`` option changes a run as it trains."""
     meta: dict[str, Any]
     if isinstance(accepts, tuple):
         meta = {"type": "choice", "choices": accepts}
     else:
         kind = "layers" if isinstance(default, tuple) else type(default).__name__
         meta = {"type": kind, "choices": None, **_interval(accepts)}
-    meta.update(label=label, help=help, group=group, when=when)
+    meta.update(label=label, help=help, group=group, when=when, live=live)
     return field(default=default, metadata=meta)
 
 
@@ -90,6 +97,7 @@ def _train(label: str, name: str, default: Any = None, high: float | None = None
         "help": meta["help"],
         "group": "training",
         "when": {"optimizer": users} if users else None,
+        "live": False,
     }
     return field(default=option.default if default is None else default, metadata=out)
 
@@ -145,6 +153,10 @@ class Settings:
     beta1: float = _train("β1", "beta1")
     beta2: float = _train("β2", "beta2")
     epsilon: float = _train("ε", "epsilon")
+    # -- the view: how fast the run goes (changed as it trains)
+    pace: str = _own(
+        "view", "100", "speed", PACES, "mini-batches a second (max: as fast as it can)", live=True
+    )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Settings:
@@ -155,7 +167,7 @@ class Settings:
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(known)}")
+                raise ValueError(f"unknown setting {_cut(key)}; known: {', '.join(known)}")
             out[key] = _read(key, value, known[key].metadata)
         settings = cls(**out)
         try:
@@ -211,14 +223,21 @@ def _number(key: str, value: Any, meta: Any) -> float:
             raise ValueError
         number = float(value)  # 3, 3.0, "3", "1e3"
     except ValueError:
-        raise ValueError(f"setting {key!r}: cannot read {value!r}; give {what}") from None
+        raise ValueError(f"setting {key!r}: cannot read {_cut(value)}; give {what}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number in {_shown(meta)}; got {value!r}")
-    if whole and number != math.floor(number):
-        raise ValueError(f"{name} must be {what}; got {value!r}")
-    if not _inside(number, meta):
-        raise ValueError(f"{name} must be {what}; got {value!r}")
+        raise ValueError(f"{name} must be a finite number in {_shown(meta)}; got {_cut(value)}")
+    if (whole and number != math.floor(number)) or not _inside(number, meta):
+        raise ValueError(f"{name} must be {what}; got {_cut(value)}")
     return number
+
+
+def _cut(value: Any) -> str:
+    """``repr(value)`` for a message, cut to SHOWN_CHARS characters (a 10,000-digit value
+    does not make a 10,000-character line)."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 1]}… ({len(text):,} characters)"
 
 
 def _read(key: str, value: Any, meta: Any) -> Any:
@@ -227,7 +246,7 @@ def _read(key: str, value: Any, meta: Any) -> Any:
     if kind == "choice":
         if not isinstance(value, str) or value not in meta["choices"]:
             choices = ", ".join(meta["choices"])
-            raise ValueError(f"unknown {key} {value!r}; choose one of: {choices}")
+            raise ValueError(f"unknown {key} {_cut(value)}; choose one of: {choices}")
         return value
     if kind == "layers":
         if isinstance(value, str):
@@ -235,12 +254,31 @@ def _read(key: str, value: Any, meta: Any) -> Any:
         elif isinstance(value, list):
             parts = value
         else:
-            raise ValueError(f"hidden layers: give widths such as '8,8', not {value!r}")
+            raise ValueError(f"hidden layers: give widths such as '8,8', not {_cut(value)}")
         if len(parts) > MAX_LAYERS - 2:
             raise ValueError(f"hidden layers: at most {MAX_LAYERS - 2}; got {len(parts)}")
         return tuple(int(_number(key, v, meta)) for v in parts)
     number = _number(key, value, meta)
     return int(number) if kind == "int" else number
+
+
+def checked(name: str, value: Any) -> Any:
+    """The page's new ``value`` of the live option ``name``, read and checked against its
+    declaration, as :meth:`Settings.from_dict` reads it; ValueError saying what it accepts.
+
+    Examples
+    --------
+    >>> checked("pace", "30")
+    '30'
+    >>> checked("pace", "fast")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown pace 'fast'; choose one of: 1, 3, 10, 30, 100, 300, 1000, 3000, max
+    """
+    live = {f.name: f for f in fields(Settings) if f.metadata["live"]}
+    if name not in live:
+        raise ValueError(f"{_cut(name)} cannot change while a run trains; live: {', '.join(live)}")
+    return _read(name, value, live[name].metadata)
 
 
 def options() -> list[dict[str, Any]]:

@@ -3,11 +3,16 @@
 Everything here reads arrays the library computed (a training step's z, a, δ and gradients,
 or the forward pass of :func:`deltaprop.core.backprop.forward` over a grid of the plane);
 nothing recomputes the mathematics. Large layers are shown by at most :data:`SHOWN` neurons.
+
+Pictures of a signed quantity (a over the plane, the first layer's weights as images) are
+sent as bytes on one diverging scale from −top to top (byte 127.5 is 0), ``top`` the
+:func:`scale_top` of the largest |value| drawn, so that one legend reads them all.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,6 +83,25 @@ def learning_figures(step: Step, net: Network) -> dict[str, Any]:
     return {"speed": speed, "saturation": saturation}
 
 
+def scale_top(largest: float) -> float:
+    """The top of a colour scale for values up to ``largest`` in size: the smallest of 1, 2
+    or 5 × 10^k at least ``largest`` (1 for none), so the legend's numbers are plain.
+
+    Examples
+    --------
+    >>> scale_top(0.83), scale_top(1.0), scale_top(3.2), scale_top(0.0004), scale_top(0.0)
+    (1.0, 1.0, 5.0, 0.0005, 1.0)
+    """
+    if not math.isfinite(largest) or largest <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(largest))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        top = float(f"{step * power:.12g}")  # 0.0005, not 0.0005000000000000001
+        if top >= largest * (1 - 1e-12):
+            return top
+    return float(f"{10 * power:.12g}")
+
+
 def _bytes(values: np.ndarray, low: float, high: float) -> str:
     """Values scaled to 0 … 255 between ``low`` and ``high``, as base64 bytes."""
     scale = 255.0 / (high - low) if high > low else 0.0
@@ -88,22 +112,22 @@ def _bytes(values: np.ndarray, low: float, high: float) -> str:
 def plane_figures(net: Network, bounds: tuple[float, float, float, float],
                   shown: list[list[int]]) -> dict[str, Any]:  # fmt: skip
     """Every shown neuron's a^l over a GRID × GRID grid of the plane (eq. 25 by ``forward``),
-    and the decision surface: the predicted class and its output a^L at each point."""
+    the first row the top of the plane (y1), on one scale −top … top for all of them (with
+    each map's lowest and highest a); and the decision surface: the predicted class and its
+    output a^L at each point."""
     x0, x1, y0, y1 = bounds
     gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(net.config.dtype)  # (GRID², 2)
     _, a_list = forward(net.weights, net.biases, net.sigmas, grid, np)
-    maps = []
-    for i in range(1, len(a_list)):
-        a = a_list[i][:, shown[i]]
-        low, high = float(a.min()), float(a.max())
-        maps.append([{"low": low, "high": high, "q": _bytes(a[:, j], low, high)}
-                     for j in range(a.shape[1])])  # fmt: skip
+    drawn = [np.asarray(a_list[i][:, shown[i]], np.float64) for i in range(1, len(a_list))]
+    top = scale_top(max(float(np.max(np.abs(a))) for a in drawn))
+    maps = [[_map(column, top) for column in a.T] for a in drawn]
     out = a_list[-1]
     classes = np.argmax(out, axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
     confidence = np.max(out, axis=1) if out.shape[1] > 1 else np.abs(out[:, 0] - 0.5) * 2
     return {
         "grid": GRID,
+        "top": top,
         "maps": maps,
         "classes": base64.b64encode(classes.astype(np.uint8).tobytes()).decode("ascii"),
         "confidence": _bytes(confidence, 0.0, 1.0),
@@ -111,13 +135,22 @@ def plane_figures(net: Network, bounds: tuple[float, float, float, float],
 
 
 def image_figures(net: Network, side: int, count: int = SHOWN) -> dict[str, Any]:
-    """The first ``count`` rows of w^2 as side × side images, each scaled by its own largest
-    |w| (0.5 is w = 0)."""
-    images = []
-    for row in net.weights[0][:count]:
-        top = float(np.max(np.abs(row))) or 1.0
-        images.append(_bytes(row, -top, top))
-    return {"side": side, "images": images}
+    """The first ``count`` rows of w^2 as side × side images, on one scale −top … top (byte
+    127.5 is w = 0), with each row's lowest and highest w."""
+    rows = np.asarray(net.weights[0][:count], np.float64)
+    top = scale_top(float(np.max(np.abs(rows))))
+    return {
+        "side": side,
+        "top": top,
+        "images": [_bytes(row, -top, top) for row in rows],
+        "low": rows.min(axis=1).tolist(),
+        "high": rows.max(axis=1).tolist(),
+    }
+
+
+def _map(a: np.ndarray, top: float) -> dict[str, Any]:
+    """One neuron's a over the grid: its lowest and highest value, and its bytes."""
+    return {"low": float(a.min()), "high": float(a.max()), "q": _bytes(a, -top, top)}
 
 
 def plane_bounds(X: np.ndarray) -> tuple[float, float, float, float]:

@@ -14,8 +14,7 @@ import secrets
 import time
 from collections import OrderedDict
 
-import numpy as np
-
+from .data import Upload
 from .session import Session
 
 #: runs kept at once (one per open page)
@@ -54,7 +53,7 @@ class ExplorerState:
     def __init__(self) -> None:
         self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.closed: OrderedDict[str, str] = OrderedDict()  # key → why it was closed
-        self.uploads: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.uploads: OrderedDict[str, Upload] = OrderedDict()
         self.ending: list[Session] = []  # closed runs whose thread may not have ended yet
 
     # -- runs ------------------------------------------------------------------------------
@@ -118,9 +117,11 @@ class ExplorerState:
 
     # -- uploads ---------------------------------------------------------------------------
 
-    def add_upload(self, array: np.ndarray) -> str:
-        """Keep an uploaded array under a new key; the oldest go beyond MAX_UPLOADS arrays or
-        MAX_UPLOAD_TOTAL bytes. Raises ValueError for an array larger than that alone."""
+    def add_upload(self, upload: Upload) -> str:
+        """Keep an uploaded array (and its classes' names) under a new key; the oldest go
+        beyond MAX_UPLOADS arrays or MAX_UPLOAD_TOTAL bytes. Raises ValueError for an array
+        larger than that alone."""
+        array = upload.array
         if array.nbytes > MAX_UPLOAD_TOTAL:
             raise ValueError(
                 f"the array takes {array.nbytes / 2**20:.0f} MiB in memory, more than the "
@@ -132,9 +133,9 @@ class ExplorerState:
         ):
             self.uploads.popitem(last=False)
         key = secrets.token_hex(8)
-        self.uploads[key] = array
+        self.uploads[key] = upload
         return key
 
     def upload_bytes(self) -> int:
         """The bytes of the uploaded arrays kept."""
-        return sum(a.nbytes for a in self.uploads.values())
+        return sum(u.array.nbytes for u in self.uploads.values())

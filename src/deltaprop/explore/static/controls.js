@@ -1,7 +1,8 @@
 // deltaprop explore: the settings' controls, built from what the server serves (GET
-// /api/options: each option's name, label, group, type, default, range or choices, help, and
-// when it has an effect), so that no option is written twice. The values live in the page's
-// address after '#'.
+// /api/options: each option's name, label, group, type, default, range or choices, help,
+// when it has an effect, and whether it is live), so that no option is written twice. Each
+// goes in the page's box of its group ([data-group=…]; the speed, group "view", in the
+// header). The values live in the page's address after '#'.
 import { h } from "./dom.js";
 
 const GROUPS = { data: "Data", network: "Network", training: "Training" };
@@ -26,14 +27,15 @@ function input(o) {
 }
 
 export class Controls {
-  // root holds one [data-group] box per group; onChange() is called after a user's change
+  // root holds one [data-group] box per group; onChange(name, live) is called after a
+  // user's change (live: the option changes the run as it trains, without a fresh network)
   constructor(root, options, onChange) {
     this.options = options;
     this.byName = Object.fromEntries(options.map((o) => [o.name, o]));
     this.fields = {};
     for (const o of options) {
       const field = input(o);
-      field.addEventListener("change", () => { this.refresh(o.name); onChange(o.name); });
+      field.addEventListener("change", () => { this.refresh(o.name); onChange(o.name, !!o.live); });
       this.fields[o.name] = field;
       const box = root.querySelector(`[data-group=${o.group}]`);
       box.append(h("label", { title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
@@ -68,6 +70,11 @@ export class Controls {
       label.hidden = !!o.when && !Object.entries(o.when).every(([k, vs]) =>
         vs.includes(this.fields[k].value));
     }
+  }
+
+  // Whether the option has an effect under the others' values (it is shown).
+  shown(name) {
+    return !!this.fields[name] && !this.fields[name].parentElement.hidden;
   }
 
   // The values of an address's parameters; an option it does not name takes its default.
