@@ -93,7 +93,7 @@ class Publisher(Callback):
         assert step is not None and start is not None
         s.record = make_record(step, self.trainer, start, s.net, s.batches)
         s.state = "paused"
-        if s.curves.last_batch() != s.batches:  # the paused mini-batch's point, on the curves
-            s.take_point(step)
+        if s.curves.last_batch() != s.batches:  # the paused mini-batch's point, measured
+            s.take_point(step, force=True)
         s.diagnose()
         s.publish_now()

@@ -99,7 +99,7 @@ class Session:
         self.listeners: list[Callable[[], None]] = []  # called after each snapshot
         self.closed = ""  # why the server closed the run ("" while it is open)
         self.last_seen = time.monotonic()  # when a page last asked about it or watched it
-        self.curves.take({"batch": 0, "epoch": 0}, self.measure)  # the network as it was made
+        self.curves.take({"batch": 0, "epoch": 0}, dict, self.measure)  # the network as made
         self.publish_now()
 
     # -- what the page asks -------------------------------------------------------------
@@ -280,12 +280,16 @@ class Session:
 
     # -- snapshots ----------------------------------------------------------------------
 
-    def take_point(self, step: Any) -> None:
-        """A point of the live curves after the latest mini-batch (``step``): its cost, the
-        learning speed and saturation per layer, and the measured cost and accuracy."""
-        point = {"batch": self.batches, "epoch": self.epoch, "cost": step.cost}
-        point.update(learning_figures(step, self.net))
-        self.curves.take(point, self.measure)
+    def take_point(self, step: Any, force: bool = False) -> None:
+        """A point of the live curves after the latest mini-batch (``step``): its cost and
+        the learning speed and saturation per layer; and, when due (or ``force``), the
+        measured cost and accuracy."""
+        point = {"batch": self.batches, "epoch": self.epoch}
+
+        def cheap() -> dict[str, Any]:
+            return {"cost": step.cost, **learning_figures(step, self.net)}
+
+        self.curves.take(point, cheap, self.measure, force)
 
     def measure(self) -> dict[str, Any]:
         """Cost and accuracy on up to MEASURE_ROWS training and test rows."""
@@ -311,7 +315,8 @@ class Session:
             snapshot = {
                 "version": self.version + 1, "state": self.state, "error": self.error,
                 "batches": self.batches, "epoch": self.epoch, "n_points": len(self.curves),
-                "every": self.curves.every, "pace": self.pace.pace, "findings": self.findings,
+                "every": self.curves.every, "measured": self.curves.measured,
+                "pace": self.pace.pace, "findings": self.findings,
                 "epoch_row": self.epochs[-1] if self.epochs else None, **figures,
             }  # fmt: skip
             self.snapshot = snapshot

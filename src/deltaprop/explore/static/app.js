@@ -246,8 +246,9 @@ function drawCurves() {
     ys: curves.map((p) => (p[key] ? p[key][i] : null)), colour: LAYER_COLOURS[i % LAYER_COLOURS.length] }));
   Plots.curves($("#speed"), per("speed"), { log: true });
   Plots.curves($("#saturation"), per("saturation"), { min: 0, max: 1 });
-  $("#schedule").textContent = `${curves.length} points, one every ${snap.every || 1} mini-batches `
-    + "(measured on up to 500 training and 500 test rows; spaced out as the run goes on)";
+  $("#schedule").textContent = `${curves.length} points: one every ${snap.every || 1} mini-batches, `
+    + `measured on up to 500 training and 500 test rows every ${snap.measured || 1} (spaced out `
+    + "as the run goes on, so that measuring stays a small part of the training)";
 }
 
 // -- step by step --------------------------------------------------------------------------
@@ -299,8 +300,10 @@ async function pick(layer, neuron) {
   ui.selected = [layer, neuron];
   if (info) net.draw(info, snap, mode, stage, ui);
   $("#genie-neuron").textContent = `neuron j=${neuron} of layer l=${layer}`;
-  placeGenie($("#genie"), $("#netbox"), net.neuronBox(layer, neuron), net.W);
+  const place = () => placeGenie($("#genie"), $("#netbox"), net.neuronBox(layer, neuron), net.W);
+  place();
   await genie();
+  place(); // again, with its numbers in
 }
 
 function closeGenie() {
