@@ -44,17 +44,23 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=list(EXPERIMENTS))
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
-          f"Python {platform.python_version()} on {platform.machine()}")  # fmt: skip
+    print(
+        f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+        f"Python {platform.python_version()} on {platform.machine()}"
+    )
     for name in args.only or EXPERIMENTS:
         net_kw, fit_kw = EXPERIMENTS[name]
         data = load_mnist(args.data_dir, dtype=net_kw["dtype"])
         net = deltaprop.Network(seed=args.seed, **net_kw)
         t0 = time.perf_counter()
         history = net.fit(
-            data.X_train, data.y_train, epochs=args.epochs, seed=args.seed,
-            validation_data=(data.X_test, data.y_test), **fit_kw,
-        )  # fmt: skip
+            data.X_train,
+            data.y_train,
+            epochs=args.epochs,
+            seed=args.seed,
+            validation_data=(data.X_test, data.y_test),
+            **fit_kw,
+        )
         wall = time.perf_counter() - t0
         accs = " ".join(f"{a:.4f}" for a in history["val_accuracy"])
         best = history.best("val_accuracy")

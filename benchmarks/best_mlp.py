@@ -44,9 +44,15 @@ def _load() -> str:
 
 
 def _network(args: argparse.Namespace) -> deltaprop.Network:
-    return deltaprop.Network(args.sizes, activation="relu", output_activation="softmax",
-                             cost="cross-entropy", init="scaled", dtype="float32",
-                             seed=args.seed)  # fmt: skip
+    return deltaprop.Network(
+        args.sizes,
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        init="scaled",
+        dtype="float32",
+        seed=args.seed,
+    )
 
 
 class Alongside(deltaprop.Callback):
@@ -62,10 +68,15 @@ class Alongside(deltaprop.Callback):
         # i.e. (alpha/m)·w to the mean gradient; deltaprop adds (λ/n)·w: alpha = λm/n.
         self.alpha = args.l2 * args.batch_size / n
         self.clf = MLPClassifier(
-            hidden_layer_sizes=tuple(args.sizes[1:-1]), activation="relu", solver="adam",
-            alpha=self.alpha, batch_size=args.batch_size, learning_rate_init=args.eta,
-            shuffle=True, random_state=args.seed,
-        )  # fmt: skip
+            hidden_layer_sizes=tuple(args.sizes[1:-1]),
+            activation="relu",
+            solver="adam",
+            alpha=self.alpha,
+            batch_size=args.batch_size,
+            learning_rate_init=args.eta,
+            shuffle=True,
+            random_state=args.seed,
+        )
         self.ours: list[tuple[float, float]] = []  # (seconds, test accuracy) per epoch
         self.theirs: list[tuple[float, float]] = []
         self.same_work: list[float] = []  # deltaprop's seconds per epoch, sklearn's config
@@ -78,13 +89,21 @@ class Alongside(deltaprop.Callback):
         self.clf.partial_fit(d.X_train, d.y_train, classes=np.arange(10))  # one epoch
         seconds = time.perf_counter() - t0
         self.theirs.append((seconds, float(self.clf.score(d.X_test, d.y_test))))
-        line = (f"  epoch {epoch}: deltaprop {logs['val_accuracy']:.4f} in {logs['seconds']:.1f} "
-                f"s, scikit-learn {self.theirs[-1][1]:.4f} in {seconds:.1f} s")  # fmt: skip
+        line = (
+            f"  epoch {epoch}: deltaprop {logs['val_accuracy']:.4f} in {logs['seconds']:.1f} "
+            f"s, scikit-learn {self.theirs[-1][1]:.4f} in {seconds:.1f} s"
+        )
         if epoch <= args.same_work_epochs:
             history = self.same_net.fit(
-                d.X_train, d.y_train, epochs=1, batch_size=args.batch_size, eta=args.eta,
-                optimizer="adam", l2=args.l2, seed=args.seed + epoch,
-            )  # fmt: skip
+                d.X_train,
+                d.y_train,
+                epochs=1,
+                batch_size=args.batch_size,
+                eta=args.eta,
+                optimizer="adam",
+                l2=args.l2,
+                seed=args.seed + epoch,
+            )
             self.same_work.append(history["seconds"][0])
             line += f", deltaprop on its configuration in {self.same_work[-1]:.1f} s"
         print(f"{line}; {_load()}", flush=True)
@@ -111,9 +130,11 @@ def main() -> None:
     parser.add_argument("--same-work-epochs", type=int, default=3)
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
-          f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
     data = load_mnist(args.data_dir, dtype="float32")
     print(
         f"configuration: {args.sizes}, relu, softmax + log-likelihood, scaled init, float32, "
@@ -123,11 +144,19 @@ def main() -> None:
     alongside = Alongside(data, args)
     print(f"scikit-learn: {alongside.clf!r}\n{_load()}", flush=True)
     _network(args).fit(
-        data.X_train, data.y_train, epochs=args.epochs, batch_size=args.batch_size,
-        eta=args.eta, optimizer="adam", l2=args.l2, dropout=args.dropout,
-        schedule=args.schedule, seed=args.seed, validation_data=(data.X_test, data.y_test),
+        data.X_train,
+        data.y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        eta=args.eta,
+        optimizer="adam",
+        l2=args.l2,
+        dropout=args.dropout,
+        schedule=args.schedule,
+        seed=args.seed,
+        validation_data=(data.X_test, data.y_test),
         callbacks=[alongside],
-    )  # fmt: skip
+    )
     ours, theirs = alongside.ours, alongside.theirs
     _curve("deltaprop", ours)
     _curve("scikit-learn", theirs)

@@ -39,9 +39,16 @@ OPTIONS: dict[str, dict] = {
     "plateau schedule": {"schedule": "plateau", "plateau_patience": 1, "validation_split": 500},
     "validation split": {"validation_split": 500},
     "early stopping": {"validation_split": 500, "patience": 1},
-    "all at once": {"optimizer": "adam", "eta": 0.01, "l2": 5.0, "dropout": 0.2,
-                    "schedule": "cosine", "validation_split": 500, "patience": 2},
-}  # fmt: skip
+    "all at once": {
+        "optimizer": "adam",
+        "eta": 0.01,
+        "l2": 5.0,
+        "dropout": 0.2,
+        "schedule": "cosine",
+        "validation_split": 500,
+        "patience": 2,
+    },
+}
 
 
 def each_option(X: np.ndarray, y: np.ndarray, epochs: int, comm: Communicator) -> None:
@@ -68,8 +75,10 @@ def main() -> None:
     if args.each_option:
         comm = Communicator()
         if comm.rank == 0:
-            print(f"{comm.size} processes, {args.rows} MNIST rows, {args.epochs} epoch(s), "
-                  "float64, [784, 30, 10], batch 10:")  # fmt: skip
+            print(
+                f"{comm.size} processes, {args.rows} MNIST rows, {args.epochs} epoch(s), "
+                "float64, [784, 30, 10], batch 10:"
+            )
         each_option(X, y, args.epochs, comm)
         return
     options = dict(epochs=args.epochs, batch_size=10, eta=3.0, seed=1)

@@ -1,13 +1,18 @@
-"""deltaprop on a GPU (CuPy, and PyTorch tensors on CUDA) beside plain PyTorch eager code.
+"""deltaprop on a GPU (CuPy, PyTorch tensors on CUDA, JAX's compiled epochs) beside its peers.
 
     python benchmarks/gpu.py --data-dir DIR          # MNIST from DIR (or $DELTAPROP_DATA)
     python benchmarks/gpu.py --synthetic             # random data of MNIST's shape
 
 Each contender trains the same epochs (float32, the same initial weights and batch order) with
-the whole data set on the device: deltaprop moves it there once in ``fit``; the PyTorch code
-does the same before its loop. The first epoch includes start-up work (CUDA context, kernel
-compilation), so the script times ``--epochs`` epochs and reports the last one. Needs an NVIDIA
-GPU, CuPy (``pip install cupy-cuda12x``) and/or a CUDA build of PyTorch, and array-api-compat.
+the whole data set on the device: deltaprop moves it there once in ``fit``; the PyTorch and
+JAX code does the same before its loop. The first epoch includes start-up work (CUDA context,
+kernel compilation, JAX's compilation of the epoch), so the script times ``--epochs`` epochs
+and reports the last one. The contenders: deltaprop on CuPy, on PyTorch tensors on CUDA and on
+``backend="jax", device="gpu"`` (each epoch one compiled program); PyTorch eager by hand and
+with autograd; JAX with ``jax.grad``, the whole epoch one jitted ``lax.scan``
+(``peers.jax_scan``). Needs an NVIDIA GPU and any of: CuPy (``pip install cupy-cuda12x``), a
+CUDA build of PyTorch, JAX for CUDA (``pip install "jax[cuda12]"``); and array-api-compat.
+A missing one is reported and skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+# JAX would otherwise take 75% of the GPU's memory up front, leaving PyTorch and CuPy little
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 CONFIGS = {
     # name: sizes, cost, m, η, init
@@ -45,6 +52,19 @@ def _deltaprop(backend: str, device, X, y, sizes, cost, m, eta, init, epochs) ->
     net = deltaprop.Network(sizes, cost=cost, init=init, seed=1, backend=backend, device=device)
     history = net.fit(X, y, epochs=epochs, batch_size=m, eta=eta, seed=1)
     return float(history["seconds"][-1])
+
+
+def _jax_scan(X, y, sizes, cost, m, eta, init, epochs) -> float:
+    import deltaprop
+    from peers import jax_scan
+
+    net = deltaprop.Network(sizes, cost=cost, init=init, seed=1)
+    w, b = [np.asarray(p) for p in net.weights], [np.asarray(p) for p in net.biases]
+    Y = np.eye(sizes[-1], dtype=np.float32)[y]
+    order = np.random.default_rng(1).permutation(X.shape[0])
+    times: list[float] = []
+    jax_scan(X, Y, w, b, order, m, eta, cost, X.shape[0] // m, epochs, times, device="gpu")
+    return times[-1]
 
 
 def _torch(style: str, X, y, sizes, cost, m, eta, init, epochs) -> float:
@@ -79,8 +99,10 @@ def main() -> None:
     contenders = {
         "deltaprop cupy": lambda *a: _deltaprop("cupy", None, *a),
         "deltaprop torch-cuda": lambda *a: _deltaprop("torch", "cuda", *a),
+        "deltaprop jax-gpu": lambda *a: _deltaprop("jax", "gpu", *a),
         "torch eager by hand": lambda *a: _torch("hand", *a),
         "torch eager autograd": lambda *a: _torch("autograd", *a),
+        "jax scan (jax.grad)": _jax_scan,
     }
     try:
         import torch
@@ -100,10 +122,16 @@ def main() -> None:
                 print(f"  {label:<24} unavailable: {type(exc).__name__}: {exc}")
                 continue
             print(f"  {label:<24} {times[label]:8.3f} s")
-        torch_s = [t for k, t in times.items() if k.startswith("torch")]
-        for label in ("deltaprop cupy", "deltaprop torch-cuda"):
-            if label in times and torch_s:
-                print(f"  => {label}: {times[label] / min(torch_s):.2f}x PyTorch eager's time")
+        peers = {k: t for k, t in times.items() if not k.startswith("deltaprop")}
+        if not peers:
+            continue
+        fastest = min(peers, key=peers.get)
+        for label in ("deltaprop cupy", "deltaprop torch-cuda", "deltaprop jax-gpu"):
+            if label in times:
+                print(
+                    f"  => {label}: {times[label] / peers[fastest]:.2f}x the fastest peer's "
+                    f"time ({fastest})"
+                )
 
 
 if __name__ == "__main__":

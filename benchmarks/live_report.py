@@ -39,8 +39,16 @@ def main() -> None:
                 callbacks.append(live)
             net = deltaprop.Network([784, 30, 10], seed=1)
             t0 = time.perf_counter()
-            net.fit(X, y, epochs=args.epochs, batch_size=10, eta=3.0, seed=1,
-                    test_data=(data.X_test, data.y_test), callbacks=callbacks)  # fmt: skip
+            net.fit(
+                X,
+                y,
+                epochs=args.epochs,
+                batch_size=10,
+                eta=3.0,
+                seed=1,
+                test_data=(data.X_test, data.y_test),
+                callbacks=callbacks,
+            )
             seconds = time.perf_counter() - t0
             writes = "-" if live is None else str(live.writes)
             print(f"{name:>12}: {seconds:6.1f} s, {writes} versions written")

@@ -116,8 +116,9 @@ def time_loop_hook(net: deltaprop.Network, X, y) -> float:
             cost = float(total) / s.x.shape[0]
             if not math.isfinite(cost):
                 raise ArithmeticError
-            step = Step(1, batch, calls, s.x, s.y, s.zs, s.activations, s.deltas,
-                        s.grad_w, s.grad_b, cost)  # fmt: skip
+            step = Step(
+                1, batch, calls, s.x, s.y, s.zs, s.activations, s.deltas, s.grad_w, s.grad_b, cost
+            )
             for cb in (noop,):
                 cb.on_batch_end(step)
 
@@ -136,10 +137,14 @@ def main() -> None:
     X, y = data.X_train[: args.train_samples], data.y_train[: args.train_samples]
     start = deltaprop.Network([784, 30, 10], seed=1)
     n_steps = -(-X.shape[0] // 10)
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, Python "
-          f"{platform.python_version()}, {platform.machine()}")  # fmt: skip
-    print(f"classic [784, 30, 10] float32, m = 10, eta 3: {X.shape[0]} samples, "
-          f"{n_steps} steps per epoch, {args.rounds} rounds\n")  # fmt: skip
+    print(
+        f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, Python "
+        f"{platform.python_version()}, {platform.machine()}"
+    )
+    print(
+        f"classic [784, 30, 10] float32, m = 10, eta 3: {X.shape[0]} samples, "
+        f"{n_steps} steps per epoch, {args.rounds} rounds\n"
+    )
 
     seconds: dict[str, list[float]] = {name: [] for name in SETTINGS}
     for _ in range(args.rounds):

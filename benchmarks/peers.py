@@ -1,12 +1,18 @@
 """The contenders ``compare.py`` times beside deltaprop, each doing the same SGD epoch.
 
 Each function takes the data (X of shape (n, n_1), Y one-hot of shape (n, n_L), in the dtype
-being measured), the initial weights and biases (NumPy, shapes as in the notation), the batch order,
-the batch size m, the learning rate η and the cost, trains in place for the given mini-batches
-and returns the trained (weights, biases) as NumPy arrays. Sigmoid neurons throughout.
+being measured), the initial weights and biases (NumPy, shapes as in the notation), the batch
+order, the batch size m, the learning rate η and the cost, trains in place for the given
+mini-batches and returns the trained (weights, biases) as NumPy arrays. Sigmoid neurons
+throughout. The compiled ones (``torch_compiled``, ``jax_jit_step``, ``jax_scan``) also take
+``epochs`` and a list ``times`` that receives each epoch's seconds (the first compiles); the
+JAX ones a ``device`` ("cpu" or "gpu").
 """
 
 from __future__ import annotations
+
+import functools
+import time
 
 import numpy as np
 
@@ -50,60 +56,53 @@ def per_sample_loop(X, Y, weights, biases, order, m, eta, cost, n_batches):
 
 def numpy_inline(X, Y, weights, biases, order, m, eta, cost, n_batches):
     """The same arithmetic as deltaprop's step written inline in NumPy, with none of a
-    library's structure: preallocated arrays, in-place ufuncs with ``out=``, η/m folded into
-    δ^L once, σ' from the stored a, each mini-batch gathered into one fixed array. It is the
-    floor for any implementation that calls NumPy once per operation on this machine."""
+    library's structure: preallocated arrays, in-place ufuncs with ``out=``, deltaprop's
+    accurate σ and σ' (σ = 1/(1 + 1/e^z), σ' = σ/(1 + e^z), σ' kept from the forward pass),
+    −η/m folded into δ^L once, each mini-batch gathered into one fixed array, no cost computed.
+    It is the floor for any implementation that calls NumPy once per operation."""
     dtype = X.dtype
     W = [w.copy() for w in weights]
     B = [b.copy() for b in biases]
     sizes = [W[0].shape[1]] + [w.shape[0] for w in W]
     x, y = np.empty((m, sizes[0]), dtype), np.empty((m, sizes[-1]), dtype)
     acts = [x] + [np.empty((m, n), dtype) for n in sizes[1:]]
+    primes = [None] + [np.empty((m, n), dtype) for n in sizes[1:]]
     deltas = [None] + [np.empty((m, n), dtype) for n in sizes[1:]]
-    spare = [None] + [np.empty((m, n), dtype) for n in sizes[1:]]
     grad_w, grad_b = [np.empty_like(w) for w in W], [np.empty_like(b) for b in B]
-    half, scale = np.asarray(0.5, dtype), np.asarray(-eta / m, dtype)
-    mm, mul, sub, tanh, red, take = (
-        np.matmul,
-        np.multiply,
-        np.subtract,
-        np.tanh,
-        np.add.reduce,
-        np.take,
-    )
+    one, scale = np.asarray(1.0, dtype), np.asarray(-eta / m, dtype)
+    mm, mul, div, add, exp = np.matmul, np.multiply, np.divide, np.add, np.exp
+    red, take = np.add.reduce, np.take
     quadratic, L = cost == "quadratic", len(W)
-    for k in range(n_batches):
-        rows = order[k * m : (k + 1) * m]
-        if rows.size < m:
-            break  # a short last mini-batch: skipped here, a negligible share of the epoch
-        take(X, rows, axis=0, out=x, mode="clip")
-        take(Y, rows, axis=0, out=y, mode="clip")
-        for j in range(L):  # eq. 25 and σ(z) = ½(1 + tanh(z/2)), in place
-            a = mm(acts[j], W[j].T, out=acts[j + 1])
-            np.add(a, B[j], out=a)
-            mul(a, half, out=a)
-            tanh(a, out=a)
-            mul(a, half, out=a)
-            np.add(a, half, out=a)
-        a, delta = acts[L], deltas[L]
-        sub(a, y, out=delta)  # BP1
-        if quadratic:
-            s = spare[L]
-            mul(a, a, out=s)
-            sub(a, s, out=s)
-            mul(delta, s, out=delta)
-        mul(delta, scale, out=delta)  # −η/m, once
-        for j in range(L, 0, -1):
-            red(deltas[j], axis=0, out=grad_b[j - 1])  # BP3
-            mm(deltas[j].T, acts[j - 1], out=grad_w[j - 1])  # BP4
-            if j > 1:
-                d, a, s = deltas[j - 1], acts[j - 1], spare[j - 1]
-                mm(deltas[j], W[j - 1], out=d)  # BP2
-                mul(a, a, out=s)
-                sub(a, s, out=s)
-                mul(d, s, out=d)
-        for p, g in zip(W + B, grad_w + grad_b):
-            np.add(p, g, out=p)
+    with np.errstate(over="ignore", divide="ignore"):
+        for k in range(n_batches):
+            rows = order[k * m : (k + 1) * m]
+            if rows.size < m:
+                break  # a short last mini-batch: skipped here, a negligible share of the epoch
+            take(X, rows, axis=0, out=x, mode="clip")
+            take(Y, rows, axis=0, out=y, mode="clip")
+            for j in range(L):  # eq. 25, σ and σ' as deltaprop computes them
+                a, sp = acts[j + 1], primes[j + 1]
+                mm(acts[j], W[j].T, out=a)
+                add(a, B[j], out=a)
+                exp(a, out=sp)  # e^z
+                div(one, sp, out=a)
+                add(sp, one, out=sp)
+                add(a, one, out=a)
+                div(one, a, out=a)  # σ(z)
+                div(a, sp, out=sp)  # σ'(z) = σ(z)/(1 + e^z)
+            delta = deltas[L]
+            np.subtract(acts[L], y, out=delta)  # BP1
+            if quadratic:
+                mul(delta, primes[L], out=delta)
+            mul(delta, scale, out=delta)  # −η/m, once
+            for j in range(L, 0, -1):
+                red(deltas[j], axis=0, out=grad_b[j - 1])  # BP3
+                mm(deltas[j].T, acts[j - 1], out=grad_w[j - 1])  # BP4
+                if j > 1:
+                    mm(deltas[j], W[j - 1], out=deltas[j - 1])  # BP2
+                    mul(deltas[j - 1], primes[j - 1], out=deltas[j - 1])
+            for p, g in zip(W + B, grad_w + grad_b):
+                add(p, g, out=p)
     return W, B
 
 
@@ -142,18 +141,8 @@ def torch_by_hand(X, Y, weights, biases, order, m, eta, cost, n_batches, device=
 def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches, device="cpu"):
     """The idiomatic PyTorch: ``nn.Linear`` layers, autograd and ``optim.SGD``."""
     import torch
-    from torch import nn
 
-    layers = []
-    for w, b in zip(weights, biases):
-        dtype = torch.from_numpy(w).dtype
-        linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype, device=device)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(w))
-            linear.bias.copy_(torch.from_numpy(b))
-        layers += [linear, nn.Sigmoid()]
-    model = nn.Sequential(*layers[:-1])  # the last sigmoid is applied in the loss below
-    optimizer = torch.optim.SGD(model.parameters(), lr=eta)
+    model, optimizer = _torch_model(weights, biases, eta, device)
     Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
     idx = torch.as_tensor(order, device=device)
     for k in range(n_batches):
@@ -168,11 +157,7 @@ def torch_autograd(X, Y, weights, biases, order, m, eta, cost, n_batches, device
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    linears = [layer for layer in model if isinstance(layer, nn.Linear)]
-    return (
-        [layer.weight.detach().cpu().numpy() for layer in linears],
-        [layer.bias.detach().cpu().numpy() for layer in linears],
-    )
+    return _torch_parameters(model)
 
 
 def sklearn_mlp(X, Y, weights, biases, order, m, eta, cost, n_batches):
@@ -222,3 +207,143 @@ def bare_products(X, Y, weights, biases, order, m, eta, cost, n_batches):
             if j > 0:
                 np.matmul(deltas[j + 1], weights[j], out=deltas[j])
     return weights, biases
+
+
+def torch_compiled(X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None):
+    """The idiomatic PyTorch of ``torch_autograd`` with its whole training step (forward,
+    autograd's backward, the SGD update) compiled by ``torch.compile``. It trains ``epochs``
+    epochs over the same batches and appends each one's seconds to ``times``: the first
+    includes the compilation."""
+    import torch
+
+    model, optimizer = _torch_model(weights, biases, eta, "cpu")
+    quadratic = cost == "quadratic"
+
+    def step(x, y):
+        z = model(x)
+        if quadratic:
+            loss = 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(1).mean()
+        else:
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            loss = bce(z, y, reduction="sum") / x.shape[0]
+        optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        optimizer.step()
+
+    compiled = torch.compile(step)
+    Xt, Yt, idx = torch.as_tensor(X), torch.as_tensor(Y), torch.as_tensor(order)
+    full = min(n_batches, order.shape[0] // m)  # one shape: a short batch would compile again
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        for k in range(full):
+            batch = idx[k * m : (k + 1) * m]
+            compiled(Xt[batch], Yt[batch])
+        if times is not None:
+            times.append(time.perf_counter() - t0)
+    return _torch_parameters(model)
+
+
+def _torch_model(weights, biases, eta, device):
+    import torch
+    from torch import nn
+
+    layers = []
+    for w, b in zip(weights, biases):
+        linear = nn.Linear(w.shape[1], w.shape[0], dtype=torch.from_numpy(w).dtype, device=device)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(w))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, nn.Sigmoid()]
+    model = nn.Sequential(*layers[:-1])  # the last sigmoid is applied in the loss
+    return model, torch.optim.SGD(model.parameters(), lr=eta)
+
+
+def _torch_parameters(model):
+    from torch import nn
+
+    linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+    return (
+        [layer.weight.detach().cpu().numpy() for layer in linears],
+        [layer.bias.detach().cpu().numpy() for layer in linears],
+    )
+
+
+def _jax_loss(cost):
+    """The mean cost of a mini-batch as JAX's examples write it: the network as a function
+    of the parameter list, differentiated by ``jax.grad``."""
+    import jax
+    import jax.numpy as jnp
+
+    def loss(params, x, y):
+        a = x
+        for w, b in params[:-1]:
+            a = jax.nn.sigmoid(a @ w.T + b)
+        w, b = params[-1]
+        z = a @ w.T + b
+        if cost == "quadratic":
+            return 0.5 * jnp.sum((jax.nn.sigmoid(z) - y) ** 2) / x.shape[0]
+        return jnp.sum(jnp.logaddexp(0, z) - y * z) / x.shape[0]  # cross-entropy, from z
+
+    return loss
+
+
+@functools.cache
+def _jax_programs(cost, eta):
+    """The jitted SGD step and the jitted epoch (a ``lax.scan`` of the same step), made once
+    per cost and η so that a second epoch reuses the compilation."""
+    import jax
+
+    grad = jax.grad(_jax_loss(cost))
+
+    def step(params, X, Y, rows):
+        x, y = X[rows], Y[rows]
+        g = grad(params, x, y)
+        return [(w - eta * gw, b - eta * gb) for (w, b), (gw, gb) in zip(params, g)]
+
+    def epoch(params, X, Y, rows):
+        return jax.lax.scan(lambda p, r: (step(p, X, Y, r), None), params, rows)[0]
+
+    return jax.jit(step), jax.jit(epoch)
+
+
+def _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch, device):
+    import jax
+    import jax.numpy as jnp
+
+    with jax.enable_x64(X.dtype == np.float64):
+        dev = jax.devices(device)[0]
+        params = [(jax.device_put(w, dev), jax.device_put(b, dev)) for w, b in zip(weights, biases)]
+        full = min(n_batches, order.shape[0] // m)  # full mini-batches only: one shape
+        rows = jnp.asarray(order[: full * m].reshape(full, m).astype(np.int32))
+        Xd, Yd, rows = (jax.device_put(a, dev) for a in (X, Y, rows))
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            params = jax.block_until_ready(one_epoch(params, Xd, Yd, rows))
+            if times is not None:
+                times.append(time.perf_counter() - t0)
+        return [np.asarray(w) for w, _ in params], [np.asarray(b) for _, b in params]
+
+
+def jax_jit_step(
+    X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None, device="cpu"
+):
+    """JAX as its examples write it: the loss differentiated by ``jax.grad``, the SGD step
+    compiled with ``jax.jit`` and called once per mini-batch from Python, the data on the
+    device once. ``epochs`` and ``times`` as for ``torch_compiled``."""
+    step, _ = _jax_programs(cost, eta)
+
+    def one_epoch(params, X, Y, rows):
+        for k in range(rows.shape[0]):
+            params = step(params, X, Y, rows[k])
+        return params
+
+    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, one_epoch, device)
+
+
+def jax_scan(
+    X, Y, weights, biases, order, m, eta, cost, n_batches, epochs=1, times=None, device="cpu"
+):
+    """The same SGD step with the whole epoch in one jitted ``jax.lax.scan`` over the
+    mini-batches: one compiled program per epoch, JAX's own fastest way to write it."""
+    _, epoch = _jax_programs(cost, eta)
+    return _jax_run(X, Y, weights, biases, order, m, n_batches, epochs, times, epoch, device)

@@ -126,8 +126,10 @@ def main() -> None:
     net = deltaprop.Network([784, 30, 10], seed=1)
     keep = KeepStep()
     net.fit(X[:100], y[:100], epochs=1, callbacks=[keep], verbose=0)
-    print(f"deltaprop {deltaprop.__version__}, tqdm {tqdm.__version__}, NumPy {np.__version__}, "
-          f"Python {platform.python_version()}, {platform.machine()}")  # fmt: skip
+    print(
+        f"deltaprop {deltaprop.__version__}, tqdm {tqdm.__version__}, NumPy {np.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
 
     makers = {
         "old bar": lambda: OldBar(sink),

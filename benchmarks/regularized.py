@@ -31,8 +31,11 @@ class EpochLine(deltaprop.Callback):
     """Prints each epoch's validation accuracy and η as it ends."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        print(f"  epoch {epoch:2d}: validation {logs['val_accuracy']:.4f}, eta {logs['eta']:g}, "
-              f"{logs['seconds']:.1f} s", flush=True)  # fmt: skip
+        print(
+            f"  epoch {epoch:2d}: validation {logs['val_accuracy']:.4f}, eta {logs['eta']:g}, "
+            f"{logs['seconds']:.1f} s",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -47,17 +50,30 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    print(f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
-          f"Python {platform.python_version()} on {platform.machine()}")  # fmt: skip
+    print(
+        f"deltaprop {deltaprop.__version__}, NumPy {np.__version__}, "
+        f"Python {platform.python_version()} on {platform.machine()}"
+    )
     print(f"load average before: {os.getloadavg()}")
     data = load_mnist(args.data_dir, dtype=args.dtype)
-    net = deltaprop.Network([784, 100, 10], activation="sigmoid", cost="cross-entropy",
-                            init="scaled", dtype=args.dtype, seed=args.seed)  # fmt: skip
-    fit = dict(
-        epochs=args.epochs, batch_size=args.batch_size, eta=args.eta, l2=args.l2,
-        schedule="plateau", plateau_patience=args.plateau_patience, validation_split=10_000,
+    net = deltaprop.Network(
+        [784, 100, 10],
+        activation="sigmoid",
+        cost="cross-entropy",
+        init="scaled",
+        dtype=args.dtype,
         seed=args.seed,
-    )  # fmt: skip
+    )
+    fit = dict(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        eta=args.eta,
+        l2=args.l2,
+        schedule="plateau",
+        plateau_patience=args.plateau_patience,
+        validation_split=10_000,
+        seed=args.seed,
+    )
     print(f"{net!r}\nfit: {fit}")
     t0 = time.perf_counter()
     history = net.fit(data.X_train, data.y_train, callbacks=[EpochLine()], **fit)

@@ -40,9 +40,15 @@ def main() -> None:
     net = deltaprop.Network([784, 30, 10], seed=1)
     t0 = time.perf_counter()
     history = net.fit(
-        X, y, epochs=args.epochs, batch_size=10, eta=3.0, seed=1,
-        validation_data=(data.X_test, data.y_test), callbacks=[Monitor()],
-    )  # fmt: skip
+        X,
+        y,
+        epochs=args.epochs,
+        batch_size=10,
+        eta=3.0,
+        seed=1,
+        validation_data=(data.X_test, data.y_test),
+        callbacks=[Monitor()],
+    )
     print(
         f"trained {args.epochs} epochs on {X.shape[0]} images in {time.perf_counter() - t0:.1f} s"
         f"; best {history.best()['val_accuracy']:.2%}"
@@ -53,9 +59,13 @@ def main() -> None:
         for repeat in range(args.repeats):
             t0 = time.perf_counter()
             run = record_run(
-                net, history, config, validation=(data.X_test, data.y_test),
-                diagnosis_data=(data.X_train[:10_000], data.y_train[:10_000]), eta=3.0,
-            )  # fmt: skip
+                net,
+                history,
+                config,
+                validation=(data.X_test, data.y_test),
+                diagnosis_data=(data.X_train[:10_000], data.y_train[:10_000]),
+                eta=3.0,
+            )
             t1 = time.perf_counter()
             pngs = render_pngs(run.history, weights=net.weights[0])
             t2 = time.perf_counter()
@@ -69,10 +79,20 @@ def main() -> None:
         for repeat in range(args.repeats):
             t0 = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "deltaprop", "plot", str(tmp_path / "run"),
-                 "--out", str(tmp_path / "figs"), "--report", str(tmp_path / "again.html")],
-                check=True, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "deltaprop",
+                    "plot",
+                    str(tmp_path / "run"),
+                    "--out",
+                    str(tmp_path / "figs"),
+                    "--report",
+                    str(tmp_path / "again.html"),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             print(
                 f"fresh process, round {repeat + 1}: 'deltaprop plot DIR --report FILE' "
                 f"{time.perf_counter() - t0:.2f} s (Python and matplotlib start-up included)"

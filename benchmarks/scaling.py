@@ -70,16 +70,27 @@ def worker(args: argparse.Namespace) -> None:
     n = args.steps * args.batch  # rows for `steps` mini-batches an epoch
     X = np.load(Path(args.data) / "X.npy", mmap_mode="r")[:n]  # each process reads its rows
     y = np.load(Path(args.data) / "y.npy", mmap_mode="r")[:n]
-    net = Network(sizes, activation="relu", output_activation="softmax",
-                  cost="cross-entropy", init="scaled", seed=0)  # fmt: skip
+    net = Network(
+        sizes,
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        init="scaled",
+        seed=0,
+    )
     options = dict(epochs=2, batch_size=args.batch, eta=0.1, seed=0)
     result: dict[str, Any] = {"n_parameters": net.n_parameters}
     if args.plain:
         history = net.fit(X, y, **options)
         step_ms = 1e3 * history.rows[1]["seconds"] / args.steps
-        result.update(step_ms=step_ms, comm_ms=0.0, allreduce_ms=0.0, blocking_ms=0.0,
-                      rows=X.shape[0],
-                      rss_mb=_rss_anon_mb())  # fmt: skip
+        result.update(
+            step_ms=step_ms,
+            comm_ms=0.0,
+            allreduce_ms=0.0,
+            blocking_ms=0.0,
+            rows=X.shape[0],
+            rss_mb=_rss_anon_mb(),
+        )
         print("RESULT " + json.dumps(result), flush=True)
         return
     from deltaprop.scale import Communicator, fit_distributed
@@ -168,13 +179,25 @@ def main() -> None:
         worker(args)
         return
     cores = os.cpu_count() or 1
-    mpiexec = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}"
-                           f"{os.environ.get('PATH', '')}")  # fmt: skip
+    mpiexec = shutil.which(
+        "mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     sizes = [int(s) for s in args.sizes.split(",")]
     directory = Path(tempfile.mkdtemp(prefix="deltaprop-scaling-"))
     source = _write_data(directory, args.steps * args.batch, sizes[0], sizes[-1])
-    me = [sys.executable, __file__, "--worker", "--sizes", args.sizes, "--data", str(directory),
-          "--batch", str(args.batch), "--steps", str(args.steps)]  # fmt: skip
+    me = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--sizes",
+        args.sizes,
+        "--data",
+        str(directory),
+        "--batch",
+        str(args.batch),
+        "--steps",
+        str(args.steps),
+    ]
     try:
         before = _capacity(cores)
         runs = _runs(me, args.procs, cores, mpiexec)
@@ -207,9 +230,11 @@ def _runs(me: list[str], procs: str, cores: int, mpiexec: str | None) -> list[An
 
 def _report(runs: list[Any], args: argparse.Namespace, source: str, cores: int) -> None:
     base = runs[0][2]["step_ms"]
-    print(f"network {args.sizes} ({runs[0][2]['n_parameters']:,} parameters), global "
-          f"mini-batch {args.batch}, float32, {source} data, {args.steps} timed steps; "
-          f"{cores} cores; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"network {args.sizes} ({runs[0][2]['n_parameters']:,} parameters), global "
+        f"mini-batch {args.batch}, float32, {source} data, {args.steps} timed steps; "
+        f"{cores} cores; load average {os.getloadavg()[0]:.2f}"
+    )
     print(
         f"{'run':30} {'ms/step':>8} {'comm ms':>8} {'comm %':>7} {'allreduce':>9} "
         f"{'blocking':>8} {'speed-up':>8} {'effic.':>7} {'rows/proc':>9} {'RssAnon MB':>10}"
@@ -217,9 +242,11 @@ def _report(runs: list[Any], args: argparse.Namespace, source: str, cores: int) 
     for name, used, r in runs:
         speedup = base / r["step_ms"]
         share = 100 * r["comm_ms"] / r["step_ms"]
-        print(f"{name:30} {r['step_ms']:8.1f} {r['comm_ms']:8.2f} {share:6.1f}% "
-              f"{r['allreduce_ms']:9.2f} {r['blocking_ms']:8.2f} {speedup:8.2f} "
-              f"{speedup / used:6.0%} {r['rows']:9d} {r['rss_mb']:10.0f}")  # fmt: skip
+        print(
+            f"{name:30} {r['step_ms']:8.1f} {r['comm_ms']:8.2f} {share:6.1f}% "
+            f"{r['allreduce_ms']:9.2f} {r['blocking_ms']:8.2f} {speedup:8.2f} "
+            f"{speedup / used:6.0%} {r['rows']:9d} {r['rss_mb']:10.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,20 @@ def seeds() -> dict[str, bytes]:
     net = deltaprop.Network([3, 4, 2], dtype="float64", seed=0)
     params = [*net.weights, *net.biases]
     state = TrainState(
-        2, dict(np.random.default_rng(0).bit_generator.state),
+        2,
+        dict(np.random.default_rng(0).bit_generator.state),
         {"velocity": [np.ones_like(p) for p in params], "t": np.int64(3), "pair": (1, 2.0)},
         deltaprop.History([{"epoch": 1, "train_cost": 0.5}, {"epoch": 2, "val_cost": math.nan}]),
-    )  # fmt: skip
+    )
     path = scratch("checkpoint-seed.npz")
-    save_checkpoint(path, net, TrainConfig(epochs=3, seed=1), state, optimizer="momentum",
-                    data={"n": 10, "fingerprint": "0f" * 16})  # fmt: skip
+    save_checkpoint(
+        path,
+        net,
+        TrainConfig(epochs=3, seed=1),
+        state,
+        optimizer="momentum",
+        data={"n": 10, "fingerprint": "0f" * 16},
+    )
     blob = path.read_bytes()
     return {path.name: blob, f"deflated-{path.name}": deflated(blob)}  # compressed members
 

@@ -23,9 +23,17 @@ def check(net: deltaprop.Network) -> None:
 
 def seeds() -> dict[str, bytes]:
     out = {}
-    for i, kwargs in enumerate([{"sizes": [3, 2]}, {"sizes": [4, 3, 2], "dtype": "float64",
-                                                    "output_activation": "softmax",
-                                                    "cost": "cross-entropy"}]):  # fmt: skip
+    for i, kwargs in enumerate(
+        [
+            {"sizes": [3, 2]},
+            {
+                "sizes": [4, 3, 2],
+                "dtype": "float64",
+                "output_activation": "softmax",
+                "cost": "cross-entropy",
+            },
+        ]
+    ):
         path = scratch(f"model-seed{i}.npz")
         deltaprop.Network(seed=i, **kwargs).save(path)
         out[path.name] = path.read_bytes()

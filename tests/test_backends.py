@@ -1,6 +1,7 @@
 """One code on every array library: each backend available here (NumPy, the strict Array API
-reference namespace, PyTorch on the CPU, and CuPy / CUDA where a GPU is) gives the gradient of
-finite differences, the per-sample gradient of NumPy, and the same training run."""
+reference namespace, PyTorch on the CPU, JAX's compiled epochs, and CuPy / CUDA / JAX on a GPU
+where one is) gives the gradient of finite differences, the per-sample gradient of NumPy, and
+the same training run."""
 
 from __future__ import annotations
 
@@ -38,27 +39,54 @@ def _cupy_gpu() -> bool:
         return False
 
 
+def _jax_gpu() -> bool:
+    if not _has("jax"):
+        return False
+    import jax
+
+    try:
+        return bool(jax.devices("gpu"))
+    except RuntimeError:  # this JAX build has no GPU platform
+        return False
+
+
 # (backend, device) pairs: the strict namespace is passed as a module object.
 BACKENDS = [
     pytest.param(("numpy", None), id="numpy"),
     pytest.param(
-        ("array_api_strict", None), id="array-api-strict",
+        ("array_api_strict", None),
+        id="array-api-strict",
         marks=pytest.mark.skipif(not _has("array_api_strict"), reason="needs array-api-strict"),
     ),
     pytest.param(
-        ("torch", "cpu"), id="torch-cpu",
-        marks=pytest.mark.skipif(not _has("torch") or not _has("array_api_compat"),
-                                 reason="pip install torch array-api-compat"),
+        ("torch", "cpu"),
+        id="torch-cpu",
+        marks=pytest.mark.skipif(
+            not _has("torch") or not _has("array_api_compat"),
+            reason="pip install torch array-api-compat",
+        ),
     ),
     pytest.param(
-        ("torch", "cuda"), id="torch-cuda",
+        ("torch", "cuda"),
+        id="torch-cuda",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cuda(), reason="needs a CUDA GPU")],
     ),
     pytest.param(
-        ("cupy", None), id="cupy",
+        ("jax", "cpu"),
+        id="jax-cpu",
+        marks=pytest.mark.skipif(not _has("jax"), reason="pip install 'deltaprop[jax]'"),
+    ),
+    pytest.param(
+        ("jax", "gpu"),
+        id="jax-gpu",
+        marks=[pytest.mark.gpu, pytest.mark.skipif(not _jax_gpu(), reason="needs JAX on a GPU")],
+    ),
+    pytest.param(
+        ("cupy", None),
+        id="cupy",
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cupy_gpu(), reason="needs CuPy and a GPU")],
     ),
-]  # fmt: skip
+]
 
 
 def _resolve(name: str) -> Any:
@@ -82,13 +110,18 @@ def _data(n: int, n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.ndar
 
 @pytest.mark.parametrize(
     ("hidden", "output", "cost"),
-    [("sigmoid", "sigmoid", "quadratic"), ("tanh", "softmax", "cross-entropy"),
-     ("relu", "sigmoid", "cross-entropy"), ("sigmoid", "identity", "quadratic")],
-)  # fmt: skip
+    [
+        ("sigmoid", "sigmoid", "quadratic"),
+        ("tanh", "softmax", "cross-entropy"),
+        ("relu", "sigmoid", "cross-entropy"),
+        ("sigmoid", "identity", "quadratic"),
+    ],
+)
 def test_gradcheck_on_every_backend(backend: tuple[Any, Any], hidden, output, cost) -> None:
     xp_or_name, device = backend
-    net = Network([4, 5, 3], hidden, output, cost, dtype="float64", seed=3,
-                  backend=xp_or_name, device=device)  # fmt: skip
+    net = Network(
+        [4, 5, 3], hidden, output, cost, dtype="float64", seed=3, backend=xp_or_name, device=device
+    )
     X, Y = _data(6, 4, 3, 4)
     if output == "softmax":
         Y = Y / Y.sum(axis=1, keepdims=True)
@@ -194,7 +227,8 @@ def test_parameters_are_views_of_one_flat_buffer() -> None:
 @pytest.mark.parametrize(
     ("name", "device", "error", "message"),
     [
-        ("jax", None, ValueError, "unknown backend 'jax'; choose one of: numpy, cupy, torch"),
+        ("mlx", None, ValueError, "unknown backend 'mlx'; choose one of: numpy, cupy, torch, jax"),
+        ("jax", "tpu", ValueError, "backend 'jax' takes device None, 'cpu', 'gpu' or 'gpu:N'"),
         ("numpy", "cuda", ValueError, "backend 'numpy' runs on the CPU only"),
         (42, None, ValueError, "backend must be one of"),
     ],
@@ -206,8 +240,11 @@ def test_bad_backends_are_rejected_clearly(name, device, error, message) -> None
 
 @pytest.mark.skipif(_cupy_gpu(), reason="CuPy and a GPU are available here")
 def test_missing_cupy_says_what_to_install() -> None:
-    with pytest.raises(BackendUnavailable, match=r"backend 'cupy' needs CuPy and an NVIDIA GPU: "
-                                                 r"pip install cupy-cuda12x"):  # fmt: skip
+    with pytest.raises(
+        BackendUnavailable,
+        match=r"backend 'cupy' needs CuPy and an NVIDIA GPU: "
+        r"pip install cupy-cuda12x",
+    ):
         get_backend("cupy")
 
 

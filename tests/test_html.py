@@ -26,8 +26,14 @@ def test_a_long_history_shows_its_ends() -> None:
 
 
 def test_network_shows_sizes_activations_cost_dtype_backend() -> None:
-    net = deltaprop.Network([4, 3, 2], activation="relu", output_activation="softmax",
-                            cost="cross-entropy", dtype="float64", init="scaled")  # fmt: skip
+    net = deltaprop.Network(
+        [4, 3, 2],
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        dtype="float64",
+        init="scaled",
+    )
     page = net._repr_html_()
     assert "Network [4, 3, 2]" in page and "<td>relu</td>" in page and "<td>softmax</td>" in page
     assert "<td>3 × 4</td>" in page and "<td>2 × 3</td>" in page

@@ -23,8 +23,13 @@ def test_classic_network_learns_in_one_epoch_on_a_subset(mnist) -> None:
     accuracies = []
     for seed in (0, 1, 2):
         net = Network([784, 30, 10], seed=seed)
-        history = net.fit(mnist.X_train[:20000], mnist.y_train[:20000], epochs=1, seed=seed,
-                          validation_data=(mnist.X_test, mnist.y_test))  # fmt: skip
+        history = net.fit(
+            mnist.X_train[:20000],
+            mnist.y_train[:20000],
+            epochs=1,
+            seed=seed,
+            validation_data=(mnist.X_test, mnist.y_test),
+        )
         accuracies.append(history["val_accuracy"][0])
     assert np.median(accuracies) >= 0.80, accuracies
     assert min(accuracies) >= 0.60, accuracies

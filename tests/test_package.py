@@ -22,9 +22,12 @@ def test_subpackages_load_on_first_use() -> None:
         "print('deltaprop.datasets' in sys.modules)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PYTHONPATH": SRC},
-    ).stdout.splitlines()  # fmt: skip
+    ).stdout.splitlines()
     assert out == ["[]", "deltaprop.io.mnist (1500, 64)", "True"]
 
 

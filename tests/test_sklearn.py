@@ -48,9 +48,10 @@ def test_pipeline_and_grid_search_pick_a_regularisation() -> None:
         DeltapropClassifier(hidden_layer_sizes=(32,), epochs=15, batch_size=32, random_state=0),
     )
     grid = GridSearchCV(
-        pipe, {"deltapropclassifier__l2": [0.0, 5.0], "deltapropclassifier__eta": [0.003, 0.01]},
+        pipe,
+        {"deltapropclassifier__l2": [0.0, 5.0], "deltapropclassifier__eta": [0.003, 0.01]},
         cv=3,
-    )  # fmt: skip
+    )
     grid.fit(X_train, y_train)
     assert set(grid.best_params_) == {"deltapropclassifier__l2", "deltapropclassifier__eta"}
     assert grid.cv_results_["mean_test_score"].shape == (4,)
@@ -62,10 +63,12 @@ def test_pipeline_and_grid_search_pick_a_regularisation() -> None:
 
 def test_string_labels_come_back_as_strings() -> None:
     X_train, X_test, y_train, y_test = _digits()
-    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                      "nine"])  # fmt: skip
-    clf = DeltapropClassifier(hidden_layer_sizes=(32,), epochs=20, batch_size=32, eta=0.01,
-                              random_state=1)  # fmt: skip
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
+    clf = DeltapropClassifier(
+        hidden_layer_sizes=(32,), epochs=20, batch_size=32, eta=0.01, random_state=1
+    )
     clf.fit(X_train / 16, names[y_train])
     assert list(clf.classes_) == sorted(names)
     predicted = clf.predict(X_test / 16)
@@ -106,9 +109,14 @@ def test_partial_fit_needs_the_classes_first_and_knows_them_after() -> None:
 def test_validation_split_and_patience_keep_the_best_epoch() -> None:
     X_train, _, y_train, _ = _digits()
     clf = DeltapropClassifier(
-        hidden_layer_sizes=(16,), epochs=200, eta=0.05, batch_size=20, validation_split=0.25,
-        patience=3, random_state=0,
-    ).fit(X_train / 16, y_train)  # fmt: skip
+        hidden_layer_sizes=(16,),
+        epochs=200,
+        eta=0.05,
+        batch_size=20,
+        validation_split=0.25,
+        patience=3,
+        random_state=0,
+    ).fit(X_train / 16, y_train)
     assert clf.n_iter_ < 200 and "stopped" in clf.history_.rows[-1]
     scores = clf.validation_scores_
     best = int(np.argmax(scores))
@@ -121,8 +129,14 @@ def test_regressor_fits_a_smooth_function_with_one_and_two_targets() -> None:
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, (400, 2))
     y = np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2
-    reg = DeltapropRegressor(hidden_layer_sizes=(32,), activation="tanh", epochs=150,
-                             eta=0.01, batch_size=20, random_state=0)  # fmt: skip
+    reg = DeltapropRegressor(
+        hidden_layer_sizes=(32,),
+        activation="tanh",
+        epochs=150,
+        eta=0.01,
+        batch_size=20,
+        random_state=0,
+    )
     assert reg.fit(X[:300], y[:300]).score(X[300:], y[300:]) > 0.95
     assert reg.predict(X[:5]).shape == (5,)
     Y2 = np.column_stack([y, -y])

@@ -50,9 +50,20 @@ from .training.history import History
 #: the subpackages and modules reached as attributes, ``deltaprop.datasets``, imported on
 #: first use (PEP 562)
 _SUBMODULES = frozenset(
-    {"backends", "cli", "core", "datasets", "errors", "insight", "io", "network", "scale",
-     "sklearn", "training"}
-)  # fmt: skip
+    {
+        "backends",
+        "cli",
+        "core",
+        "datasets",
+        "errors",
+        "insight",
+        "io",
+        "network",
+        "scale",
+        "sklearn",
+        "training",
+    }
+)
 
 
 def __getattr__(name: str) -> object:

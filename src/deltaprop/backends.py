@@ -7,6 +7,9 @@ the namespace ``xp`` it computes with:
 - ``"cupy"``: CuPy on an NVIDIA GPU (``pip install cupy-cuda12x "deltaprop[backends]"``).
 - ``"torch"``: PyTorch tensors on the CPU or, with ``device="cuda"``, a GPU
   (``pip install torch "deltaprop[backends]"``).
+- ``"jax"``: NumPy holds the parameters, as for ``"numpy"``, and each epoch of training runs as
+  one program compiled by JAX (``pip install "deltaprop[jax]"``), on the CPU or, with
+  ``device="gpu"``, a GPU; see ``deltaprop.training.compiled``.
 - an Array API namespace object itself, e.g. ``array_api_strict``, which the test suite uses to
   prove that the core needs nothing outside the standard.
 
@@ -27,7 +30,7 @@ from . import _validation as v
 
 __all__ = ["BACKENDS", "Backend", "BackendUnavailable", "get_backend", "to_numpy"]
 
-BACKENDS = ("numpy", "cupy", "torch")
+BACKENDS = ("numpy", "cupy", "torch", "jax")
 """The backends known by name; any Array API namespace is accepted too."""
 
 
@@ -54,11 +57,14 @@ class Backend:
     Attributes
     ----------
     name : str
-        "numpy", "cupy", "torch", or the module name of a namespace passed in.
+        "numpy", "cupy", "torch", "jax", or the module name of a namespace passed in.
     xp : module
-        The Array API namespace the core computes with.
+        The Array API namespace the core computes with (NumPy for "jax").
     device : object or None
         Where arrays are created (``None``: the library's default).
+    compiled_on : object or None
+        For "jax": the JAX device that each compiled epoch runs on; None for the others,
+        whose training steps run one operation at a time.
 
     Examples
     --------
@@ -74,6 +80,12 @@ class Backend:
     name: str
     xp: Any
     device: Any = None
+    compiled_on: Any = None
+
+    @property
+    def host(self) -> bool:
+        """Whether the arrays are NumPy's, in host memory ("numpy" and "jax")."""
+        return self.xp is np
 
     def dtype(self, name: str) -> Any:
         """The namespace's dtype object for "float32" or "float64"."""
@@ -83,7 +95,7 @@ class Backend:
         """``array`` (NumPy or this backend's) as an array of this backend, on its device;
         no copy when it already is one of the right dtype."""
         kwargs: dict[str, Any] = {} if dtype is None else {"dtype": self.dtype(dtype)}
-        if self.name == "numpy":
+        if self.host:
             return np.asarray(array, **kwargs)
         if self.device is not None:
             kwargs["device"] = self.device
@@ -96,7 +108,7 @@ class Backend:
     def inputs(self, X: Any, n_in: int, dtype: str, name: str = "X") -> Any:
         """Inputs checked (2-D, n_in columns, finite numbers) as a (n, n_in) array of ``dtype``
         on this backend. An array already on the device is checked there, not copied back."""
-        if self.name != "numpy" and self.owns(X):
+        if not self.host and self.owns(X):
             xp = self.xp
             if (
                 X.ndim == 2
@@ -133,7 +145,7 @@ class Backend:
     def owns(self, array: Any) -> bool:
         """Whether ``array`` is already an array of this backend (not a NumPy array, unless
         the backend is NumPy)."""
-        if self.name == "numpy":
+        if self.host:
             return isinstance(array, np.ndarray)
         if isinstance(array, np.ndarray):
             return False
@@ -182,16 +194,17 @@ def to_numpy(array: Any) -> np.ndarray:
 
 
 def get_backend(backend: Any = "numpy", device: Any = None) -> Backend:
-    """Resolve ``backend`` ("numpy", "cupy", "torch" or an Array API namespace) and ``device``.
+    """Resolve ``backend`` (a name in ``BACKENDS`` or an Array API namespace) and ``device``.
 
     Parameters
     ----------
     backend : str, Backend or an Array API namespace, default "numpy"
-        ``"numpy"``, ``"cupy"``, ``"torch"``, a :class:`Backend` (returned as it is), or a
-        namespace such as ``array_api_strict``.
+        ``"numpy"``, ``"cupy"``, ``"torch"``, ``"jax"``, a :class:`Backend` (returned as it
+        is), or a namespace such as ``array_api_strict``.
     device : str, int or None
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` for PyTorch; a GPU number or ``"cuda:N"`` for
-        CuPy; None for the library's default.
+        CuPy; ``"cpu"``, ``"gpu"`` or ``"gpu:N"`` (``"cuda"``, ``"cuda:N"``) for JAX; None for
+        the library's default (JAX's: its GPU where it has one).
 
     Returns
     -------
@@ -234,6 +247,8 @@ def get_backend(backend: Any = "numpy", device: Any = None) -> Backend:
         return _cupy(device)
     if backend == "torch":
         return _torch(device)
+    if backend == "jax":
+        return _jax(device)
     raise ValueError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
 
@@ -295,3 +310,33 @@ def _torch(device: Any) -> Backend:
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"backend 'torch' supports devices 'cpu' and 'cuda', got {device!r}")
     return Backend("torch", _compat("torch"), dev)
+
+
+def _jax(device: Any) -> Backend:
+    kind, index = _jax_device(device)
+    jax = _import("jax", "backend 'jax' needs JAX: pip install 'deltaprop[jax]'")
+    try:
+        devices = jax.devices(kind)
+    except RuntimeError as exc:  # JAX raises RuntimeError for a platform it does not have
+        raise BackendUnavailable(
+            f"backend 'jax' with device={device!r} needs a JAX build for that device "
+            f"(pip install 'jax[cuda12]' for NVIDIA GPUs): {exc}"
+        ) from None
+    if index >= len(devices):
+        raise ValueError(f"device {device!r} does not exist: JAX sees {len(devices)} of them")
+    return Backend("jax", np, None, compiled_on=devices[index])
+
+
+def _jax_device(device: Any) -> tuple[str | None, int]:
+    """JAX's platform name (None: its default) and the device's number, from ``device``."""
+    if device is None:
+        return None, 0
+    if isinstance(device, str):
+        kind, _, number = device.partition(":")
+        kind = {"cuda": "gpu"}.get(kind, kind)
+        if kind in ("cpu", "gpu") and (number == "" or number.isdigit()):
+            return kind, int(number or 0)
+    raise ValueError(
+        f"backend 'jax' takes device None, 'cpu', 'gpu' or 'gpu:N' ('cuda', 'cuda:N'), "
+        f"got {device!r}"
+    )

@@ -48,11 +48,13 @@ class Network(Model):
         "float32" or "float64".
     seed : int, optional
         Seeds the initial parameters.
-    backend : {"numpy", "cupy", "torch"} or an Array API namespace, default "numpy"
-        The array library that holds the parameters and computes (see ``deltaprop.backends``).
+    backend : {"numpy", "cupy", "torch", "jax"} or an Array API namespace, default "numpy"
+        The array library that holds the parameters and computes (see ``deltaprop.backends``;
+        "jax" keeps them in NumPy and compiles each training epoch).
     device : str, optional
         Where the arrays live: "cpu" or "cuda" / "cuda:N" for backend "torch"; the GPU
-        number or "cuda:N" for "cupy". None: the backend's default.
+        number or "cuda:N" for "cupy"; where the compiled epochs run for "jax" ("cpu", "gpu",
+        "gpu:N"). None: the backend's default.
 
     Attributes
     ----------
@@ -114,8 +116,9 @@ class Network(Model):
 
         name, device = state["backend"]
         namespace = name if name in BACKENDS else importlib.import_module(name)
-        Model.__init__(self, state["config"], state["weights"], state["biases"],
-                       get_backend(namespace, device))  # fmt: skip
+        Model.__init__(
+            self, state["config"], state["weights"], state["biases"], get_backend(namespace, device)
+        )
 
     # -- inspection ----------------------------------------------------------------------
 
@@ -345,8 +348,8 @@ class Network(Model):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz arrays plus JSON metadata), atomically; read it
         back with :func:`deltaprop.load`."""
-        write_model(path, self.config, [self.to_numpy(w) for w in self.weights],
-                    [self.to_numpy(b) for b in self.biases])  # fmt: skip
+        weights = [self.to_numpy(w) for w in self.weights]
+        write_model(path, self.config, weights, [self.to_numpy(b) for b in self.biases])
 
 
 def load(path: str | os.PathLike[str]) -> Network:

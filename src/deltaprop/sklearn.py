@@ -339,8 +339,9 @@ shuffle
         return tags
 
     def _targets(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        X, y = validate_data(self, X, y, dtype=_DTYPES, multi_output=True, y_numeric=True,
-                             reset=reset)  # fmt: skip
+        X, y = validate_data(
+            self, X, y, dtype=_DTYPES, multi_output=True, y_numeric=True, reset=reset
+        )
         targets = y.reshape(len(y), -1)
         if reset:
             self.n_outputs_ = targets.shape[1]

@@ -170,6 +170,11 @@ def test_the_walk_sees_every_kind_of_import(
 ) -> None:
     path = tmp_path / "mod.py"
     path.write_text(source, encoding="utf-8")
-    known = {"deltaprop", "deltaprop.network", "deltaprop.training.loop", "deltaprop.errors",
-             "deltaprop.core.ops"}  # fmt: skip
+    known = {
+        "deltaprop",
+        "deltaprop.network",
+        "deltaprop.training.loop",
+        "deltaprop.errors",
+        "deltaprop.core.ops",
+    }
     assert imports("deltaprop.core.ops", path, known) == expected

@@ -41,9 +41,13 @@ def test_a_network_made_for_mnist_is_not_advised_to_be_rebuilt(
 ) -> None:
     model = tmp_path / "mnist.npz"
     deltaprop.Network([784, 30, 10], seed=0).save(model)
-    check_error([command, str(model), "--dataset", "digits"], 1,
-                f"{model} takes inputs of 784 features and has 10 outputs, but the digits data "
-                "has 64 features", capsys)  # fmt: skip
+    check_error(
+        [command, str(model), "--dataset", "digits"],
+        1,
+        f"{model} takes inputs of 784 features and has 10 outputs, but the digits data "
+        "has 64 features",
+        capsys,
+    )
     main([command, str(model), "--dataset", "digits"])
     err = capsys.readouterr().err
     assert "use it with its own data (--dataset mnist)" in err and "sizes[0] = 64" not in err

@@ -33,9 +33,20 @@ def test_train_digits_prints_epochs_saves_and_evaluates(tmp_path: Path, capsys) 
 
 def test_train_mnist_subset(mnist_dir: Path, capsys) -> None:
     status = main(
-        ["train", "--data-dir", str(mnist_dir), "--train-samples", "3000", "--epochs", "1",
-         "--sizes", "784,30,10", "--seed", "0"]
-    )  # fmt: skip
+        [
+            "train",
+            "--data-dir",
+            str(mnist_dir),
+            "--train-samples",
+            "3000",
+            "--epochs",
+            "1",
+            "--sizes",
+            "784,30,10",
+            "--seed",
+            "0",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert "3000 training and 10000 test samples" in out
@@ -44,8 +55,22 @@ def test_train_mnist_subset(mnist_dir: Path, capsys) -> None:
 
 
 def test_gradcheck_command_passes(capsys) -> None:
-    assert main(["gradcheck", "--sizes", "6,5,4", "--activation", "tanh",
-                 "--output-activation", "softmax", "--cost", "cross-entropy"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "gradcheck",
+                "--sizes",
+                "6,5,4",
+                "--activation",
+                "tanh",
+                "--output-activation",
+                "softmax",
+                "--cost",
+                "cross-entropy",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "max relative error" in out and out.rstrip().endswith("OK")
 
@@ -120,9 +145,22 @@ def test_help_explains_every_option(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = capsys.readouterr().out
-    for option in ["--sizes", "--activation", "--output-activation", "--cost", "--init",
-                   "--dtype", "--seed", "--dataset", "--data-dir", "--epochs", "--batch-size",
-                   "--eta", "--no-shuffle", "--save"]:  # fmt: skip
+    for option in [
+        "--sizes",
+        "--activation",
+        "--output-activation",
+        "--cost",
+        "--init",
+        "--dtype",
+        "--seed",
+        "--dataset",
+        "--data-dir",
+        "--epochs",
+        "--batch-size",
+        "--eta",
+        "--no-shuffle",
+        "--save",
+    ]:
         assert option in out
 
 

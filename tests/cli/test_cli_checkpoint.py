@@ -34,12 +34,29 @@ def train(data_dir: str, *args: str) -> int:
 
 def test_resume_takes_the_checkpoint_options(data_dir: str, tmp_path: Path, capsys) -> None:
     ckpt = str(tmp_path / "c.npz")
-    assert train(data_dir, "--epochs", "2", "--eta", "0.5", "--batch-size", "20",
-                 "--no-shuffle", "--seed", "3", "--checkpoint", ckpt) == 0  # fmt: skip
+    assert (
+        train(
+            data_dir,
+            "--epochs",
+            "2",
+            "--eta",
+            "0.5",
+            "--batch-size",
+            "20",
+            "--no-shuffle",
+            "--seed",
+            "3",
+            "--checkpoint",
+            ckpt,
+        )
+        == 0
+    )
     capsys.readouterr()
     # no --sizes, --eta, --batch-size, --no-shuffle or --seed: they come from the checkpoint
-    assert main(["train", "--data-dir", data_dir, "--checkpoint", ckpt, "--resume",
-                 "--epochs", "3"]) == 0  # fmt: skip
+    assert (
+        main(["train", "--data-dir", data_dir, "--checkpoint", ckpt, "--resume", "--epochs", "3"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "[784, 8, 10]" in out and "seed 3" in out
     assert "batch 20, eta 0.5, 3 epochs" in out
@@ -54,14 +71,23 @@ def test_resume_takes_the_checkpoint_options(data_dir: str, tmp_path: Path, caps
     [
         (["--resume"], "--resume needs --checkpoint FILE", 2),
         (["--checkpoint", "{c}"], "already exists: add --resume", 1),
-        (["--checkpoint", "{c}", "--resume", "--sizes", "784,9,10"],
-         r"cannot change --sizes 784,9,10 \(the checkpoint has 784,8,10\) when resuming", 1),
-        (["--checkpoint", "{c}", "--resume", "--activation", "tanh", "--no-shuffle"],
-         r"--activation tanh \(the checkpoint has sigmoid\), --no-shuffle \(the checkpoint", 1),
-        (["--checkpoint", "{c}", "--checkpoint-every", "0"],
-         "argument --checkpoint-every: expected a whole number ≥ 1", 2),
+        (
+            ["--checkpoint", "{c}", "--resume", "--sizes", "784,9,10"],
+            r"cannot change --sizes 784,9,10 \(the checkpoint has 784,8,10\) when resuming",
+            1,
+        ),
+        (
+            ["--checkpoint", "{c}", "--resume", "--activation", "tanh", "--no-shuffle"],
+            r"--activation tanh \(the checkpoint has sigmoid\), --no-shuffle \(the checkpoint",
+            1,
+        ),
+        (
+            ["--checkpoint", "{c}", "--checkpoint-every", "0"],
+            "argument --checkpoint-every: expected a whole number ≥ 1",
+            2,
+        ),
     ],
-)  # fmt: skip
+)
 def test_checkpoint_usage_errors(data_dir, tmp_path, capsys, args, message, expected) -> None:
     ckpt = str(tmp_path / "c.npz")
     assert train(data_dir, "--epochs", "1", "--seed", "0", "--checkpoint", ckpt, "--quiet") == 0
@@ -81,11 +107,11 @@ def test_checkpoint_usage_errors(data_dir, tmp_path, capsys, args, message, expe
 def test_divergence_says_how_to_resume_gently(data_dir: str, tmp_path: Path, capsys) -> None:
     ckpt = str(tmp_path / "c.npz")
     common = ["--activation", "relu", "--output-activation", "identity", "--quiet"]
-    assert train(data_dir, "--epochs", "1", "--eta", "0.001", "--checkpoint", ckpt,
-                 *common) == 0  # fmt: skip
+    assert train(data_dir, "--epochs", "1", "--eta", "0.001", "--checkpoint", ckpt, *common) == 0
     capsys.readouterr()
-    status = train(data_dir, "--epochs", "3", "--eta", "1e12", "--checkpoint", ckpt,
-                   "--resume", *common)  # fmt: skip
+    status = train(
+        data_dir, "--epochs", "3", "--eta", "1e12", "--checkpoint", ckpt, "--resume", *common
+    )
     err = capsys.readouterr().err
     assert status == 1
     assert "training diverged" in err and f"The checkpoint {ckpt} keeps epoch 1" in err
@@ -97,9 +123,26 @@ def test_an_option_given_at_its_default_is_still_applied_or_refused(
     data_dir: str, tmp_path: Path, capsys
 ) -> None:
     ckpt = str(tmp_path / "c.npz")
-    assert train(data_dir, "--epochs", "1", "--eta", "0.5", "--batch-size", "20", "--dtype",
-                 "float64", "--optimizer", "adam", "--seed", "3",
-                 "--checkpoint", ckpt) == 0  # fmt: skip
+    assert (
+        train(
+            data_dir,
+            "--epochs",
+            "1",
+            "--eta",
+            "0.5",
+            "--batch-size",
+            "20",
+            "--dtype",
+            "float64",
+            "--optimizer",
+            "adam",
+            "--seed",
+            "3",
+            "--checkpoint",
+            ckpt,
+        )
+        == 0
+    )
     capsys.readouterr()
     # --epochs 30 and --eta 3.0 are the defaults, given explicitly: applied
     assert train(data_dir, "--epochs", "3", "--eta", "3.0", "--checkpoint", ckpt, "--resume") == 0
@@ -109,9 +152,11 @@ def test_an_option_given_at_its_default_is_still_applied_or_refused(
     # the defaults of options a resume may not change, given explicitly: refused, named
     for options, named in (
         (["--optimizer", "sgd"], "--optimizer sgd (the checkpoint has adam)"),
-        (["--batch-size", "10", "--dtype", "float32"],
-         "--dtype float32 (the checkpoint has float64), --batch-size 10 (the checkpoint has 20)"),
-    ):  # fmt: skip
+        (
+            ["--batch-size", "10", "--dtype", "float32"],
+            "--dtype float32 (the checkpoint has float64), --batch-size 10 (the checkpoint has 20)",
+        ),
+    ):
         assert train(data_dir, *options, "--epochs", "4", "--checkpoint", ckpt, "--resume") == 1
         assert named in capsys.readouterr().err
     assert load_checkpoint(ckpt).state.epoch == 3  # nothing trained

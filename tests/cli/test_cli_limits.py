@@ -12,10 +12,11 @@ from deltaprop.cli import limits
 
 def test_a_network_too_large_for_memory_is_refused(capsys: Any) -> None:
     check_error(
-        ["train", "--dataset", "digits", "--sizes", "64,100000000,10"], 1,
+        ["train", "--dataset", "digits", "--sizes", "64,100000000,10"],
+        1,
         "--sizes 64,100000000,10: 7,500,000,010 parameters take about 150.0 GB to train",
         capsys,
-    )  # fmt: skip
+    )
     check_error(["gradcheck", "--sizes", "784,100000000,10"], 1, "3.2 TB", capsys)
 
 

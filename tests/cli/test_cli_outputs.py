@@ -20,8 +20,10 @@ DIGITS = ["train", "--dataset", "digits", "--epochs", "2", "--seed", "1", "--qui
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--save", "no/such/dir/m.npz"], "--save no/such/dir/m.npz: directory no/such/dir does"
-                                          " not exist"),
+        (
+            ["--save", "no/such/dir/m.npz"],
+            "--save no/such/dir/m.npz: directory no/such/dir does not exist",
+        ),
         (["--save", "."], "--save: cannot write .: it is a directory"),
         (["--save", ""], "--save: cannot write to an empty path"),
         (["--save", "m" * 300 + ".npz"], "is 304 bytes long, more than the 255"),
@@ -30,11 +32,14 @@ DIGITS = ["train", "--dataset", "digits", "--epochs", "2", "--seed", "1", "--qui
         (["--save", "x.npz", "--checkpoint", "x.npz"], "--save and --checkpoint name the same"),
         (["--save", "m.npz/inner.npz"], "m.npz is a file, not a directory"),
     ],
-)  # fmt: skip
+)
 def test_bad_destinations_are_refused_before_loading_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, options: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    options: list[str],
     message: str,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "m.npz").write_bytes(b"")
 
@@ -87,8 +92,10 @@ def test_a_network_that_cannot_be_saved_goes_beside_it(
     assert main([*DIGITS, "--save", str(target)]) == 1
     fallback = tmp_path / f"m.{os.getpid()}.npz"
     err = capsys.readouterr().err
-    assert f"could not write the network to {target} (No space left on device); it was " \
-           f"written to {fallback} instead" in err  # fmt: skip
+    assert (
+        f"could not write the network to {target} (No space left on device); it was "
+        f"written to {fallback} instead" in err
+    )
     assert deltaprop.load(fallback).sizes == (64, 30, 10)
 
 
@@ -99,8 +106,7 @@ def test_plot_checks_its_outputs_before_drawing(
     monkeypatch.chdir(tmp_path)
     assert main([*DIGITS, "--epochs", "1", "--plots", "run1"]) == 0
     capsys.readouterr()
-    check_error(["plot", "run1", "--report", "."], 1, "--report: cannot write .: it is a",
-                capsys)  # fmt: skip
+    check_error(["plot", "run1", "--report", "."], 1, "--report: cannot write .: it is a", capsys)
     check_error(["plot", "run1", "--report", "no/such/r.html"], 1, "does not exist", capsys)
     assert main(["plot", "run1", "--out", "figures", "--report", "figures/r.html"]) == 0
     assert (tmp_path / "figures" / "r.html").is_file()

@@ -37,12 +37,40 @@ def test_an_option_given_is_told_from_one_left_out() -> None:
 
 def test_validation_patience_and_plateau_on_digits(capsys) -> None:
     status = main(
-        ["train", "--dataset", "digits", "--sizes", "64,30,10", "--cost", "cross-entropy",
-         "--init", "scaled", "--eta", "0.5", "--epochs", "40", "--seed", "1",
-         "--optimizer", "nesterov", "--momentum", "0.5", "--l2", "1", "--dropout", "0.1",
-         "--schedule", "plateau", "--plateau-patience", "2", "--validation", "300",
-         "--patience", "5"]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--sizes",
+            "64,30,10",
+            "--cost",
+            "cross-entropy",
+            "--init",
+            "scaled",
+            "--eta",
+            "0.5",
+            "--epochs",
+            "40",
+            "--seed",
+            "1",
+            "--optimizer",
+            "nesterov",
+            "--momentum",
+            "0.5",
+            "--l2",
+            "1",
+            "--dropout",
+            "0.1",
+            "--schedule",
+            "plateau",
+            "--plateau-patience",
+            "2",
+            "--validation",
+            "300",
+            "--patience",
+            "5",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "digits: 1200 training, 300 validation and 297 test samples" in out
@@ -56,9 +84,24 @@ def test_validation_patience_and_plateau_on_digits(capsys) -> None:
 
 def test_cosine_with_adam_and_a_validation_fraction(capsys) -> None:
     status = main(
-        ["train", "--dataset", "digits", "--epochs", "3", "--seed", "0", "--optimizer", "adam",
-         "--eta", "0.01", "--schedule", "cosine", "--validation", "0.25"]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "3",
+            "--seed",
+            "0",
+            "--optimizer",
+            "adam",
+            "--eta",
+            "0.01",
+            "--schedule",
+            "cosine",
+            "--validation",
+            "0.25",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "digits: 1125 training, 375 validation and 297 test samples" in out
@@ -84,9 +127,22 @@ def test_bad_options_are_one_line_errors(argv: list, status: int, message: str, 
 
 def test_mnist_classic_split(mnist_dir: Path, capsys) -> None:
     status = main(
-        ["train", "--data-dir", str(mnist_dir), "--train-samples", "3000", "--epochs", "1",
-         "--validation", "1000", "--sizes", "784,30,10", "--seed", "0"]
-    )  # fmt: skip
+        [
+            "train",
+            "--data-dir",
+            str(mnist_dir),
+            "--train-samples",
+            "3000",
+            "--epochs",
+            "1",
+            "--validation",
+            "1000",
+            "--sizes",
+            "784,30,10",
+            "--seed",
+            "0",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "mnist: 2000 training, 1000 validation and 10000 test samples" in out

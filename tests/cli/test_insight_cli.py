@@ -46,9 +46,22 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     pytest.importorskip("matplotlib")
     run_dir, report = tmp_path / "run", tmp_path / "report.html"
     status = main(
-        ["train", *DIGITS, "--epochs", "2", "--seed", "1", "--monitor", "--monitor-every", "5",
-         "--plots", str(run_dir), "--report", str(report)]
-    )  # fmt: skip
+        [
+            "train",
+            *DIGITS,
+            "--epochs",
+            "2",
+            "--seed",
+            "1",
+            "--monitor",
+            "--monitor-every",
+            "5",
+            "--plots",
+            str(run_dir),
+            "--report",
+            str(report),
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     lines = out.splitlines()
@@ -61,8 +74,13 @@ def test_train_with_monitor_plots_and_report(tmp_path: Path, capsys) -> None:
     assert record["history"]["monitor_samples"] == [30.0, 30.0]  # 150 batches, every 5th
     assert record["config"]["eta"] == 3.0 and record["diagnosis"]["n_samples"] == 1500
     pngs = sorted(p.name for p in run_dir.glob("*.png"))
-    assert pngs == ["confusion.png", "learning_speed.png", "saturation.png", "training.png",
-                    "weights.png"]  # fmt: skip
+    assert pngs == [
+        "confusion.png",
+        "learning_speed.png",
+        "saturation.png",
+        "training.png",
+        "weights.png",
+    ]
     assert report.read_text().startswith("<!DOCTYPE html>")
 
     # deltaprop plot redraws them elsewhere, and can write the report again.
@@ -92,7 +110,7 @@ NEEDS_PLOT = pytest.mark.skipif(
         (["diagnose", "/nonexistent/model.npz"], 1, "model.npz"),
         (["diagnose", "m.npz", "--sizes", "64,5,10"], 2, "give one or the other"),
     ],
-)  # fmt: skip
+)
 def test_bad_arguments_give_one_line(argv, status, message, capsys) -> None:
     check_error(argv, status, message, capsys)
 

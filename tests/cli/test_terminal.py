@@ -33,8 +33,12 @@ def run_in_terminal(args: list[str]) -> tuple[list[str], str]:
     env.pop("COLUMNS", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "deltaprop", *args],
-        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-    )  # fmt: skip
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     raw = bytearray()
     try:

@@ -107,3 +107,67 @@ def test_softmax_within_its_condition_number(dtype: str) -> None:
         exact = [mpmath.exp(v) / total for v in exact_row]
         allowed = ULPS + np.abs(row - row.max()).astype(float)
         assert (_ulps(out, exact, dtype) <= allowed).all()
+
+
+DENSE_ULPS = 8  # over every float32 input of a dense grid: "≤ 8 ulp over z ∈ [−80, 80]"
+
+
+def _float64_reference(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """σ and σ' of float32 inputs in float64, by the textbook formulas (exact to ~1e-16,
+    far below a float32 ulp, and free of cancellation for these inputs)."""
+    z = z.astype(np.float64)
+    if name == "sigmoid":
+        a = 1 / (1 + np.exp(-z))
+        return a, a / (1 + np.exp(z))  # σ(z) σ(−z)
+    return np.tanh(z), 1 / np.cosh(z) ** 2
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_float32_within_8_ulp_on_a_dense_grid(name: str) -> None:
+    # 1.2 million float32 inputs (the grid, uniform draws, and the first few units where σ'
+    # and tanh' change fastest), against a float64 reference
+    limit = LIMIT["float32"] * CASES[name][2]
+    rng = np.random.default_rng(2)
+    grid = np.linspace(-limit, limit, 400_001)
+    draws = [rng.uniform(-limit, limit, 400_000), rng.uniform(-5, 5, 400_000)]
+    z = np.concatenate([grid, *draws]).astype(np.float32)
+    a, sigma_prime = get_activation(name).value_and_prime(z, np)
+    exact_a, exact_prime = _float64_reference(name, z)
+    for computed, exact in ((a, exact_a), (sigma_prime, exact_prime)):
+        spacing = np.spacing(np.abs(exact.astype(np.float32))).astype(np.float64)
+        assert (np.abs(computed - exact) / spacing).max() <= DENSE_ULPS
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
+def test_the_forward_pass_keeps_the_same_derivative(name: str, dtype: str) -> None:
+    # value_and_prime (the forward pass's, which keeps σ' for BP1 and BP2) gives exactly
+    # σ(z) and σ'(z) as computed one at a time, into the given arrays
+    act = get_activation(name)
+    z = np.random.default_rng(3).normal(0, 8, (7, 5)).astype(dtype)
+    out, prime_out = np.empty_like(z), np.empty_like(z)
+    a, sigma_prime = act.value_and_prime(z, np, out, prime_out)
+    np.testing.assert_array_equal(a, act(z, np))
+    if sigma_prime is None:  # relu, identity: their backward needs nothing kept
+        assert name in ("relu", "identity")
+        return
+    assert a is out and sigma_prime is prime_out
+    np.testing.assert_array_equal(sigma_prime, act.prime(z, a, np))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_beyond_the_range_the_limits_and_no_warnings(name: str, dtype: str) -> None:
+    # past the exponential's range e^z is inf or 0 (and σ(z), σ'(z) smaller than any float
+    # of either dtype, e^−800 < 5e-324): σ, tanh and σ' are then exactly their limits, with
+    # no NaN and no overflow or division warning
+    z = np.array([[-np.inf, -1e30, -1e4, -800.0, 800.0, 1e4, 1e30, np.inf]], dtype=dtype)
+    act = get_activation(name)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        a, sigma_prime = act.value_and_prime(z, np)
+        alone = act(z, np), act.prime(z, a, np)
+    limits = np.where(z < 0, -1.0 if name == "tanh" else 0.0, 1.0)
+    for computed in (a, alone[0]):
+        np.testing.assert_array_equal(computed, limits)
+    for computed in (sigma_prime, alone[1]):
+        np.testing.assert_array_equal(computed, np.zeros_like(z))

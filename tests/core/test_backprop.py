@@ -144,8 +144,11 @@ def test_cross_entropy_cancels_sigma_prime_in_bp1() -> None:
 
 def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
     # Warnings are errors in this test suite: overflow in exp would fail here.
-    for output, cost in [("sigmoid", "cross-entropy"), ("softmax", "cross-entropy"),
-                         ("sigmoid", "quadratic")]:  # fmt: skip
+    for output, cost in [
+        ("sigmoid", "cross-entropy"),
+        ("softmax", "cross-entropy"),
+        ("sigmoid", "quadratic"),
+    ]:
         net = Network([2, 3], "sigmoid", output, cost, dtype="float32", seed=0)
         net.weights[0][...] = 1e4
         X = np.array([[1.0, 1.0], [-1.0, -1.0]], dtype=np.float32)
@@ -157,9 +160,13 @@ def test_large_weighted_inputs_stay_finite_without_warnings() -> None:
 
 @pytest.mark.parametrize(
     ("output", "cost"),
-    [("sigmoid", "quadratic"), ("identity", "quadratic"), ("sigmoid", "cross-entropy"),
-     ("softmax", "cross-entropy")],
-)  # fmt: skip
+    [
+        ("sigmoid", "quadratic"),
+        ("identity", "quadratic"),
+        ("sigmoid", "cross-entropy"),
+        ("softmax", "cross-entropy"),
+    ],
+)
 def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     output: str, cost: str
 ) -> None:
@@ -181,3 +188,23 @@ def test_the_training_steps_total_cost_is_the_sum_of_the_per_sample_costs(
     delta, total = c.delta_and_total(z, a, y, act, np, out=out, scratch=scratch)
     assert float(total) == pytest.approx(per_sample.sum(), rel=1e-12)
     np.testing.assert_allclose(delta, c.delta(z, a, y, act, np), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("hidden", "output", "cost"), PAIRS)
+def test_the_kept_sigma_prime_gives_the_same_gradient(hidden: str, output: str, cost: str) -> None:
+    # The training loop's forward pass keeps σ'(z^l) in its workspace for BP1 and BP2; a
+    # backward pass without it computes σ'(z^l) again from z^l. Bit for bit the same.
+    from deltaprop.core.backprop import backward, forward
+    from deltaprop.core.workspace import Workspace
+
+    net = Network([4, 5, 3, 3], hidden, output, cost, dtype="float64", seed=5)
+    X, Y = _data(net, 6, np.random.default_rng(6))
+    ws = Workspace(net.sizes, 6, np, np.float64)
+    args = (net.weights, net.sigmas, net.cost_function)
+    zs, activations = forward(net.weights, net.biases, net.sigmas, X, np, ws)
+    assert ws.primed
+    kept = [np.copy(g) for g in backward(*args, zs, activations, Y, np, ws)[0]]
+    zs2, activations2 = forward(net.weights, net.biases, net.sigmas, X, np)  # its own workspace
+    again = backward(*args, zs2, activations2, Y, np)[0]
+    for g_kept, g_again in zip(kept, again):
+        np.testing.assert_array_equal(g_kept, g_again)

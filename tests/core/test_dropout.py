@@ -74,8 +74,9 @@ def test_masks_of_ones_and_no_masks_give_the_same_numbers() -> None:
     results = []
     for ms in (None, ones):
         zs, a_list = forward(net.weights, net.biases, net.sigmas, X, np, masks=ms)
-        results.append(backward(net.weights, net.sigmas, net.cost_function, zs,
-                                a_list, Y, np, masks=ms))  # fmt: skip
+        results.append(
+            backward(net.weights, net.sigmas, net.cost_function, zs, a_list, Y, np, masks=ms)
+        )
     for got, expected in zip(results[1][:3], results[0][:3]):
         for g, e in zip(got, expected):
             np.testing.assert_array_equal(g, e)

@@ -22,8 +22,10 @@ except ImportError:  # the mpi extra is not installed
     collect_ignore_glob = ["test_*.py"]
 
 # The rank as MPICH / Intel MPI, Open MPI or PMIx launchers tell it, without starting MPI.
-_RANK = next((os.environ[v] for v in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
-              if v in os.environ), None)  # fmt: skip
+_RANK = next(
+    (os.environ[v] for v in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK") if v in os.environ),
+    None,
+)
 
 
 @pytest.hookimpl(tryfirst=True)

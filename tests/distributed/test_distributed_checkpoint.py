@@ -45,14 +45,16 @@ def test_resume_on_all_processes_and_on_one(comm: Any, shared_dir: Path, referen
     alone = _alone(comm)
     if alone is not None:
         single = Network([6, 5, 3], dtype="float64", seed=99)  # parameters come from the file
-        history = fit_distributed(single, X, y, epochs=2, checkpoint=path, resume=True,
-                                  comm=alone, **OPTIONS)  # fmt: skip
+        history = fit_distributed(
+            single, X, y, epochs=2, checkpoint=path, resume=True, comm=alone, **OPTIONS
+        )
         assert [row["epoch"] for row in history] == [1, 2]
     comm.allgather_object(None, "test: epoch 2 written")
     # epoch 3 on every process again
     resumed = Network([6, 5, 3], dtype="float64", seed=98)
-    history = fit_distributed(resumed, X, y, epochs=3, checkpoint=path, resume=True, comm=comm,
-                              **OPTIONS)  # fmt: skip
+    history = fit_distributed(
+        resumed, X, y, epochs=3, checkpoint=path, resume=True, comm=comm, **OPTIONS
+    )
     assert [row["epoch"] for row in history] == [1, 2, 3]
     assert max_abs_diff(resumed, reference) <= 1e-10
 
@@ -66,8 +68,16 @@ def test_an_existing_checkpoint_is_not_overwritten(comm: Any, shared_dir: Path):
         fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=2, checkpoint=path, comm=comm)
     assert raised_everywhere(caught.value)
     with pytest.raises(ValueError, match=r"batch_size=10 \(this run: 5\)"):
-        fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=2, batch_size=5,
-                        checkpoint=path, resume=True, comm=comm)  # fmt: skip
+        fit_distributed(
+            Network([6, 5, 3], seed=3),
+            X,
+            y,
+            epochs=2,
+            batch_size=5,
+            checkpoint=path,
+            resume=True,
+            comm=comm,
+        )
     assert path.read_bytes() == before
 
 
@@ -82,8 +92,15 @@ def test_a_failed_write_on_rank_zero_stops_every_process(
     X, y = blobs(30)
     path = shared_dir / "run.npz"
     with pytest.raises(OSError, match=r"could not write the checkpoint .*No space left") as caught:
-        fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=epochs, checkpoint=path,
-                        checkpoint_every=every, comm=comm)  # fmt: skip
+        fit_distributed(
+            Network([6, 5, 3], seed=3),
+            X,
+            y,
+            epochs=epochs,
+            checkpoint=path,
+            checkpoint_every=every,
+            comm=comm,
+        )
     assert raised_everywhere(caught.value)
     assert not path.exists()
 
@@ -93,8 +110,15 @@ def test_network_fit_resumes_a_distributed_checkpoint(
 ):
     X, y = blobs(80)
     path = shared_dir / "run.npz"
-    fit_distributed(Network([6, 5, 3], dtype="float64", seed=3), X, y, epochs=2,
-                    checkpoint=path, comm=comm, **OPTIONS)  # fmt: skip
+    fit_distributed(
+        Network([6, 5, 3], dtype="float64", seed=3),
+        X,
+        y,
+        epochs=2,
+        checkpoint=path,
+        comm=comm,
+        **OPTIONS,
+    )
     mine = tmp_path / "mine.npz"  # each process resumes alone, from its own copy
     shutil.copy(path, mine)
     comm.allgather_object(None, "test: copied")
@@ -114,11 +138,21 @@ def test_an_interrupted_run_keeps_its_last_epoch(comm: Any, shared_dir: Path, re
     path = shared_dir / "run.npz"
     net = Network([6, 5, 3], dtype="float64", seed=3)
     with pytest.raises(KeyboardInterrupt):
-        fit_distributed(net, X, y, epochs=3, checkpoint=path, checkpoint_every=5,
-                        callbacks=[Interrupt()], comm=comm, **OPTIONS)  # fmt: skip
+        fit_distributed(
+            net,
+            X,
+            y,
+            epochs=3,
+            checkpoint=path,
+            checkpoint_every=5,
+            callbacks=[Interrupt()],
+            comm=comm,
+            **OPTIONS,
+        )
     again = Network([6, 5, 3], dtype="float64", seed=50)
-    history = fit_distributed(again, X, y, epochs=3, checkpoint=path, resume=True, comm=comm,
-                              **OPTIONS)  # fmt: skip
+    history = fit_distributed(
+        again, X, y, epochs=3, checkpoint=path, resume=True, comm=comm, **OPTIONS
+    )
     assert [row["epoch"] for row in history] == [1, 2, 3]
     assert max_abs_diff(again, reference) <= 1e-10
 
@@ -128,5 +162,13 @@ def test_a_resume_with_other_data_is_refused(comm: Any, shared_dir: Path):
     path = shared_dir / "run.npz"
     fit_distributed(Network([6, 5, 3], seed=3), X, y, epochs=1, seed=1, checkpoint=path, comm=comm)
     with pytest.raises(ValueError, match="other training data"):
-        fit_distributed(Network([6, 5, 3], seed=3), X[::-1].copy(), y[::-1].copy(), epochs=2,
-                        seed=1, checkpoint=path, resume=True, comm=comm)  # fmt: skip
+        fit_distributed(
+            Network([6, 5, 3], seed=3),
+            X[::-1].copy(),
+            y[::-1].copy(),
+            epochs=2,
+            seed=1,
+            checkpoint=path,
+            resume=True,
+            comm=comm,
+        )

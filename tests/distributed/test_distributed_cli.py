@@ -97,8 +97,19 @@ def test_real_mnist_from_the_command_line(
 ):
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_dir / "cache"))
     ours, single = shared_dir / "a.npz", shared_dir / "b.npz"
-    options = ["train", "--dtype", "float64", "--seed", "1", "--epochs", "1",
-               "--train-samples", "3000", "--data-dir", str(mnist_dir)]  # fmt: skip
+    options = [
+        "train",
+        "--dtype",
+        "float64",
+        "--seed",
+        "1",
+        "--epochs",
+        "1",
+        "--train-samples",
+        "3000",
+        "--data-dir",
+        str(mnist_dir),
+    ]
     assert main([*options, "--distributed", "--save", str(ours)]) == 0
     if comm.rank == 0:
         assert main([*options, "--save", str(single)]) == 0

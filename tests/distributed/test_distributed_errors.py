@@ -72,9 +72,15 @@ def test_a_callback_stopping_on_one_process_stops_all(comm: Any):
     X, y = blobs(30)
     net = Network([6, 4, 3], seed=1)
     history = fit_distributed(
-        net, X, y, epochs=5, batch_size=5, seed=1, callbacks=[StopOnRankZero(comm.rank)],
+        net,
+        X,
+        y,
+        epochs=5,
+        batch_size=5,
+        seed=1,
+        callbacks=[StopOnRankZero(comm.rank)],
         comm=comm,
-    )  # fmt: skip
+    )
     assert len(history) == 2
 
 

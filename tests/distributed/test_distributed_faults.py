@@ -35,9 +35,12 @@ def launch(args: list[str], n: int = 2, timeout: float = 90) -> tuple[int, str, 
         pytest.skip("no mpiexec on PATH")
     start = time.monotonic()
     job = subprocess.Popen(
-        [mpiexec, "-n", str(n), sys.executable, *args], stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
+        [mpiexec, "-n", str(n), sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, _ = job.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -71,13 +74,16 @@ def test_sigterm_to_rank_zero_alone_ends_the_job_at_once(tmp_path: Any):
     ("mode", "expected"),
     [
         ("raise", "deltaprop train: error (process 1 of 2): an injected fault"),
-        ("hang", "deltaprop train: error: process 0 of 2: no answer from the other processes "
-                 "within 10 s while combining the gradients in epoch 1, mini-batch 5"),
+        (
+            "hang",
+            "deltaprop train: error: process 0 of 2: no answer from the other processes "
+            "within 10 s while combining the gradients in epoch 1, mini-batch 5",
+        ),
         ("kill", "signal 9"),
         pytest.param("crash", "ZeroDivisionError: an injected bug", marks=pytest.mark.slow),
         pytest.param("exit", "", marks=pytest.mark.slow),
     ],
-)  # fmt: skip
+)
 def test_a_failing_process_ends_the_job_with_a_clear_error(mode: str, expected: str):
     status, out, seconds = launch([FAULTY, mode, *TRAIN])
     assert status != 0

@@ -34,9 +34,17 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "plateau schedule": {"schedule": "plateau", "plateau_patience": 1, "validation_split": 20},
     "validation split": {"validation_split": 0.2},
     "early stopping": {"validation_split": 30, "patience": 1, "eta": 4.0},
-    "everything": {"optimizer": "adam", "eta": 0.02, "l2": 1.0, "l1": 0.5, "dropout": 0.2,
-                   "schedule": "cosine", "validation_split": 30, "patience": 2},
-}  # fmt: skip
+    "everything": {
+        "optimizer": "adam",
+        "eta": 0.02,
+        "l2": 1.0,
+        "l1": 0.5,
+        "dropout": 0.2,
+        "schedule": "cosine",
+        "validation_split": 30,
+        "patience": 2,
+    },
+}
 FIGURES = ("train_cost", "val_cost", "val_correct", "eta")
 
 
@@ -60,8 +68,14 @@ def test_each_option_gives_the_single_process_result(comm: Any, name: str) -> No
 
 def test_checkpoint_and_resume_with_options(comm: Any, shared_dir: Path) -> None:
     X, y = blobs(120)
-    options = {"batch_size": 8, "eta": 0.02, "seed": 5, "optimizer": "adam", "dropout": 0.2,
-               "l2": 1.0}  # fmt: skip
+    options = {
+        "batch_size": 8,
+        "eta": 0.02,
+        "seed": 5,
+        "optimizer": "adam",
+        "dropout": 0.2,
+        "l2": 1.0,
+    }
     path = shared_dir / "run.npz"
     net = Network([6, 5, 3], dtype="float64", seed=1)
     fit_distributed(net, X, y, comm=comm, epochs=2, checkpoint=path, **options)
@@ -76,8 +90,9 @@ def test_the_monitor_sees_every_step_and_changes_nothing(comm: Any) -> None:
     X, y = blobs(90)
     monitor = deltaprop.Monitor(every=1)
     net = Network([6, 5, 3], dtype="float64", seed=1)
-    history = fit_distributed(net, X, y, comm=comm, epochs=2, batch_size=9, eta=0.5, seed=2,
-                              callbacks=[monitor])  # fmt: skip
+    history = fit_distributed(
+        net, X, y, comm=comm, epochs=2, batch_size=9, eta=0.5, seed=2, callbacks=[monitor]
+    )
     single = Network([6, 5, 3], dtype="float64", seed=1)
     single.fit(X, y, epochs=2, batch_size=9, eta=0.5, seed=2)
     assert max_abs_diff(net, single) <= 1e-10
@@ -91,17 +106,54 @@ def test_the_command_takes_every_option(comm: Any, shared_dir: Path, monkeypatch
     data = {"X_train": X[:120], "y_train": y[:120], "X_test": X[120:], "y_test": y[120:]}
     monkeypatch.setattr(cli_distributed, "_load", lambda args, comm: data)
     ours = shared_dir / "ours.npz"
-    argv = ["train", "--dtype", "float64", "--seed", "1", "--epochs", "3", "--batch-size", "6",
-            "--optimizer", "nesterov", "--momentum", "0.5", "--eta", "0.5", "--l2", "1",
-            "--dropout", "0.2", "--schedule", "plateau", "--validation", "20", "--patience",
-            "2", "--save", str(ours)]  # fmt: skip
+    argv = [
+        "train",
+        "--dtype",
+        "float64",
+        "--seed",
+        "1",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "6",
+        "--optimizer",
+        "nesterov",
+        "--momentum",
+        "0.5",
+        "--eta",
+        "0.5",
+        "--l2",
+        "1",
+        "--dropout",
+        "0.2",
+        "--schedule",
+        "plateau",
+        "--validation",
+        "20",
+        "--patience",
+        "2",
+        "--save",
+        str(ours),
+    ]
     report = shared_dir / "report.html"
     assert main([*argv, "--distributed", "--monitor", "--report", str(report)]) == 0
     if comm.rank == 0:
         assert report.is_file()
         single = Network([12, 30, 4], dtype="float64", seed=1)
-        single.fit(X[:120], y[:120], epochs=3, batch_size=6, optimizer="nesterov", momentum=0.5,
-                   eta=0.5, l2=1.0, dropout=0.2, schedule="plateau", validation_split=20,
-                   patience=2, seed=1)  # fmt: skip
+        single.fit(
+            X[:120],
+            y[:120],
+            epochs=3,
+            batch_size=6,
+            optimizer="nesterov",
+            momentum=0.5,
+            eta=0.5,
+            l2=1.0,
+            dropout=0.2,
+            schedule="plateau",
+            validation_split=20,
+            patience=2,
+            seed=1,
+        )
         assert max_abs_diff(deltaprop.load(ours), single) <= 1e-10
     comm.allgather_object(None, "test: compared")

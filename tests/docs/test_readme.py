@@ -54,8 +54,13 @@ def test_readme_example(mnist_dir: Path, tmp_path: Path) -> None:
     env = {**os.environ, "DELTAPROP_DATA": str(mnist_dir)}
     out = subprocess.run(
         [sys.executable, "-c", source],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=True,
-    ).stdout  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    ).stdout
     accuracy = float(re.search(r"best test accuracy ([\d.]+)%", out).group(1))  # type: ignore[union-attr]
     assert accuracy >= 94.0, out
     assert "diagnosis of Network([784, 30, 10]" in out

@@ -47,6 +47,9 @@ def test_the_displayed_copies_are_the_pictures_the_blocks_draw():
 def test_the_five_pictures():
     # the input and a^L; σ, σ' and saturation; the genie; the plateau; BP4's still weights
     assert set(_drawn()) == {
-        "images/digit.png", "images/sigmoid.png", "images/genie.png", "images/plateau.png",
+        "images/digit.png",
+        "images/sigmoid.png",
+        "images/genie.png",
+        "images/plateau.png",
         "images/weights.png",
-    }  # fmt: skip
+    }

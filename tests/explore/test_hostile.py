@@ -215,6 +215,17 @@ FINDINGS = [
     ("POST", "/api/RUN/genie", b'{"layer": 2, "neuron": 0, "dz": 1e308}', "dz must be a number"),
     ("POST", "/api/RUN/genie", b'{"layer": "--2", "neuron": 0, "dz": 1}', "layer must be a whole"),
     ("POST", "/api/RUN/genie", b'{"layer": 9, "neuron": 0, "dz": 1}', "layer 9 has no"),
+    ("POST", "/api/RUN/weight", b"[1]", "the body is a list"),
+    ("POST", "/api/RUN/weight", b'{"layer": 9, "j": 0, "k": 0, "value": 1}', "layer must be 2"),
+    ("POST", "/api/RUN/weight", b'{"layer": 2, "j": 99, "k": 0, "value": 1}', "w^2 has j in"),
+    ("POST", "/api/RUN/weight", b'{"layer": 2, "j": 0, "k": 0, "value": 1e9}', "value must be in"),
+    ("POST", "/api/RUN/weight", b'{"layer": 2, "j": 0, "k": "a", "value": 1}', "k must be a whole"),
+    ("POST", "/api/RUN/settings", b'{"hidden": "3"}', "cannot change while a run trains"),
+    ("POST", "/api/RUN/settings", b'{"eta": -1}', "eta must be a number in (0, ∞)"),
+    ("POST", "/api/session", b'{"compare": "eta", "versus": "fast"}', "compare: setting 'eta'"),
+    ("POST", "/api/session", b'{"compare": "eta"}', "compare: give the second run's eta"),
+    ("POST", "/api/session", b'{"features": "x3"}', "unknown features 'x3'"),
+    ("POST", "/api/session", b'{"features": ""}', "features: turn on at least one"),
     ("POST", "/api/upload?name=big.npy", npy_header((10**12, 2)), "big.npy"),
     ("POST", "/api/upload?name=a.txt", b"1,2\n", "give a .csv, .npy or .npz file"),
     ("GET", "/api/RUN/record", None, "no mini-batch recorded: pause or step first"),
@@ -324,6 +335,10 @@ ROUTES = [
     ("GET", "/api/{run}/events"),
     ("GET", "/api/{run}/record"),
     ("POST", "/api/{run}/genie"),
+    ("POST", "/api/{run}/weight"),
+    ("POST", "/api/{run}/settings"),
+    ("POST", "/api/session"),  # twice: the routes that make runs and uploads, drawn more often
+    ("POST", "/api/upload"),
     ("GET", "/api/{run}/model.npz"),
     ("GET", "/api/{run}/report.html"),
     ("GET", "/api/{run}/{text}"),
@@ -364,7 +379,22 @@ values = st.recursive(
 )
 #: each setting's plausible values, edges included, or anything at all
 SETTINGS = {
-    "data": st.sampled_from(["spiral", "circle", "xor", "gaussian", "drawn", "upload", "digits"]),
+    "data": st.sampled_from(
+        [
+            "spiral",
+            "circle",
+            "xor",
+            "gaussian",
+            "reg-plane",
+            "reg-gauss",
+            "drawn",
+            "upload",
+            "digits",
+        ]
+    ),
+    "features": st.sampled_from(["x1,x2", "x1sq", "", "sinx1,x1x2,x2sq", "x9", "x1,,x1"]),
+    "compare": st.sampled_from(["none", "eta", "cost", "activation", "l2", "hidden"]),
+    "versus": st.sampled_from(["0.5", "cross-entropy", "relu", "", "x", "1e308"]),
     "points": st.integers(-10, 6000),
     "noise": st.floats(-1, 1),
     "seed": st.integers(-5, 2**70),
@@ -423,7 +453,7 @@ def uploads(draw: Any) -> bytes:
 
 def session_bodies() -> Any:
     """Settings objects; ``"<upload>"`` stands for the key of an upload made earlier."""
-    names = st.sampled_from([*SETTINGS, "upload", "colour"])
+    names = st.sampled_from([*SETTINGS, "upload", "colour", "versus"])
     fields = st.dictionaries(names, st.just(None), max_size=6).flatmap(
         lambda d: st.fixed_dictionaries(
             {k: st.just("<upload>") | values if k == "upload" else plausible(k) for k in d}
@@ -471,6 +501,24 @@ def body_for(template: str) -> Any:
             numbers,
         )
         return mostly(genie)
+    if template.endswith("weight"):
+        numbers = mostly(st.integers(-1, 9), values)
+        weight = st.builds(
+            lambda layer, j, k, v: json.dumps(
+                {"layer": layer, "j": j, "k": k, "value": v}
+            ).encode(),
+            numbers,
+            numbers,
+            numbers,
+            mostly(st.floats(-2e3, 2e3), values),
+        )
+        return mostly(weight)
+    if template.endswith("settings"):
+        live = st.sampled_from(["eta", "l2", "l1", "dropout", "optimizer", "momentum", "hidden"])
+        change = st.dictionaries(live, st.just(None), max_size=3).flatmap(
+            lambda d: st.fixed_dictionaries({k: plausible(k) for k in d})
+        )
+        return mostly(change.map(lambda o: json.dumps(o).encode()))
     return anything
 
 

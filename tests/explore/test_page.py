@@ -164,9 +164,14 @@ def test_the_controls_are_the_served_options(page):
         assert group == option["group"], name
         if option["type"] == "choice":
             assert tag == "SELECT" and choices == list(option["choices"]), name
+        elif option["type"] == "toggles":  # the input features: the defaults turned on
+            assert value == ",".join(option["default"]), name
+        elif option["type"] == "text":
+            assert value == option["default"], name
         elif name not in ("data", "hidden"):
             assert float(value) == option["default"], name
-        assert hidden == (name in ("momentum", "beta1", "beta2", "epsilon")), name  # sgd
+        # sgd: no μ, β; nothing compared: no second value
+        assert hidden == (name in ("momentum", "beta1", "beta2", "epsilon", "versus")), name
     # the cost's choices follow the output σ, as the library pairs them
     p.page.select_option("[name=output_activation]", "sigmoid")
     allowed = p.js(

@@ -88,7 +88,7 @@ def test_uploads_are_bounded_and_never_unpickled(client):
 
 def test_csv_with_a_header_is_read_and_bad_cells_are_named():
     text = b"x1,x2,class\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.5,1\n0.9,0.1,0\n"
-    assert read_upload("t.csv", text).array.shape == (4, 3)
+    assert read_upload("t.csv", text).shape == (4, 3)
     with pytest.raises(ValueError, match="every cell must be a number"):
         read_upload("t.csv", text + b"a,b,c\n")
 

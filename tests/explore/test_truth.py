@@ -174,6 +174,8 @@ class Recorded:
         i = layer - 2
         if q == "x":
             return self.x[s, j], 0.0
+        if q == "point":  # the point (x₁, x₂) the inputs' features are of
+            return np.array(self.r["points"], float)[s, k], 0.0
         if q == "a_in":  # ã^(layer−1)_k
             v = self.masked(layer - 1)[s, k]
             return v, abs(v)

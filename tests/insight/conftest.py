@@ -126,8 +126,11 @@ class Browser:
             self.send(f"{domain}.enable")
         self.send(
             "Emulation.setDeviceMetricsOverride",
-            width=width, height=height, deviceScaleFactor=1, mobile=False,
-        )  # fmt: skip
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         self.events.clear()
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
@@ -143,9 +146,11 @@ class Browser:
     def screenshot(self, path: Path) -> bytes:
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
         data = self.send(
-            "Page.captureScreenshot", format="png", captureBeyondViewport=True,
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
             clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
-        )["data"]  # fmt: skip
+        )["data"]
         png = base64.b64decode(data)
         path.write_bytes(png)
         return png

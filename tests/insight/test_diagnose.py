@@ -37,9 +37,14 @@ def test_healthy_networks_have_no_findings(healthy, digits) -> None:
     assert "No findings" in str(report)
     # A ReLU network whose units start alive (small positive biases), trained a little.
     relu = deltaprop.Network(
-        [64, 30, 10], activation="relu", output_activation="softmax", cost="cross-entropy",
-        init="scaled", dtype="float64", seed=1,
-    )  # fmt: skip
+        [64, 30, 10],
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        init="scaled",
+        dtype="float64",
+        seed=1,
+    )
     relu.biases[0][:] = 0.1
     relu.fit(digits.X_train, digits.y_train, epochs=5, eta=0.1, seed=1)
     report = diagnose(relu, digits.X_train, digits.y_train, eta=0.1)
@@ -126,9 +131,13 @@ def test_exploding_gradient_in_a_deep_linear_network() -> None:
 
 def test_dead_relu_units(digits) -> None:
     net = deltaprop.Network(
-        [64, 30, 10], activation="relu", output_activation="softmax", cost="cross-entropy",
-        init="scaled", seed=1,
-    )  # fmt: skip
+        [64, 30, 10],
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        init="scaled",
+        seed=1,
+    )
     net.biases[0][:] = 0.1
     net.biases[0][:12] = -50.0  # z ≤ 0 for every input: 12 of 30 units dead
     report = diagnose(net, digits.X_train, digits.y_train)

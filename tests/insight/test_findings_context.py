@@ -57,7 +57,22 @@ def test_the_report_diagnoses_the_trained_network_as_trained(tmp_path, capsys):
     from deltaprop.cli import main
     from deltaprop.insight.run import load_run
 
-    assert main(["train", "--dataset", "digits", "--epochs", "2", "--seed", "0", "--quiet",
-                 "--plots", str(tmp_path)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "digits",
+                "--epochs",
+                "2",
+                "--seed",
+                "0",
+                "--quiet",
+                "--plots",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     run, _ = load_run(tmp_path)
     assert not any("--init scaled" in f.message for f in run.diagnosis.findings)

@@ -18,9 +18,12 @@ def digits():
 
 @pytest.mark.parametrize(
     ("activation", "output", "cost"),
-    [("sigmoid", None, "quadratic"), ("tanh", "softmax", "cross-entropy"),
-     ("sigmoid", "sigmoid", "cross-entropy")],
-)  # fmt: skip
+    [
+        ("sigmoid", None, "quadratic"),
+        ("tanh", "softmax", "cross-entropy"),
+        ("sigmoid", "sigmoid", "cross-entropy"),
+    ],
+)
 def test_change_agrees_with_delta_times_dz_to_first_order(digits, activation, output, cost) -> None:
     net = deltaprop.Network([64, 20, 10], activation, output, cost, seed=5)
     X, y = digits.X_train[:4], digits.y_train[:4]

@@ -108,9 +108,13 @@ def test_default_sampling_takes_about_64_batches_per_epoch() -> None:
 def test_dead_relu_units_over_the_epoch() -> None:
     X, y = _data(n=60)
     net = deltaprop.Network(
-        [6, 8, 3], activation="relu", output_activation="softmax", cost="cross-entropy",
-        dtype="float64", seed=2,
-    )  # fmt: skip
+        [6, 8, 3],
+        activation="relu",
+        output_activation="softmax",
+        cost="cross-entropy",
+        dtype="float64",
+        seed=2,
+    )
     net.biases[0][:] = 1.0
     net.biases[0][:2] = -100.0  # 2 of 8 units never active
     monitor = Monitor(every=1)

@@ -25,14 +25,22 @@ def trained():
     data = load_digits()
     net = deltaprop.Network([64, 16, 10], seed=1)
     history = net.fit(
-        data.X_train, data.y_train, epochs=3, eta=3.0, seed=1,
-        validation_data=(data.X_test, data.y_test), callbacks=[Monitor()],
-    )  # fmt: skip
-    run = record_run(
-        net, history, {"sizes": [64, 16, 10], "note": "<b>escaped</b>"},
-        validation=(data.X_test, data.y_test), diagnosis_data=(data.X_train, data.y_train),
+        data.X_train,
+        data.y_train,
+        epochs=3,
         eta=3.0,
-    )  # fmt: skip
+        seed=1,
+        validation_data=(data.X_test, data.y_test),
+        callbacks=[Monitor()],
+    )
+    run = record_run(
+        net,
+        history,
+        {"sizes": [64, 16, 10], "note": "<b>escaped</b>"},
+        validation=(data.X_test, data.y_test),
+        diagnosis_data=(data.X_train, data.y_train),
+        eta=3.0,
+    )
     return net, run, data
 
 

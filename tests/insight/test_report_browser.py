@@ -27,9 +27,19 @@ def test_report_loads_offline_without_errors_and_its_images_decode(
 ) -> None:
     report = tmp_path / "report.html"
     status = main(
-        ["train", "--dataset", "digits", "--epochs", "3", "--seed", "1", "--quiet",
-         "--report", str(report)]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "3",
+            "--seed",
+            "1",
+            "--quiet",
+            "--report",
+            str(report),
+        ]
+    )
     assert status == 0, capsys.readouterr().err
     browser.open_page(report.as_uri())
 
@@ -74,8 +84,10 @@ def test_a_live_report_reloads_itself_until_the_run_ends(tmp_path: Path, browser
     report = tmp_path / "live.html"
 
     def run(epochs: int) -> Run:
-        rows = [{"epoch": e, "train_cost": 0.5 / e, "test_accuracy": 0.8 + e / 100}
-                for e in range(1, epochs + 1)]  # fmt: skip
+        rows = [
+            {"epoch": e, "train_cost": 0.5 / e, "test_accuracy": 0.8 + e / 100}
+            for e in range(1, epochs + 1)
+        ]
         return Run({"sizes": [4, 3, 2]}, deltaprop.History(rows))
 
     # What a running 'deltaprop train --report' writes after its first epoch: a live page.

@@ -31,18 +31,41 @@ def _setting(text: str, name: str) -> str:
 def test_a_validation_run_reports_its_counts_test_result_and_options(tmp_path, capsys):
     report = tmp_path / "r.html"
     status = main(
-        ["train", "--dataset", "digits", "--validation", "300", "--report", str(report),
-         "--epochs", "4", "--seed", "2", "--patience", "3", "--optimizer", "adam",
-         "--eta", "0.01", "--beta1", "0.8"]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--validation",
+            "300",
+            "--report",
+            str(report),
+            "--epochs",
+            "4",
+            "--seed",
+            "2",
+            "--patience",
+            "3",
+            "--optimizer",
+            "adam",
+            "--eta",
+            "0.01",
+            "--beta1",
+            "0.8",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     text = _text(report)
     assert _setting(text, "training samples") == "1200"
     assert _setting(text, "validation samples") == "300"
     assert _setting(text, "test samples") == "297"
-    for name, value in (("patience", "3"), ("optimizer", "adam"), ("beta1", "0.8"),
-                        ("validation split", "300"), ("eta", "0.01")):  # fmt: skip
+    for name, value in (
+        ("patience", "3"),
+        ("optimizer", "adam"),
+        ("beta1", "0.8"),
+        ("validation split", "300"),
+        ("eta", "0.01"),
+    ):
         assert _setting(text, name) == value, name
     # the test result the command printed, in the report's summary
     printed = re.search(r"Test \(.*\): cost [\d.]+, (\d+ / 297 \([\d.]+%\))", out).group(1)
@@ -54,9 +77,21 @@ def test_a_validation_run_reports_its_counts_test_result_and_options(tmp_path, c
 def test_without_validation_the_test_set_is_called_the_test_set(tmp_path, capsys):
     report, plots = tmp_path / "r.html", tmp_path / "run"
     status = main(
-        ["train", "--dataset", "digits", "--epochs", "2", "--seed", "2", "--quiet",
-         "--report", str(report), "--plots", str(plots)]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "2",
+            "--seed",
+            "2",
+            "--quiet",
+            "--report",
+            str(report),
+            "--plots",
+            str(plots),
+        ]
+    )
     assert status == 0
     text = _text(report)
     summary, rest = text.split("Configuration", 1)
@@ -82,9 +117,19 @@ def test_ctrl_c_leaves_a_complete_report_of_the_epochs_done(tmp_path, monkeypatc
 
     monkeypatch.setattr(Monitor, "on_batch_end", interrupt_in_epoch_3)
     status = main(
-        ["train", "--dataset", "digits", "--epochs", "5", "--seed", "2", "--quiet",
-         "--report", str(report)]
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "5",
+            "--seed",
+            "2",
+            "--quiet",
+            "--report",
+            str(report),
+        ]
+    )
     assert status == 130
     assert 'http-equiv="refresh"' in seen["during"] and "so far" in seen["during"]
     page = report.read_text(encoding="utf-8")
@@ -97,8 +142,23 @@ def test_ctrl_c_leaves_a_complete_report_of_the_epochs_done(tmp_path, monkeypatc
 def test_the_speed_and_saturation_figures_draw_every_sampled_mini_batch(tmp_path, capsys):
     from deltaprop.insight.plots import learning_speed_figure, saturation_figure
 
-    assert main(["train", "--dataset", "digits", "--epochs", "3", "--seed", "2", "--quiet",
-                 "--plots", str(tmp_path)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "digits",
+                "--epochs",
+                "3",
+                "--seed",
+                "2",
+                "--quiet",
+                "--plots",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     run, _ = load_run(tmp_path)
     steps = len(run.trace)
     assert steps == 3 * 75  # 150 steps an epoch, every 2nd sampled (about 64 an epoch)

@@ -172,8 +172,10 @@ def test_the_datasets_module_offers_the_loaders_by_their_usual_name():
 
 
 def test_offline_without_files_says_briefly_where_to_put_them(monkeypatch, tmp_path):
-    attempts = [(f"https://mirror{i}.example/train-images-idx3-ubyte.gz", f"mirror {i}: no "
-                 "network") for i in range(3)]  # fmt: skip
+    attempts = [
+        (f"https://mirror{i}.example/train-images-idx3-ubyte.gz", f"mirror {i}: no network")
+        for i in range(3)
+    ]
 
     def offline(mirrors, filename, dest, md5, **kwargs):
         raise mnist.DownloadError(f"could not download {filename} (tried: ...)", attempts)

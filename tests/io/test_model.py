@@ -19,11 +19,18 @@ from deltaprop.io.npzfile import write_npz
     "kwargs",
     [
         {"sizes": [5, 4, 3]},
-        {"sizes": [6, 5, 4, 3], "activation": "relu", "output_activation": "softmax",
-         "cost": "cross-entropy", "init": "scaled", "dtype": "float64", "seed": 3},
+        {
+            "sizes": [6, 5, 4, 3],
+            "activation": "relu",
+            "output_activation": "softmax",
+            "cost": "cross-entropy",
+            "init": "scaled",
+            "dtype": "float64",
+            "seed": 3,
+        },
         {"sizes": [2, 1], "activation": "tanh", "output_activation": "identity"},
     ],
-)  # fmt: skip
+)
 def test_round_trip_keeps_configuration_and_parameters_exactly(tmp_path: Path, kwargs) -> None:
     net = Network(**kwargs)
     path = tmp_path / "net.npz"
@@ -45,16 +52,26 @@ def test_save_replaces_an_existing_file_and_leaves_no_temporary(tmp_path: Path) 
 
 
 def _meta(**changes: Any) -> dict[str, Any]:
-    meta = {"format": FORMAT, "version": VERSION, "sizes": [3, 2], "activation": "sigmoid",
-            "output_activation": "sigmoid", "cost": "quadratic", "init": "normal",
-            "dtype": "float32", "seed": None}  # fmt: skip
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "sizes": [3, 2],
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "cost": "quadratic",
+        "init": "normal",
+        "dtype": "float32",
+        "seed": None,
+    }
     meta.update(changes)
     return meta
 
 
 def _arrays(sizes: tuple[int, int] = (3, 2), **changes: Any) -> dict[str, np.ndarray]:
-    arrays = {"w_2": np.zeros((sizes[1], sizes[0]), np.float32),
-              "b_2": np.zeros(sizes[1], np.float32)}  # fmt: skip
+    arrays = {
+        "w_2": np.zeros((sizes[1], sizes[0]), np.float32),
+        "b_2": np.zeros(sizes[1], np.float32),
+    }
     arrays.update(changes)
     return {k: v for k, v in arrays.items() if v is not None}
 

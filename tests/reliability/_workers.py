@@ -42,8 +42,17 @@ def train(
     options: dict[str, Any] = {}
     if ckpt != "-":
         options = {"checkpoint": ckpt, "checkpoint_every": every, "resume": True}
-    net.fit(X, y, epochs=epochs, batch_size=10, eta=0.5, seed=2,
-            validation_data=(X[:100], y[:100]), callbacks=[Announce()], **options)  # fmt: skip
+    net.fit(
+        X,
+        y,
+        epochs=epochs,
+        batch_size=10,
+        eta=0.5,
+        seed=2,
+        validation_data=(X[:100], y[:100]),
+        callbacks=[Announce()],
+        **options,
+    )
     net.save(out)
 
 
@@ -54,8 +63,15 @@ def networks() -> list[deltaprop.Network]:
 
 def write(ckpt: str) -> None:
     config = TrainConfig(epochs=2)
-    states = [TrainState(1, dict(np.random.default_rng(s).bit_generator.state), {},
-                         deltaprop.History([{"epoch": 1}])) for s in (0, 1)]  # fmt: skip
+    states = [
+        TrainState(
+            1,
+            dict(np.random.default_rng(s).bit_generator.state),
+            {},
+            deltaprop.History([{"epoch": 1}]),
+        )
+        for s in (0, 1)
+    ]
     nets = networks()
     save_checkpoint(ckpt, nets[0], config, states[0])
     print("writing", flush=True)

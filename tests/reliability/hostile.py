@@ -94,8 +94,14 @@ def set_encrypted(blob: bytes) -> bytes:
     return bytes(data)
 
 
-IDX_CODES = {"uint8": 0x08, "int8": 0x09, "int16": 0x0B, "int32": 0x0C, "float32": 0x0D,
-             "float64": 0x0E}  # fmt: skip
+IDX_CODES = {
+    "uint8": 0x08,
+    "int8": 0x09,
+    "int16": 0x0B,
+    "int32": 0x0C,
+    "float32": 0x0D,
+    "float64": 0x0E,
+}
 
 
 def idx(array: np.ndarray) -> bytes:
@@ -158,14 +164,21 @@ def load_in_child(kind: str, path: Any, timeout: float = 30.0) -> dict[str, Any]
     code = _CHILD.format(import_loader=LOADERS[kind])
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code, os.fspath(path)], capture_output=True, text=True,
-            timeout=timeout, check=False,
-        )  # fmt: skip
+            [sys.executable, "-c", code, os.fspath(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return {"error": "hang", "seconds": timeout, "rss_growth": 0, "traced": 0}
     if done.returncode != 0:
-        return {"error": f"crashed ({done.returncode}): {done.stderr[-500:]}", "seconds": 0.0,
-                "rss_growth": 0, "traced": 0}  # fmt: skip
+        return {
+            "error": f"crashed ({done.returncode}): {done.stderr[-500:]}",
+            "seconds": 0.0,
+            "rss_growth": 0,
+            "traced": 0,
+        }
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -22,8 +22,9 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions, l
 
 def _fit(path: Path, epochs: int, resume: bool = False) -> None:
     X = np.random.default_rng(0).random((30, 4))
-    Network([4, 3, 2], seed=0).fit(X, X[:, 0] > 0.5, epochs=epochs, seed=0, checkpoint=path,
-                                   resume=resume)  # fmt: skip
+    Network([4, 3, 2], seed=0).fit(
+        X, X[:, 0] > 0.5, epochs=epochs, seed=0, checkpoint=path, resume=resume
+    )
 
 
 @posix_only
@@ -67,9 +68,11 @@ def test_a_second_run_is_refused_naming_the_holder_and_leaves_its_files(tmp_path
     _fit(path, 1)
     live = tmp_path / ".shared.npz.0123abcd.tmp"  # the holder's write in progress
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, os.fspath(path)], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [sys.executable, "-c", _HOLDER, os.fspath(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         live.write_bytes(b"half a checkpoint")

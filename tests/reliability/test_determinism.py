@@ -17,12 +17,19 @@ WORKER = str(Path(__file__).with_name("_workers.py"))
 
 
 def train(out: Path, threads: int, dtype: str = "float32", width: int = 256) -> list[np.ndarray]:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads),
-           "MKL_NUM_THREADS": str(threads)}  # fmt: skip
+    env = {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": str(threads),
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+    }
     subprocess.run(
         [sys.executable, WORKER, "train", "-", str(out), "3", "1", dtype, str(width)],
-        check=True, env=env, capture_output=True, timeout=300,
-    )  # fmt: skip
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     net = deltaprop.load(out)
     return [*net.weights, *net.biases]
 

@@ -60,15 +60,25 @@ def _valid_model() -> bytes:
 def _valid_checkpoint() -> bytes:
     net = Network([3, 4, 2], dtype="float64", seed=0)
     params = [*net.weights, *net.biases]
-    optimizer_state = {"velocity": [np.ones_like(p) for p in params], "t": np.int64(3),
-                       "hyper": {"beta": 0.9, "pair": (1, 2.0)}}  # fmt: skip
+    optimizer_state = {
+        "velocity": [np.ones_like(p) for p in params],
+        "t": np.int64(3),
+        "hyper": {"beta": 0.9, "pair": (1, 2.0)},
+    }
     history = deltaprop.History([{"epoch": 1, "train_cost": 0.5, "val_cost": math.nan}])
-    state = TrainState(1, dict(np.random.default_rng(0).bit_generator.state), optimizer_state,
-                       history)  # fmt: skip
+    state = TrainState(
+        1, dict(np.random.default_rng(0).bit_generator.state), optimizer_state, history
+    )
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "c.npz"
-        save_checkpoint(path, net, TrainConfig(epochs=3, seed=1), state, optimizer="momentum",
-                        data={"n": 10, "fingerprint": "0f" * 16})  # fmt: skip
+        save_checkpoint(
+            path,
+            net,
+            TrainConfig(epochs=3, seed=1),
+            state,
+            optimizer="momentum",
+            data={"n": 10, "fingerprint": "0f" * 16},
+        )
         return path.read_bytes()
 
 
@@ -77,13 +87,19 @@ MODEL, CHECKPOINT = _valid_model(), _valid_checkpoint()
 # -- strategies ------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**130) | st.floats(allow_nan=False)
-    | st.text(max_size=12) | st.sampled_from([0, -1, 2**31, 2**63, 2**64, 10**12, "float64",
-                                              "object", "PCG64", "", "sigmoid", "softmax"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                  max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**130)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        [0, -1, 2**31, 2**63, 2**64, 10**12, "float64", "object", "PCG64", "", "sigmoid", "softmax"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
 
 
 def _paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -119,8 +135,11 @@ HOSTILE_DTYPES = ["<f2", "<i4", "<c8", "|b1", ">f8", "<U3", "<f8", "<f4", "|u1"]
 
 
 def _hostile_array(draw: st.DrawFn, shape: tuple[int, ...]) -> bytes:
-    kind = draw(st.sampled_from(["dtype", "shape", "huge", "nonfinite", "bomb", "struct",
-                                 "garbage", "fortran"]))  # fmt: skip
+    kind = draw(
+        st.sampled_from(
+            ["dtype", "shape", "huge", "nonfinite", "bomb", "struct", "garbage", "fortran"]
+        )
+    )
     if kind == "dtype":
         return npy(np.zeros(shape, dtype=draw(st.sampled_from(HOSTILE_DTYPES))))
     if kind == "shape":
@@ -162,8 +181,9 @@ def hostile_npz(draw: st.DrawFn, valid: bytes) -> bytes:
     if kind == "meta":
         meta = _mutate_json(draw, meta)
     if kind == "meta-text":  # NaN and Infinity tokens, deep nesting, odd JSON
-        meta = draw(json_values | st.just({**meta, "epoch": math.nan}) |
-                    st.just([[[[[[[[[[meta]]]]]]]]]]))  # fmt: skip
+        meta = draw(
+            json_values | st.just({**meta, "epoch": math.nan}) | st.just([[[[[[[[[[meta]]]]]]]]]])
+        )
     names = sorted(members)
     if kind == "array":
         name = draw(st.sampled_from(names))
@@ -175,8 +195,22 @@ def hostile_npz(draw: st.DrawFn, valid: bytes) -> bytes:
         if action == "drop":
             del members[name]
         else:
-            other = draw(st.sampled_from(["w_9", "opt_99", "../evil", "__meta__", "a" * 300,
-                                          "history", "w_2", "b_3", "x.npy", ""]))  # fmt: skip
+            other = draw(
+                st.sampled_from(
+                    [
+                        "w_9",
+                        "opt_99",
+                        "../evil",
+                        "__meta__",
+                        "a" * 300,
+                        "history",
+                        "w_2",
+                        "b_3",
+                        "x.npy",
+                        "",
+                    ]
+                )
+            )
             data = members.pop(name) if action == "rename" else npy(np.zeros(2))
             members[other] = data
     pairs = [("__meta__.npy", meta_member(meta, allow_nan=True))]  # NaN, Infinity tokens too
@@ -322,9 +356,10 @@ def peak_and_error(load: Callable[[Path], Any], path: Path) -> tuple[int, Except
 
 
 @pytest.mark.parametrize(
-    ("valid", "load"), [(MODEL, deltaprop.load), (CHECKPOINT, load_checkpoint)],
+    ("valid", "load"),
+    [(MODEL, deltaprop.load), (CHECKPOINT, load_checkpoint)],
     ids=["model", "checkpoint"],
-)  # fmt: skip
+)
 def test_a_tiny_file_claiming_a_huge_member_allocates_nothing(tmp_path, valid, load) -> None:
     meta, members = read_members(valid)
     pairs = [("__meta__.npy", meta_member(meta))] + [(n + ".npy", d) for n, d in members.items()]

@@ -58,9 +58,11 @@ def check_refused(kind: str, path: Path, message: str) -> dict[str, object]:
     bound = memory_bound(_disk_bytes(path) if path.exists() else 0)
     assert int(result["traced"]) <= bound, result  # type: ignore[call-overload]
     assert int(result["rss_growth"]) <= bound, result  # type: ignore[call-overload]
-    print(f"\n{kind} {path.name}: {float(result['seconds']):.3f} s, "  # type: ignore[arg-type]
-          f"traced {int(result['traced']) >> 10} KiB, RSS +{int(result['rss_growth']) >> 10} KiB "
-          f"(bound {bound >> 20} MiB)")  # fmt: skip
+    print(
+        f"\n{kind} {path.name}: {float(result['seconds']):.3f} s, "  # type: ignore[arg-type]
+        f"traced {int(result['traced']) >> 10} KiB, RSS +{int(result['rss_growth']) >> 10} KiB "
+        f"(bound {bound >> 20} MiB)"
+    )
     return result
 
 
@@ -70,14 +72,24 @@ def check_refused(kind: str, path: Path, message: str) -> dict[str, object]:
 def test_a_compressed_model_member_is_refused_before_expanding(tmp_path: Path) -> None:
     # 8192 x 8192 float32 zeros (256 MiB) in a file of about 250 kB
     n = 8192
-    meta = {"format": "deltaprop-model", "version": 1, "sizes": [n, n], "activation": "sigmoid",
-            "output_activation": "sigmoid", "cost": "quadratic", "init": "default",
-            "dtype": "float32", "seed": 0}  # fmt: skip
-    blob = zip_streamed([
-        ("__meta__.npy", meta_member(meta), 0),
-        ("w_2.npy", npy_header("<f4", (n, n)), 4 * n * n),
-        ("b_2.npy", npy_header("<f4", (n,)), 4 * n),
-    ])  # fmt: skip
+    meta = {
+        "format": "deltaprop-model",
+        "version": 1,
+        "sizes": [n, n],
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "cost": "quadratic",
+        "init": "default",
+        "dtype": "float32",
+        "seed": 0,
+    }
+    blob = zip_streamed(
+        [
+            ("__meta__.npy", meta_member(meta), 0),
+            ("w_2.npy", npy_header("<f4", (n, n)), 4 * n * n),
+            ("b_2.npy", npy_header("<f4", (n,)), 4 * n),
+        ]
+    )
     path = tmp_path / "bomb.npz"
     path.write_bytes(blob)
     assert path.stat().st_size < 1 << 20
@@ -86,8 +98,9 @@ def test_a_compressed_model_member_is_refused_before_expanding(tmp_path: Path) -
 
 def _replace_array(node: object, name: str, new: dict[str, object]) -> None:
     """Replace the tree's entry for the array ``name`` by ``new``, in place."""
-    children = node if isinstance(node, list) else list(node.values()) if isinstance(
-        node, dict) else []  # fmt: skip
+    children = (
+        node if isinstance(node, list) else list(node.values()) if isinstance(node, dict) else []
+    )
     for i, child in enumerate(children):
         if isinstance(child, dict) and child.get("array") == name:
             if isinstance(node, list):
@@ -102,16 +115,27 @@ def _replace_array(node: object, name: str, new: dict[str, object]) -> None:
 def test_a_compressed_optimizer_array_is_refused(tmp_path: Path) -> None:
     meta, members = read_members(_checkpoint(tmp_path))
     # an Adam moment of 2**25 zeros (128 MiB) in a file of about 130 kB
-    _replace_array(meta["optimizer"]["state"], "opt_4", {
-        "array": "opt_4", "shape": [1 << 25], "dtype": "float32", "scalar": False,
-    })  # fmt: skip
+    _replace_array(
+        meta["optimizer"]["state"],
+        "opt_4",
+        {
+            "array": "opt_4",
+            "shape": [1 << 25],
+            "dtype": "float32",
+            "scalar": False,
+        },
+    )
     members.pop("opt_4")
     path = tmp_path / "c.npz"
-    path.write_bytes(zip_streamed(
-        [("__meta__.npy", meta_member(meta), 0), ("opt_4.npy", npy_header("<f4", (1 << 25,)),
-                                                  4 << 25)]
-        + [(f"{name}.npy", data, 0) for name, data in members.items()]
-    ))  # fmt: skip
+    path.write_bytes(
+        zip_streamed(
+            [
+                ("__meta__.npy", meta_member(meta), 0),
+                ("opt_4.npy", npy_header("<f4", (1 << 25,)), 4 << 25),
+            ]
+            + [(f"{name}.npy", data, 0) for name, data in members.items()]
+        )
+    )
     check_refused("checkpoint", path, "compressed zip member (DEFLATE)")
 
 

@@ -40,9 +40,12 @@ def write_mnist(directory: Path, n_train: int = 1500, n_test: int = 100) -> Path
 
 def deltaprop_train(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "deltaprop", "train", *args], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
+        [sys.executable, "-m", "deltaprop", "train", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
 
 
 def stop_after(process: subprocess.Popen[str], line: str, sig: int) -> tuple[str, str]:
@@ -79,8 +82,9 @@ def test_sigint_and_sigterm_save_print_how_to_resume_and_resume_bitwise(tmp_path
     reference.communicate()
 
     ckpt, final = tmp_path / "run" / "ckpt.npz", tmp_path / "final.npz"
-    first = deltaprop_train(*common, "--checkpoint", str(ckpt), "--checkpoint-every", "4",
-                            "--save", str(final))  # fmt: skip
+    first = deltaprop_train(
+        *common, "--checkpoint", str(ckpt), "--checkpoint-every", "4", "--save", str(final)
+    )
     out, err = stop_after(first, "Epoch 3:", signal.SIGINT)
     assert first.returncode == 130, err
     saved = load_checkpoint(ckpt).state.epoch
@@ -111,8 +115,18 @@ def test_sigint_without_a_checkpoint_writes_what_was_asked(tmp_path: Path) -> No
     data = str(write_mnist(tmp_path / "mnist"))
     common = ["--data-dir", data, "--sizes", "784,16,10", "--seed", "5"]
     model, plots, report = tmp_path / "m.npz", tmp_path / "run", tmp_path / "r.html"
-    run = deltaprop_train(*common, "--epochs", "500", "--save", str(model), "--monitor",
-                          "--plots", str(plots), "--report", str(report))  # fmt: skip
+    run = deltaprop_train(
+        *common,
+        "--epochs",
+        "500",
+        "--save",
+        str(model),
+        "--monitor",
+        "--plots",
+        str(plots),
+        "--report",
+        str(report),
+    )
     out, err = stop_after(run, "Epoch 7:", signal.SIGINT)
     assert run.returncode == 130, err
     assert "Traceback" not in err
@@ -121,8 +135,9 @@ def test_sigint_without_a_checkpoint_writes_what_was_asked(tmp_path: Path) -> No
     assert f"writing what was asked for the {epochs} epoch(s) done" in err
     assert f"Saved the network to {model}" in out and report.is_file()
     # the network is that of the last completed epoch: a run of that many epochs ends there
-    reference = deltaprop_train(*common, "--epochs", str(epochs), "--quiet", "--save",
-                                str(tmp_path / "ref.npz"))  # fmt: skip
+    reference = deltaprop_train(
+        *common, "--epochs", str(epochs), "--quiet", "--save", str(tmp_path / "ref.npz")
+    )
     assert reference.wait(timeout=300) == 0, reference.communicate()
     reference.communicate()
     assert parameters(model) == parameters(tmp_path / "ref.npz")

@@ -67,8 +67,10 @@ def test_file_round_trip_keeps_every_field_and_type(tmp_path: Path) -> None:
     rng.permutation(10)
     opt_state = Momentum().init([*net.weights, *net.biases])
     opt_state["velocity"][0] += 0.5
-    rows = [{"epoch": 1, "train_cost": 0.5, "val_cost": math.nan, "note": None},
-            {"epoch": 2, "train_cost": math.inf, "val_cost": -math.inf, "flag": True}]  # fmt: skip
+    rows = [
+        {"epoch": 1, "train_cost": 0.5, "val_cost": math.nan, "note": None},
+        {"epoch": 2, "train_cost": math.inf, "val_cost": -math.inf, "flag": True},
+    ]
     state = TrainState(2, dict(rng.bit_generator.state), opt_state, History(rows))
     data = {"n": 10, "fingerprint": "ab" * 16}
     save_checkpoint(tmp_path / "c.npz", net, config, state, optimizer=Momentum(), data=data)
@@ -99,12 +101,27 @@ def test_resumed_fit_ends_bitwise_identical(tmp_path: Path, every: int, stop_aft
 
     path = tmp_path / "run" / "ckpt.npz"  # the directory is created
     first = Network([4, 6, 3], seed=1)
-    first.fit(X, y, epochs=stop_after, validation_data=(X, y), checkpoint=path,
-              checkpoint_every=every, **FIT)  # fmt: skip
+    first.fit(
+        X,
+        y,
+        epochs=stop_after,
+        validation_data=(X, y),
+        checkpoint=path,
+        checkpoint_every=every,
+        **FIT,
+    )
     assert load_checkpoint(path).state.epoch == stop_after  # the last epoch is always saved
     second = Network([4, 6, 3], seed=123)  # its own initial weights are replaced
-    history = second.fit(X, y, epochs=5, validation_data=(X, y), checkpoint=path, resume=True,
-                         checkpoint_every=every, **FIT)  # fmt: skip
+    history = second.fit(
+        X,
+        y,
+        epochs=5,
+        validation_data=(X, y),
+        checkpoint=path,
+        resume=True,
+        checkpoint_every=every,
+        **FIT,
+    )
     assert params(second) == params(ref)
     assert without_timing(history) == without_timing(ref_history)
     assert history.keys() == ref_history.keys()  # columns in the same order
@@ -164,8 +181,15 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path) -> None:
     path = tmp_path / "c.npz"
     net = Network([4, 6, 3], seed=1)
     with pytest.raises(KeyboardInterrupt):  # every 5 epochs: epoch 3 is saved on the way out
-        net.fit(X, y, epochs=6, checkpoint=path, checkpoint_every=5,
-                callbacks=[InterruptAt(4, 2)], **FIT)  # fmt: skip
+        net.fit(
+            X,
+            y,
+            epochs=6,
+            checkpoint=path,
+            checkpoint_every=5,
+            callbacks=[InterruptAt(4, 2)],
+            **FIT,
+        )
     assert load_checkpoint(path).state.epoch == 3
     net = Network([4, 6, 3], seed=1)
     net.fit(X, y, epochs=6, checkpoint=path, resume=True, **FIT)
@@ -221,8 +245,11 @@ def test_non_finite_parameters_after_the_last_batch_are_never_saved(tmp_path: Pa
     net.fit(X, y, epochs=1, batch_size=20, eta=1e-30, checkpoint=path)
     before = path.read_bytes()
     good = params(net)
-    with pytest.raises(DivergenceError, match=r"update of mini-batch 1 of epoch 2 made the "
-                       r"weights inf or NaN.*start of epoch 2") as info:  # fmt: skip
+    with pytest.raises(
+        DivergenceError,
+        match=r"update of mini-batch 1 of epoch 2 made the "
+        r"weights inf or NaN.*start of epoch 2",
+    ) as info:
         net.fit(X, y, epochs=3, batch_size=20, eta=1e30, checkpoint=path, resume=True)
     assert (info.value.epoch, info.value.batch) == (2, 1)
     assert path.read_bytes() == before
@@ -281,11 +308,14 @@ def test_epochs_and_eta_may_change_on_resume(tmp_path: Path) -> None:
     ("kwargs", "error", "message"),
     [
         ({"resume": True}, ValueError, "resume=True needs checkpoint=PATH"),
-        ({"checkpoint": "c.npz", "checkpoint_every": 0}, ValueError,
-         "checkpoint_every must be a positive integer, got 0"),
+        (
+            {"checkpoint": "c.npz", "checkpoint_every": 0},
+            ValueError,
+            "checkpoint_every must be a positive integer, got 0",
+        ),
         ({"checkpoint": "c.npz", "resume": "yes"}, ValueError, "resume must be True or False"),
     ],
-)  # fmt: skip
+)
 def test_bad_checkpoint_options(tmp_path, monkeypatch, kwargs, error, message) -> None:
     monkeypatch.chdir(tmp_path)
     X, y = blobs(10)
@@ -319,8 +349,12 @@ def test_checkpoint_callback_with_a_trainer(tmp_path: Path) -> None:
 
 def test_history_that_is_not_plain_data_is_refused(tmp_path: Path) -> None:
     net = Network([2, 1], seed=0)
-    state = TrainState(1, dict(np.random.default_rng(0).bit_generator.state), {},
-                       History([{"epoch": 1, "odd": object()}]))  # fmt: skip
+    state = TrainState(
+        1,
+        dict(np.random.default_rng(0).bit_generator.state),
+        {},
+        History([{"epoch": 1, "odd": object()}]),
+    )
     with pytest.raises(TypeError, match=r"history row 1\['odd'\] holds a object"):
         save_checkpoint(tmp_path / "c.npz", net, TrainConfig(), state)
     assert list(tmp_path.iterdir()) == []
@@ -358,33 +392,56 @@ def _raw(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         (lambda m, a: m["training"].update(batch_size=0), "invalid training configuration"),
         (lambda m, a: m["network"].update(cost="nope"), "invalid network configuration"),
         (lambda m, a: m.update(epoch=3), "2 history rows for 3 epochs"),
-        (lambda m, a: m["optimizer"].update(state={"array": "opt_0", "shape": [2**40],
-                                                   "dtype": "float64", "scalar": False}),
-         r"'opt_0' declares shape \(1099511627776,\) .* more than the network's largest"),
-        (lambda m, a: m["optimizer"].update(state={"array": "opt_0", "shape": [20],
-                                                   "dtype": "float64", "scalar": False}),
-         r"missing array\(s\) opt_0"),
-        (lambda m, a: m["optimizer"].update(state=[{"array": f"opt_{i}", "shape": [20],
-                                                    "dtype": "float64", "scalar": False}
-                                                   for i in range(4000)]),
-         r"the training state declares 80000 numbers in all, more than the"),
+        (
+            lambda m, a: m["optimizer"].update(
+                state={"array": "opt_0", "shape": [2**40], "dtype": "float64", "scalar": False}
+            ),
+            r"'opt_0' declares shape \(1099511627776,\) .* more than the network's largest",
+        ),
+        (
+            lambda m, a: m["optimizer"].update(
+                state={"array": "opt_0", "shape": [20], "dtype": "float64", "scalar": False}
+            ),
+            r"missing array\(s\) opt_0",
+        ),
+        (
+            lambda m, a: m["optimizer"].update(
+                state=[
+                    {"array": f"opt_{i}", "shape": [20], "dtype": "float64", "scalar": False}
+                    for i in range(4000)
+                ]
+            ),
+            r"the training state declares 80000 numbers in all, more than the",
+        ),
         (lambda m, a: m.update(history_bytes=2 * 65536 + 3), "more than 65536 bytes per epoch"),
-        (lambda m, a: m["optimizer"].update(state={"array": "__import__", "shape": [],
-                                                   "dtype": "float64", "scalar": False}),
-         "not of the form opt_N"),
-        (lambda m, a: m["optimizer"].update(state={"array": "opt_0", "shape": [1],
-                                                   "dtype": "object", "scalar": False}),
-         "dtype 'object' is not one a checkpoint may hold"),
-        (lambda m, a: m["optimizer"].update(state={"pickle": "cos\nsystem\n"}),
-         "unrecognised entry"),
-        (lambda m, a: m["optimizer"].update(state=nested(40)),
-         "nested deeper than 32"),
+        (
+            lambda m, a: m["optimizer"].update(
+                state={"array": "__import__", "shape": [], "dtype": "float64", "scalar": False}
+            ),
+            "not of the form opt_N",
+        ),
+        (
+            lambda m, a: m["optimizer"].update(
+                state={"array": "opt_0", "shape": [1], "dtype": "object", "scalar": False}
+            ),
+            "dtype 'object' is not one a checkpoint may hold",
+        ),
+        (
+            lambda m, a: m["optimizer"].update(state={"pickle": "cos\nsystem\n"}),
+            "unrecognised entry",
+        ),
+        (lambda m, a: m["optimizer"].update(state=nested(40)), "nested deeper than 32"),
         (lambda m, a: m.update(data={"n": 5}), "'data' must hold exactly"),
         (lambda m, a: a.update(w_2=a["w_2"].astype(np.float64)), "dtype float64, expected float32"),
-        (lambda m, a: a.update(history=np.frombuffer(b'[{"dict": 1}]', np.uint8)) or
-         m.update(history_bytes=13), "a dict must hold a list of"),
+        (
+            lambda m, a: (
+                a.update(history=np.frombuffer(b'[{"dict": 1}]', np.uint8))
+                or m.update(history_bytes=13)
+            ),
+            "a dict must hold a list of",
+        ),
     ],
-)  # fmt: skip
+)
 def test_inconsistent_checkpoint_files_are_format_errors(tmp_path: Path, change, message) -> None:
     X, y = blobs(20)
     path = tmp_path / "c.npz"

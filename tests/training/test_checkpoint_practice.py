@@ -14,9 +14,17 @@ from deltaprop.cli import main
 from deltaprop.training.checkpoint import load_checkpoint
 
 RUN: dict[str, Any] = dict(
-    batch_size=8, eta=0.02, optimizer="adam", l2=2.0, dropout=0.3, schedule="plateau",
-    plateau_patience=1, validation_split=20, patience=4, seed=5,
-)  # fmt: skip
+    batch_size=8,
+    eta=0.02,
+    optimizer="adam",
+    l2=2.0,
+    dropout=0.3,
+    schedule="plateau",
+    plateau_patience=1,
+    validation_split=20,
+    patience=4,
+    seed=5,
+)
 
 
 def _blobs(n: int = 80) -> tuple[np.ndarray, np.ndarray]:
@@ -54,20 +62,44 @@ def test_resume_refuses_other_practice_options(tmp_path: Path) -> None:
     X, y = _blobs()
     path = tmp_path / "c.npz"
     Network([4, 6, 3], seed=1).fit(X, y, epochs=1, checkpoint=path, **RUN)
-    for change, message in [({"l2": 1.0}, r"l2=2.0 \(this run: 1.0\)"),
-                            ({"optimizer": "sgd"}, r"optimizer='adam' \(this run: 'sgd'\)"),
-                            ({"dropout": 0.0}, r"dropout=0.3 \(this run: 0.0\)")]:  # fmt: skip
+    for change, message in [
+        ({"l2": 1.0}, r"l2=2.0 \(this run: 1.0\)"),
+        ({"optimizer": "sgd"}, r"optimizer='adam' \(this run: 'sgd'\)"),
+        ({"dropout": 0.0}, r"dropout=0.3 \(this run: 0.0\)"),
+    ]:
         with pytest.raises(ValueError, match=message):
-            Network([4, 6, 3], seed=1).fit(X, y, epochs=2, checkpoint=path, resume=True,
-                                           **{**RUN, **change})  # fmt: skip
+            Network([4, 6, 3], seed=1).fit(
+                X, y, epochs=2, checkpoint=path, resume=True, **{**RUN, **change}
+            )
 
 
 def test_cli_resume_takes_the_practice_options_from_the_checkpoint(tmp_path: Path, capsys):
     ckpt = str(tmp_path / "c.npz")
     base = ["train", "--dataset", "digits", "--sizes", "64,12,10", "--quiet"]
-    assert main([*base, "--epochs", "1", "--optimizer", "nesterov", "--momentum", "0.5",
-                 "--l2", "3", "--validation", "300", "--patience", "4", "--seed", "2",
-                 "--checkpoint", ckpt]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                *base,
+                "--epochs",
+                "1",
+                "--optimizer",
+                "nesterov",
+                "--momentum",
+                "0.5",
+                "--l2",
+                "3",
+                "--validation",
+                "300",
+                "--patience",
+                "4",
+                "--seed",
+                "2",
+                "--checkpoint",
+                ckpt,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main([*base[:-1], "--epochs", "2", "--checkpoint", ckpt, "--resume"]) == 0
     out = capsys.readouterr().out

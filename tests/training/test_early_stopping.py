@@ -51,8 +51,17 @@ def test_fit_stops_after_patience_and_keeps_the_best_epochs_weights() -> None:
     Xv, yv = _blobs(200, seed=1)
     net = Network([3, 30, 3], "sigmoid", "softmax", "cross-entropy", dtype="float64", seed=0)
     rec = WeightsPerEpoch()
-    history = net.fit(X, y, epochs=300, batch_size=5, eta=2.0, validation_data=(Xv, yv),
-                      patience=3, seed=0, callbacks=[rec])  # fmt: skip
+    history = net.fit(
+        X,
+        y,
+        epochs=300,
+        batch_size=5,
+        eta=2.0,
+        validation_data=(Xv, yv),
+        patience=3,
+        seed=0,
+        callbacks=[rec],
+    )
     best = history.best("val_accuracy")
     assert len(history) == best["epoch"] + 3 < 300
     assert history.rows[-1]["stopped"] == "no better validation score in 3 epochs"
@@ -71,13 +80,15 @@ def test_validation_split_holds_out_the_last_rows() -> None:
             seen.extend(step.x[:, 0].tolist())
 
     net = Network([3, 4, 3], dtype="float64", seed=0)
-    history = net.fit(X, y, epochs=2, batch_size=7, eta=0.1, validation_split=0.2, seed=0,
-                      callbacks=[Tags()])  # fmt: skip
+    history = net.fit(
+        X, y, epochs=2, batch_size=7, eta=0.1, validation_split=0.2, seed=0, callbacks=[Tags()]
+    )
     assert sorted(seen) == sorted(list(range(40)) * 2)  # rows 40 … 49 never trained on
     assert history["val_n"] == [10, 10]
     net2 = Network([3, 4, 3], dtype="float64", seed=0)
-    same = net2.fit(X[:40], y[:40], epochs=2, batch_size=7, eta=0.1,
-                    validation_data=(X[40:], y[40:]), seed=0)  # fmt: skip
+    same = net2.fit(
+        X[:40], y[:40], epochs=2, batch_size=7, eta=0.1, validation_data=(X[40:], y[40:]), seed=0
+    )
     assert same["val_cost"] == history["val_cost"]
 
 
@@ -102,12 +113,30 @@ def test_fit_keywords_are_the_train_config_fields_with_the_same_defaults() -> No
     X, y = _blobs(30)
     with pytest.raises(TypeError, match="unknown options nesterov_momentum; the training"):
         Network([3, 4, 3]).fit(X, y, nesterov_momentum=0.5)
-    config = TrainConfig(epochs=2, batch_size=5, eta=0.5, optimizer="nesterov", l2=1.0,
-                         dropout=0.2, schedule="cosine", seed=3)  # fmt: skip
+    config = TrainConfig(
+        epochs=2,
+        batch_size=5,
+        eta=0.5,
+        optimizer="nesterov",
+        l2=1.0,
+        dropout=0.2,
+        schedule="cosine",
+        seed=3,
+    )
     a, b = Network([3, 4, 3], seed=0), Network([3, 4, 3], seed=0)
     a.fit(X, y, **dataclasses.asdict(config))
-    b.fit(X, y, epochs=2, batch_size=5, eta=0.5, optimizer="nesterov", l2=1.0, dropout=0.2,
-          schedule="cosine", seed=3)  # fmt: skip
+    b.fit(
+        X,
+        y,
+        epochs=2,
+        batch_size=5,
+        eta=0.5,
+        optimizer="nesterov",
+        l2=1.0,
+        dropout=0.2,
+        schedule="cosine",
+        seed=3,
+    )
     for p, q in zip(a.weights, b.weights):
         np.testing.assert_array_equal(p, q)
 
@@ -134,11 +163,20 @@ def test_a_run_in_pieces_ends_like_a_run_in_one_go() -> None:
 
     X, y = _blobs(120)
     Xv, yv = _blobs(60, seed=1)
-    nets = [Network([3, 8, 3], "tanh", "softmax", "cross-entropy", dtype="float64", seed=0)
-            for _ in range(2)]  # fmt: skip
+    nets = [
+        Network([3, 8, 3], "tanh", "softmax", "cross-entropy", dtype="float64", seed=0)
+        for _ in range(2)
+    ]
     validation = nets[0].check_data(Xv, yv)
-    config = TrainConfig(epochs=8, batch_size=10, eta=0.5, optimizer="momentum", patience=3,
-                         schedule="cosine", seed=2)  # fmt: skip
+    config = TrainConfig(
+        epochs=8,
+        batch_size=10,
+        eta=0.5,
+        optimizer="momentum",
+        patience=3,
+        schedule="cosine",
+        seed=2,
+    )
     whole = Trainer(nets[0], config)
     whole.run(*nets[0].check_data(X, y), validation)
     pieces = Trainer(nets[1], config)

@@ -68,8 +68,9 @@ def test_shuffled_batches_cover_every_sample_once_per_epoch() -> None:
         def on_batch_end(self, step: Step) -> None:
             seen.extend(step.x[:, 3].tolist())
 
-    Network([4, 3], dtype="float64", seed=0).fit(X, y, epochs=1, batch_size=4, seed=3,
-                                                  callbacks=[Tags()])  # fmt: skip
+    Network([4, 3], dtype="float64", seed=0).fit(
+        X, y, epochs=1, batch_size=4, seed=3, callbacks=[Tags()]
+    )
     assert sorted(seen) == list(range(10)) and seen != list(range(10))
 
 

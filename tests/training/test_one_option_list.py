@@ -51,14 +51,19 @@ def test_an_object_and_a_contradicting_option_are_refused() -> None:
 @pytest.mark.parametrize(
     ("first", "second", "named"),
     [
-        ({"optimizer": Momentum(0.5)}, {"optimizer": "momentum"},
-         r"momentum=0.5 \(this run: 0.9\)"),
+        (
+            {"optimizer": Momentum(0.5)},
+            {"optimizer": "momentum"},
+            r"momentum=0.5 \(this run: 0.9\)",
+        ),
         ({"optimizer": Adam(beta1=0.5)}, {"optimizer": "adam"}, r"beta1=0.5 \(this run: 0.9\)"),
-        ({"schedule": Plateau(patience=3), "validation_split": 10},
-         {"schedule": "plateau", "validation_split": 10},
-         r"plateau_patience=3 \(this run: 10\)"),
+        (
+            {"schedule": Plateau(patience=3), "validation_split": 10},
+            {"schedule": "plateau", "validation_split": 10},
+            r"plateau_patience=3 \(this run: 10\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_resume_with_other_settings_is_refused(
     tmp_path: Path, first: dict[str, Any], second: dict[str, Any], named: str
 ) -> None:
@@ -66,16 +71,23 @@ def test_a_resume_with_other_settings_is_refused(
     path = tmp_path / "run.npz"
     Network([4, 5, 3], seed=0).fit(X, y, epochs=1, eta=0.1, seed=1, checkpoint=path, **first)
     with pytest.raises(ValueError, match=named):
-        Network([4, 5, 3], seed=0).fit(X, y, epochs=2, eta=0.1, seed=1, checkpoint=path,
-                                       resume=True, **second)  # fmt: skip
+        Network([4, 5, 3], seed=0).fit(
+            X, y, epochs=2, eta=0.1, seed=1, checkpoint=path, resume=True, **second
+        )
 
 
 def test_a_resume_with_the_same_objects_ends_bit_for_bit_where_the_whole_run_ends(
     tmp_path: Path,
 ) -> None:
     X, y = blobs()
-    options = {"batch_size": 7, "eta": 0.05, "seed": 2, "optimizer": Adam(beta1=0.5),
-               "schedule": Plateau(patience=1, factor=0.5), "validation_split": 12}  # fmt: skip
+    options = {
+        "batch_size": 7,
+        "eta": 0.05,
+        "seed": 2,
+        "optimizer": Adam(beta1=0.5),
+        "schedule": Plateau(patience=1, factor=0.5),
+        "validation_split": 12,
+    }
     whole = Network([4, 5, 3], seed=0)
     whole.fit(X, y, epochs=4, **options)
     path = tmp_path / "run.npz"
@@ -88,8 +100,14 @@ def test_a_resume_with_the_same_objects_ends_bit_for_bit_where_the_whole_run_end
 
 def test_a_run_that_stopped_itself_is_finished(tmp_path: Path) -> None:
     X, y = blobs(90)
-    options = {"epochs": 40, "batch_size": 10, "eta": 6.0, "seed": 3, "validation_split": 30,
-               "patience": 1}  # fmt: skip
+    options = {
+        "epochs": 40,
+        "batch_size": 10,
+        "eta": 6.0,
+        "seed": 3,
+        "validation_split": 30,
+        "patience": 1,
+    }
     path = tmp_path / "run.npz"
     net = Network([4, 5, 3], seed=0)
     history = net.fit(X, y, checkpoint=path, **options)
@@ -113,8 +131,9 @@ def test_a_run_a_callback_stopped_goes_on_when_resumed(tmp_path: Path) -> None:
     X, y = blobs()
     path = tmp_path / "run.npz"
     options = {"epochs": 4, "batch_size": 10, "eta": 0.5, "seed": 1}
-    history = Network([4, 5, 3], seed=0).fit(X, y, checkpoint=path, callbacks=[StopAfterTwo()],
-                                             **options)  # fmt: skip
+    history = Network([4, 5, 3], seed=0).fit(
+        X, y, checkpoint=path, callbacks=[StopAfterTwo()], **options
+    )
     assert len(history) == 2 and load_checkpoint(path).state.stopped is None
     resumed = Network([4, 5, 3], seed=0)
     assert len(resumed.fit(X, y, checkpoint=path, resume=True, **options)) == 4

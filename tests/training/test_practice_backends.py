@@ -26,26 +26,52 @@ def _strict() -> Any:
 @pytest.mark.parametrize(
     ("backend", "device"),
     [
-        pytest.param(_strict, None, id="array-api-strict",
-                     marks=pytest.mark.skipif(not _has("array_api_strict"),
-                                              reason="needs array-api-strict")),
-        pytest.param("torch", "cpu", id="torch-cpu",
-                     marks=pytest.mark.skipif(not (_has("torch") and _has("array_api_compat")),
-                                              reason="pip install torch array-api-compat")),
+        pytest.param(
+            _strict,
+            None,
+            id="array-api-strict",
+            marks=pytest.mark.skipif(not _has("array_api_strict"), reason="needs array-api-strict"),
+        ),
+        pytest.param(
+            "torch",
+            "cpu",
+            id="torch-cpu",
+            marks=pytest.mark.skipif(
+                not (_has("torch") and _has("array_api_compat")),
+                reason="pip install torch array-api-compat",
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("optimizer", ["nesterov", "adam"])
 def test_practice_run_matches_numpy(backend: Any, device: Any, optimizer: str) -> None:
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((60, 5)), rng.integers(0, 3, 60)
     fit: dict[str, Any] = dict(
-        epochs=6, batch_size=7, eta=0.05, optimizer=optimizer, l2=1.0, l1=0.5, dropout=0.3,
-        schedule="cosine", validation_split=15, patience=2, seed=3,
-    )  # fmt: skip
+        epochs=6,
+        batch_size=7,
+        eta=0.05,
+        optimizer=optimizer,
+        l2=1.0,
+        l1=0.5,
+        dropout=0.3,
+        schedule="cosine",
+        validation_split=15,
+        patience=2,
+        seed=3,
+    )
     runs = []
     for b, d in [("numpy", None), (backend() if callable(backend) else backend, device)]:
-        net = Network([5, 7, 6, 3], "tanh", "softmax", "cross-entropy", dtype="float64",
-                      seed=1, backend=b, device=d)  # fmt: skip
+        net = Network(
+            [5, 7, 6, 3],
+            "tanh",
+            "softmax",
+            "cross-entropy",
+            dtype="float64",
+            seed=1,
+            backend=b,
+            device=d,
+        )
         runs.append((net, net.fit(X, y, **fit)))
     (a, ha), (b, hb) = runs
     for p, q in zip(a.weights + a.biases, b.weights + b.biases):

@@ -49,8 +49,16 @@ def test_bar_left_as_the_epochs_line_or_cleared() -> None:
     for leave in (True, False):
         out = io.StringIO()
         net = deltaprop.Network([4, 3, 2], dtype="float64", seed=0)
-        net.fit(X, y, epochs=2, batch_size=10, seed=0, validation_data=(X, y), verbose=0,
-                callbacks=[progress.ProgressBar(out, leave=leave)])  # fmt: skip
+        net.fit(
+            X,
+            y,
+            epochs=2,
+            batch_size=10,
+            seed=0,
+            validation_data=(X, y),
+            verbose=0,
+            callbacks=[progress.ProgressBar(out, leave=leave)],
+        )
         last = out.getvalue().split("\r")[-1]
         if leave:
             assert last.startswith("Epoch 2/2: 100%") and "val accuracy" in last, last

@@ -69,8 +69,17 @@ def test_fit_records_the_cosine_etas() -> None:
 def test_fit_with_plateau_halves_on_the_validation_score_and_stops() -> None:
     X, y = _blobs(200)
     net = Network([3, 4, 3], seed=0)
-    history = net.fit(X, y, epochs=200, batch_size=20, eta=1.0, schedule="plateau",
-                      plateau_patience=1, validation_split=50, seed=0)  # fmt: skip
+    history = net.fit(
+        X,
+        y,
+        epochs=200,
+        batch_size=20,
+        eta=1.0,
+        schedule="plateau",
+        plateau_patience=1,
+        validation_split=50,
+        seed=0,
+    )
     etas = history["eta"]
     assert etas[0] == 1.0 and min(etas) == 1 / 64  # trained down to η/64, stopped at η/128
     assert all(b in (a, a / 2) for a, b in zip(etas, etas[1:]))

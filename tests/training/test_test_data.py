@@ -30,8 +30,16 @@ def test_the_test_set_is_measured_as_test_figures():
 
 
 def test_validation_and_test_figures_side_by_side():
-    history = _net().fit(X[:100], Y[:100], epochs=2, eta=1.0, seed=0, validation_split=30,
-                         test_data=(X_TEST, Y_TEST), patience=5)  # fmt: skip
+    history = _net().fit(
+        X[:100],
+        Y[:100],
+        epochs=2,
+        eta=1.0,
+        seed=0,
+        validation_split=30,
+        test_data=(X_TEST, Y_TEST),
+        patience=5,
+    )
     assert history["val_n"] == [30, 30] and history["test_n"] == [20, 20]
 
 

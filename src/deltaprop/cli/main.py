@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
+from ..backends import BACKENDS
 from ..errors import CommandError
 from ..explore import command as explore
 from . import commands, insight, predict
@@ -124,6 +125,17 @@ def _add_completion(sub: Any) -> None:
     p.set_defaults(func=commands.completion)
 
 
+def _add_backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numpy",
+        help="the array library that trains: numpy; jax runs each epoch as one compiled "
+        "program (pip install 'deltaprop[jax]'); cupy and torch on their default devices "
+        "(default: %(default)s); a resumed run may change it",
+    )
+
+
 def _add_train(sub: Any) -> None:
     p = sub.add_parser(
         "train",
@@ -146,6 +158,7 @@ def _add_train(sub: Any) -> None:
         "book, unless --validation is given; 60000 uses them all)",
     )
     add_training_options(p)
+    _add_backend(p)
     g = p.add_argument_group("output")
     g.add_argument("--save", metavar="FILE", help="write the trained network to FILE (.npz)")
     g.add_argument("--quiet", action="store_true", help="print only the final summary")

@@ -173,9 +173,16 @@ class Interruption(Callback):
     def on_train_begin(self, trainer: Any) -> None:
         self._trainer = trainer
 
+    every_batch = False  # an epoch compiled whole (backend "jax") stops at its end instead
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         net = self._trainer.model
         self._good = [np.array(net.to_numpy(p)) for p in [*net.weights, *net.biases]]
+        if (
+            self.requested
+        ):  # asked during the epoch's last steps, its measuring, or a compiled epoch
+            self.where = f"after epoch {epoch}"
+            raise KeyboardInterrupt
 
     def on_batch_end(self, step: Any) -> None:
         if self.requested:

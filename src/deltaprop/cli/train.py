@@ -194,7 +194,14 @@ def run(args: argparse.Namespace, job: Job) -> int:
     config = train_config(args, seed)
     sizes, n_val = job.together("checking the data", _fits, args, config, data, X)
     net = Network(
-        sizes, args.activation, args.output_activation, args.cost, args.init, args.dtype, seed
+        sizes,
+        args.activation,
+        args.output_activation,
+        args.cost,
+        args.init,
+        args.dtype,
+        seed,
+        args.backend,
     )
     out(args, _header(args, job, net, config, data, X.shape[0] - n_val, n_val, book))
     if resumed is not None:

@@ -5,14 +5,19 @@ Each activation is a small frozen object in a name-keyed registry:
 - ``act(z, xp)`` is a = σ(z), applied to a batch of weighted inputs z (rows are samples);
 - ``act.prime(z, a, xp)`` is σ'(z); it is given a = σ(z) as well (the sigmoid's and tanh's
   compute it from z instead: a(1 − a) and 1 − a² lose every digit where a rounds to 1);
+- ``act.value_and_prime(z, xp)`` is (σ(z), σ'(z)) for the forward pass, which keeps σ'(z^l)
+  for BP1 and BP2: the sigmoid's and tanh's compute both from one exponential, for little more
+  than σ alone; the other activations return None for σ' (their backward needs nothing kept);
 - ``act.backward(grad_a, z, a, xp)`` is grad_a ⊙ σ'(z), the Hadamard product that BP1 and BP2
-  end with. Softmax, whose derivative is a full Jacobian rather than elementwise, overrides it
-  with the exact Jacobian-vector product and may only be used on the output layer.
+  end with (with ``sigma_prime=``, the σ'(z) the forward pass kept). Softmax, whose derivative
+  is a full Jacobian rather than elementwise, overrides it with the exact Jacobian-vector
+  product and may only be used on the output layer.
 
 ``xp`` is the array namespace (NumPy, or any library following the Array API standard).
 The training loop passes preallocated arrays: ``out=`` for the result of ``act(z, xp, out=)``
-and ``act.prime``, and ``scratch=`` to ``backward``, which may then overwrite ``grad_a``
-(see ``deltaprop.core.ops``). Always use the returned array.
+and ``act.prime``, ``prime_out=`` for the σ' of ``value_and_prime``, and ``scratch=`` to
+``backward``, which may then overwrite ``grad_a`` (see ``deltaprop.core.ops``). Always use the
+returned array.
 """
 
 from __future__ import annotations
@@ -68,13 +73,32 @@ class Activation:
         a(1 − a)). With ``out``, the result is written into it."""
         raise NotImplementedError
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
+    def value_and_prime(
+        self, z: Array, xp: Any, out: Array = None, prime_out: Array = None
+    ) -> tuple[Array, Array | None]:
+        """(σ(z), σ'(z)) for the forward pass, which keeps σ'(z^l) for BP1 and BP2; σ'(z) is
+        None where computing it here would save nothing (the backward pass then calls
+        :meth:`backward` without it). With ``out`` and ``prime_out`` (arrays shaped like z,
+        neither z itself), the results are written there."""
+        return self(z, xp, out=out), None
+
+    def backward(
+        self,
+        grad_a: Array,
+        z: Array,
+        a: Array,
+        xp: Any,
+        scratch: Array = None,
+        sigma_prime: Array = None,
+    ) -> Array:
         """grad_a ⊙ σ'(z): turns ∂C/∂a into δ = ∂C/∂z.
 
-        With ``scratch`` (an array shaped like z that the caller owns), σ'(z) is computed into
-        it and the product overwrites ``grad_a``.
+        ``sigma_prime`` is σ'(z) as :meth:`value_and_prime` computed it, if it did; else
+        σ'(z) is computed here. With ``scratch`` (an array shaped like z that the caller
+        owns), σ'(z) is computed into it and the product overwrites ``grad_a``.
         """
-        sigma_prime = self.prime(z, a, xp, out=scratch)
+        if sigma_prime is None:
+            sigma_prime = self.prime(z, a, xp, out=scratch)
         if scratch is None:
             return grad_a * sigma_prime
         grad_a *= sigma_prime
@@ -89,13 +113,19 @@ class Sigmoid(Activation):
     output_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
     def __call__(self, z: Array, xp: Any, out: Array = None) -> Array:
-        # e^z / (1 + e^z) for z < 0 and 1 / (1 + e^−z) for z ≥ 0: no overflow, and a few ulp
-        # of the true value even in the far tail (σ(−80) = 1.8e-35 in float32)
+        # a few ulp of the true value everywhere, even in the far tail (σ(−80) = 1.8e-35 in
+        # float32, where ½(1 + tanh(z/2)) rounds to 0), and no overflow warnings
         return ops_for(xp).sigmoid(z, out=out)
 
     def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
-        # σ(−|z|) σ(|z|) from z: a(1 − a) would be 0 wherever a rounds to 1 (z > 17 in float32)
-        return ops_for(xp).sigmoid_prime(z, out=out)
+        # σ(z) σ(−z) from z: a(1 − a) would be 0 wherever a rounds to 1 (z > 17 in float32)
+        return ops_for(xp).sigmoid_and_prime(z, prime_out=out)[1]
+
+    def value_and_prime(
+        self, z: Array, xp: Any, out: Array = None, prime_out: Array = None
+    ) -> tuple[Array, Array]:
+        # one exponential for both: six passes over z against four for σ alone
+        return ops_for(xp).sigmoid_and_prime(z, out=out, prime_out=prime_out)
 
 
 @dataclass(frozen=True)
@@ -109,11 +139,13 @@ class Tanh(Activation):
         return ops_for(xp).tanh(z, out=out)
 
     def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
-        # 1 − tanh²(z) = 4σ'(2z): 1 − a² would lose every digit where a rounds to ±1
-        ops = ops_for(xp)
-        sigma_prime = ops.sigmoid_prime(ops.multiply(z, ops.scalar(2.0, z.dtype), out=out), out=out)
-        sigma_prime *= ops.scalar(4.0, z.dtype)
-        return sigma_prime
+        # 1 − tanh²(z) from e^(−2|z|): 1 − a² would lose every digit where a rounds to ±1
+        return ops_for(xp).tanh_and_prime(z, prime_out=out)[1]
+
+    def value_and_prime(
+        self, z: Array, xp: Any, out: Array = None, prime_out: Array = None
+    ) -> tuple[Array, Array]:
+        return ops_for(xp).tanh_and_prime(z, out=out, prime_out=prime_out)
 
 
 @dataclass(frozen=True)
@@ -129,7 +161,15 @@ class ReLU(Activation):
     def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         return xp.astype(z > 0.0, z.dtype)
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
+    def backward(
+        self,
+        grad_a: Array,
+        z: Array,
+        a: Array,
+        xp: Any,
+        scratch: Array = None,
+        sigma_prime: Array = None,
+    ) -> Array:
         return xp.where(z > 0.0, grad_a, 0.0)
 
 
@@ -145,7 +185,15 @@ class Identity(Activation):
     def prime(self, z: Array, a: Array, xp: Any, out: Array = None) -> Array:
         return xp.ones_like(z)
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
+    def backward(
+        self,
+        grad_a: Array,
+        z: Array,
+        a: Array,
+        xp: Any,
+        scratch: Array = None,
+        sigma_prime: Array = None,
+    ) -> Array:
         return grad_a
 
 
@@ -171,7 +219,15 @@ class Softmax(Activation):
             "activation (use output_activation='softmax')"
         )
 
-    def backward(self, grad_a: Array, z: Array, a: Array, xp: Any, scratch: Array = None) -> Array:
+    def backward(
+        self,
+        grad_a: Array,
+        z: Array,
+        a: Array,
+        xp: Any,
+        scratch: Array = None,
+        sigma_prime: Array = None,
+    ) -> Array:
         return a * (grad_a - xp.sum(grad_a * a, axis=1, keepdims=True))
 
 

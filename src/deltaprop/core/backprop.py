@@ -140,9 +140,12 @@ def forward(
     for i, (w, b, sigma) in enumerate(zip(weights, biases, sigmas)):
         z = ws.z[i] = ops.matmul(a, w.T, out=ws.z[i])  # eq. 25: (m, n_{l-1}) @ (n_{l-1}, n_l) …
         z += b  # … + b^l, broadcast over the rows
-        a = ws.a[i] = sigma(z, xp, out=ws.a[i])
+        # a^l = σ(z^l), and σ'(z^l) for BP1/BP2 where σ shares its work with it (else None)
+        a, ws.sigma_prime[i] = sigma.value_and_prime(z, xp, ws.a[i], ws.sigma_prime[i])
+        ws.a[i] = a
         if masks is not None and i < len(masks):
             a = a * masks[i]  # dropout: layer l+1 sees a^l ⊙ r^l
+    ws.primed = True
     return ws.z, [x, *ws.a]
 
 
@@ -209,9 +212,13 @@ def backward(
     ws = ws or Workspace.like(weights, activations[0], xp)
     ops, deltas = ws.ops, ws.delta
     last = len(weights) - 1  # layer L
+    # σ'(z^l) as the forward pass kept it, if it was this workspace's (None: computed below)
+    primes = ws.sigma_prime if ws.primed and zs is ws.z else [None] * len(weights)
     # BP1: δ^L = ∇_a C ⊙ σ'(z^L), written by the cost (cross-entropy cancels σ'(z^L))
-    delta, total = cost.delta_and_total(zs[last], activations[last + 1], y, sigmas[last], xp,
-                                        out=deltas[last], scratch=ws.scratch[last])  # fmt: skip
+    out, scratch = deltas[last], ws.scratch[last]
+    delta, total = cost.delta_and_total(
+        zs[last], activations[last + 1], y, sigmas[last], xp, out, scratch, primes[last]
+    )
     for i in range(last, -1, -1):  # layer l = i + 2, from L down to 2
         deltas[i] = delta
         a_prev = activations[i] if masks is None or i == 0 else activations[i] * masks[i - 1]
@@ -222,8 +229,8 @@ def backward(
         if i > 0:  # δ^1 of the input layer is never needed
             grad_a = ops.matmul(delta, weights[i], out=deltas[i - 1])  # BP2: δ^(l+1) w^(l+1) …
             delta = sigmas[i - 1].backward(
-                grad_a, zs[i - 1], activations[i], xp, scratch=ws.scratch[i - 1]
-            )  # … ⊙ σ'(z^l) fmt: skip
+                grad_a, zs[i - 1], activations[i], xp, ws.scratch[i - 1], primes[i - 1]
+            )  # … ⊙ σ'(z^l)
             if masks is not None:
                 delta = delta * masks[i - 1]  # dropout: dropped neurons pass no δ back
     return ws.grad_w, ws.grad_b, deltas, total

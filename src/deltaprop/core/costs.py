@@ -62,10 +62,13 @@ class Cost:
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> Array:
         """BP1: δ^L = ∇_a C ⊙ σ'(z^L), shape (n, n_L), for the output ``activation``.
 
         With ``out`` (and ``scratch``, arrays shaped like z), the result is written there.
+        ``sigma_prime`` is σ'(z^L) if the forward pass kept it (see
+        ``Activation.value_and_prime``).
         """
         raise NotImplementedError
 
@@ -78,10 +81,12 @@ class Cost:
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> tuple[Array, Array]:
         """δ^L by BP1, and Σ_x C_x over the rows as a 0-d array."""
         total = xp.sum(self.value(z, a, y, xp))
-        return self.delta(z, a, y, activation, xp, out=out, scratch=scratch), total
+        delta = self.delta(z, a, y, activation, xp, out, scratch, sigma_prime)
+        return delta, total
 
     def check(self, activation: Activation) -> None:
         """Raise ValueError if this cost is not defined for ``activation`` on the output."""
@@ -106,8 +111,9 @@ class Quadratic(Cost):
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> Array:
-        return self.delta_and_total(z, a, y, activation, xp, out, scratch)[0]
+        return self.delta_and_total(z, a, y, activation, xp, out, scratch, sigma_prime)[0]
 
     def delta_and_total(
         self,
@@ -118,11 +124,13 @@ class Quadratic(Cost):
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> tuple[Array, Array]:
         ops = ops_for(xp)
         grad_a = ops.subtract(a, y, out=out)  # ∇_a C = a − y
         total = 0.5 * ops.sum_products(grad_a, grad_a)  # Σ_x C_x = ½ Σ_x ‖a − y‖²
-        return activation.backward(grad_a, z, a, xp, scratch=scratch), total  # BP1
+        delta = activation.backward(grad_a, z, a, xp, scratch=scratch, sigma_prime=sigma_prime)
+        return delta, total  # BP1: (a − y) ⊙ σ'(z^L)
 
 
 def _softplus(z: Array, xp: Any) -> Array:
@@ -151,6 +159,7 @@ class _OutputErrorAMinusY(Cost):
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> Array:
         return ops_for(xp).subtract(a, y, out=out)  # BP1
 
@@ -179,6 +188,7 @@ class CrossEntropy(_OutputErrorAMinusY):
         xp: Any,
         out: Array = None,
         scratch: Array = None,
+        sigma_prime: Array = None,
     ) -> tuple[Array, Array]:
         ops = ops_for(xp)
         # Σ_x C_x = Σ softplus(z) − Σ y ⊙ z over every entry: two sums, no (m, n_L) temporaries

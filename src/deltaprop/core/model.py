@@ -214,11 +214,13 @@ class Model:
         its backend and device; class labels one-hot encoded. ``prefix`` names the data in
         error messages ("validation ")."""
         X = self.backend.inputs(X, self.sizes[0], self.config.dtype, name=f"{prefix}X")
-        softmax = self.sigmas[-1].name == "softmax"
+        kinds = {
+            "softmax": self.sigmas[-1].name == "softmax",
+            "probabilities": self.config.cost in ("cross-entropy", "log-likelihood"),
+        }
         Y = self.backend.targets(
-            Y, X.shape[0], self.sizes[-1], self.config.dtype, softmax=softmax, name=f"{prefix}y",
-            probabilities=self.config.cost in ("cross-entropy", "log-likelihood"),
-        )  # fmt: skip
+            Y, X.shape[0], self.sizes[-1], self.config.dtype, name=f"{prefix}y", **kinds
+        )
         return X, Y
 
     def blocks(self, n: int) -> Iterator[slice]:

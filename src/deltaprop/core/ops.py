@@ -39,9 +39,13 @@ class Ops:
     sum_rows: Callable[..., Array]  # (x, out=None) → Σ over the rows, shape (n,)
     sum_products: Callable[[Array, Array], Array]  # (x, y) → Σ x ⊙ y over every entry, 0-d
     softplus: Callable[..., Array]  # (z, out=None) → ln(1 + e^z), without overflow
-    #: (z, out=None) → 1/(1 + e^−z) and its derivative, accurate to a few ulp everywhere
+    #: (z, out=None) → σ(z) = 1/(1 + e^−z), accurate to a few ulp everywhere
     sigmoid: Callable[..., Array]
-    sigmoid_prime: Callable[..., Array]
+    #: (z, out=None, prime_out=None) → (σ(z), σ'(z)), the two sharing one exponential
+    sigmoid_and_prime: Callable[..., tuple[Array, Array]]
+    #: (z, out=None, prime_out=None) → (tanh(z), tanh'(z)); tanh'(z) = 1 − tanh²(z) from
+    #: e^(−2|z|), accurate where 1 − tanh² would lose every digit
+    tanh_and_prime: Callable[..., tuple[Array, Array]]
     take_rows: Callable[..., Array]  # (X, idx, out=None) → X[idx] for integer row indices
     #: a number as the library's fastest operand of that dtype: NumPy treats Python floats
     #: through a slower promotion path (about 1 µs per call), so it gets 0-d arrays
@@ -63,7 +67,8 @@ def _numpy_ops() -> Ops:
         sum_products=np.vdot,
         softplus=lambda z, out=None: np.logaddexp(_numpy_scalar(0.0, z.dtype), z, out=out),
         sigmoid=_numpy_sigmoid,
-        sigmoid_prime=_numpy_sigmoid_prime,
+        sigmoid_and_prime=_numpy_sigmoid_and_prime,
+        tanh_and_prime=_numpy_tanh_and_prime,
         # mode="clip" lets NumPy write straight into ``out`` (the default buffers it); the
         # indices are a permutation of valid rows, so clipping never changes them.
         take_rows=partial(np.take, axis=0, mode="clip"),
@@ -72,33 +77,49 @@ def _numpy_ops() -> Ops:
     )
 
 
-def _numpy_denominator(z: Array) -> Array:
-    """1 + e^(−|z|), a new array: its exponential never overflows."""
-    e = np.copysign(z, _numpy_scalar(-1.0, z.dtype))  # −|z|, in one call
-    np.exp(e, out=e)  # in (0, 1]
-    e += _numpy_scalar(1.0, e.dtype)
-    return e
-
-
 def _numpy_sigmoid(z: Array, out: Array = None) -> Array:
-    # σ(z) = e^min(z, 0) / (1 + e^−|z|): e^z/(1 + e^z) for z < 0 and 1/(1 + e^−z) for z ≥ 0,
-    # a few ulp of the true value in the far tail, where ½(1 + tanh(z/2)) rounds to 0 (for
-    # z ≤ −20 in float32), and never an overflow. (``where=`` would cost 2 µs a call, more
-    # than a second exponential.)
-    denominator = _numpy_denominator(z)  # first: ``out`` may be z itself
-    a = np.minimum(z, _numpy_scalar(0.0, z.dtype), out=out)
-    np.exp(a, out=a)
-    return np.divide(a, denominator, out=a)
+    # σ(z) = 1/(1 + e^−z) with e^−z = 1/e^z: four passes over the array, one exponential, and
+    # a few ulp of the true value everywhere, also in the far tail where ½(1 + tanh(z/2))
+    # rounds to 0 (z ≤ −20 in float32). Past the exponential's range (|z| > 88 in float32,
+    # > 709 in float64) e^z is inf or 0 and the result the right limit, 1 or 0: the
+    # floating-point flags that raises are expected here, not a user's error.
+    with np.errstate(over="ignore", divide="ignore"):
+        a = np.exp(z, out=out)  # e^z; ``out`` may be z itself
+        np.divide(_numpy_scalar(1.0, a.dtype), a, out=a)  # e^−z
+        a += _numpy_scalar(1.0, a.dtype)
+        return np.divide(_numpy_scalar(1.0, a.dtype), a, out=a)
 
 
-def _numpy_sigmoid_prime(z: Array, out: Array = None) -> Array:
-    # σ'(z) = σ(−|z|) σ(|z|) = e/(1 + e)² with e = e^(−|z|): a(1 − a) from a rounded σ(z) is
-    # 0 where σ(z) rounds to 1 (z > 17 in float32), the true value being e^−z
-    e = np.copysign(z, _numpy_scalar(-1.0, z.dtype), out=out)
+def _numpy_sigmoid_and_prime(z: Array, out: Array = None, prime_out: Array = None) -> tuple:
+    # σ(z) as above and σ'(z) = σ(z) σ(−z) = σ(z)/(1 + e^z): six passes in all, where σ by
+    # itself takes four; no cancellation anywhere (a(1 − a) from a rounded a is 0 wherever
+    # a rounds to 1, z > 17 in float32). ``out`` or ``prime_out`` may be z itself.
+    one = _numpy_scalar(1.0, z.dtype)
+    with np.errstate(over="ignore", divide="ignore"):
+        e = np.exp(z, out=prime_out)  # e^z
+        a = np.divide(one, e, out=out)  # e^−z
+        e += one  # 1 + e^z
+        a += one  # 1 + e^−z
+        np.divide(one, a, out=a)  # σ(z)
+        return a, np.divide(a, e, out=e)  # σ(z)/(1 + e^z) = σ'(z)
+
+
+def _numpy_tanh_and_prime(z: Array, out: Array = None, prime_out: Array = None) -> tuple:
+    # tanh'(z) = 1 − tanh²(z) = 4e/(1 + e)² with e = e^(−2|z|) ≤ 1 (1 − a² from a rounded a
+    # is 0 wherever a rounds to ±1, |z| > 9 in float32): never an overflow.
+    if out is z:  # tanh(z) is computed last, from z: ``out`` holds 1 + e until then
+        out = None
+    if prime_out is z:
+        prime_out = None
+    two = _numpy_scalar(2.0, z.dtype)
+    e = np.abs(z, out=prime_out)
+    e *= _numpy_scalar(-2.0, z.dtype)  # −2|z|, exactly
     np.exp(e, out=e)
-    denominator = e + _numpy_scalar(1.0, e.dtype)
-    np.divide(e, denominator, out=e)
-    return np.divide(e, denominator, out=e)
+    d = np.add(e, _numpy_scalar(1.0, z.dtype), out=out)  # 1 + e
+    np.divide(two, d, out=d)  # 2/(1 + e)
+    e *= d
+    e *= d  # e (2/(1 + e))² = tanh'(z)
+    return np.tanh(z, out=d), e
 
 
 @lru_cache(maxsize=256)  # bounded: a learning-rate schedule brings a new η every epoch
@@ -119,7 +140,8 @@ def _cupy_ops() -> Ops:
         sum_products=cupy.vdot,
         softplus=lambda z, out=None: cupy.logaddexp(0.0, z, out=out),
         sigmoid=partial(_generic_sigmoid, cupy),
-        sigmoid_prime=partial(_generic_sigmoid_prime, cupy),
+        sigmoid_and_prime=partial(_generic_sigmoid_and_prime, cupy),
+        tanh_and_prime=partial(_generic_tanh_and_prime, cupy),
         take_rows=lambda X, idx, out=None: cupy.take(X, idx, axis=0, out=out),
         scalar=lambda value, dtype: value,
     )
@@ -148,7 +170,8 @@ def _torch_ops() -> Ops:
         sum_products=sum_products,
         softplus=softplus,
         sigmoid=partial(_generic_sigmoid, torch),
-        sigmoid_prime=partial(_generic_sigmoid_prime, torch),
+        sigmoid_and_prime=partial(_generic_sigmoid_and_prime, torch),
+        tanh_and_prime=partial(_generic_tanh_and_prime, torch),
         take_rows=lambda X, idx, out=None: torch.index_select(X, 0, idx, out=out),
         scalar=lambda value, dtype: value,
     )
@@ -161,9 +184,23 @@ def _generic_sigmoid(xp: Any, z: Array, out: Array = None) -> Array:
     return xp.where(z >= 0, 1 - s, s)
 
 
-def _generic_sigmoid_prime(xp: Any, z: Array, out: Array = None) -> Array:
+def _generic_sigmoid_and_prime(
+    xp: Any, z: Array, out: Array = None, prime_out: Array = None
+) -> tuple[Array, Array]:
+    """σ(z) and σ'(z) = e/(1 + e)² from one e = e^(−|z|), in any namespace (new arrays)."""
     e = xp.exp(-xp.abs(z))
-    return e / ((1 + e) * (1 + e))
+    d = 1 + e
+    s = e / d  # σ(−|z|)
+    return xp.where(z >= 0, 1 - s, s), s / d
+
+
+def _generic_tanh_and_prime(
+    xp: Any, z: Array, out: Array = None, prime_out: Array = None
+) -> tuple[Array, Array]:
+    """tanh(z) and tanh'(z) = 4e/(1 + e)² with e = e^(−2|z|), in any namespace (new arrays)."""
+    e = xp.exp(-2 * xp.abs(z))
+    d = 1 + e
+    return xp.tanh(z), 4 * e / (d * d)
 
 
 def _standard_ops(xp: Any) -> Ops:
@@ -178,7 +215,8 @@ def _standard_ops(xp: Any) -> Ops:
         sum_products=lambda x, y: xp.sum(x * y),
         softplus=lambda z, out=None: xp.logaddexp(xp.zeros_like(z), z),
         sigmoid=partial(_generic_sigmoid, xp),
-        sigmoid_prime=partial(_generic_sigmoid_prime, xp),
+        sigmoid_and_prime=partial(_generic_sigmoid_and_prime, xp),
+        tanh_and_prime=partial(_generic_tanh_and_prime, xp),
         take_rows=lambda X, idx, out=None: xp.take(X, idx, axis=0),
         scalar=lambda value, dtype: value,
     )

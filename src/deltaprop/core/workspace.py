@@ -1,9 +1,10 @@
 """Memory the training loop reuses: per-layer workspaces and flat parameter buffers.
 
-A :class:`Workspace` holds z^l, a^l, δ^l and one scratch array per layer for a mini-batch of m
-rows; the forward pass and BP1–BP4 write into it (see ``ops``), so a training step allocates
-nothing that grows with the number of steps. Without one (``workspace=None``) the same
-functions return new arrays, which is what one-off calls such as ``Network.backprop`` want.
+A :class:`Workspace` holds z^l, a^l, σ'(z^l), δ^l and one scratch array per layer for a
+mini-batch of m rows; the forward pass and BP1–BP4 write into it (see ``ops``), so a training
+step allocates nothing that grows with the number of steps. Without one (``workspace=None``)
+the same functions return new arrays, which is what one-off calls such as ``Network.backprop``
+want.
 
 :func:`flat_arrays` lays per-layer arrays out as views of one contiguous 1-D buffer: an
 optimiser can then update every parameter with one operation, and a distributed run can
@@ -60,8 +61,11 @@ def _size(shape: tuple[int, ...]) -> int:
 class Workspace:
     """The arrays of one mini-batch of m rows, which the forward pass and BP1–BP4 write into.
 
-    ``z[i]``, ``a[i]``, ``delta[i]`` and ``scratch[i]`` have shape (m, n_l) for layer
-    l = i + 2 (a^1 is the input itself and is not stored); ``grad_w[i]`` and ``grad_b[i]``
+    ``z[i]``, ``a[i]``, ``sigma_prime[i]``, ``delta[i]`` and ``scratch[i]`` have shape (m, n_l)
+    for layer l = i + 2 (a^1 is the input itself and is not stored); the forward pass keeps
+    σ'(z^l) in ``sigma_prime[i]`` for BP1 and BP2 where the activation computes it beside σ
+    (``primed`` says whether it has: the backward pass relies on it only then);
+    ``grad_w[i]`` and ``grad_b[i]``
     are ∂C/∂w^l and ∂C/∂b^l, views of the flat buffer ``grads``. The training loop keeps one
     workspace per mini-batch size and passes its own ``grads``, so a step allocates nothing;
     a one-off call (``deltaprop.core.backprop.backprop``) makes one with :meth:`like`.
@@ -92,6 +96,8 @@ class Workspace:
             return [xp.zeros((m, n), dtype=dtype, device=device) for n in sizes[1:]]
 
         self.z, self.a, self.delta, self.scratch = rows(), rows(), rows(), rows()
+        self.sigma_prime: list[Array] = rows()
+        self.primed = False  # whether the forward pass wrote σ'(z^l) into ``sigma_prime``
         if grads is None:
             shapes = [(n, k) for k, n in zip(sizes[:-1], sizes[1:])] + [(n,) for n in sizes[1:]]
             grads = flat_arrays(shapes, xp, dtype, device)

@@ -83,14 +83,22 @@ class Curves:
                 took = cpu_end - middle
                 self.measured = self._spaced(self.measured, self._measure_mark, start, took, batch)
                 self._measure_mark = (end, batch)
-            self.points.append(point)
-            if len(self.points) > self.most:
-                self.every *= 2
-                self.points = [
-                    p for i, p in enumerate(self.points) if not i or self.due(p["batch"])
-                ]
-                self.cuts += 1
-            self.measured = max(self.measured, self.every)
+            self._append(point)
+
+    def add(self, point: dict[str, Any]) -> None:
+        """Add ``point`` off the schedule (the cost after a weight was set by hand, at the
+        mini-batch it was set after)."""
+        with self.lock:
+            self._append(point)
+
+    def _append(self, point: dict[str, Any]) -> None:
+        """Append ``point`` (the lock held), thinning the points beyond ``most``."""
+        self.points.append(point)
+        if len(self.points) > self.most:
+            self.every *= 2
+            self.points = [p for i, p in enumerate(self.points) if not i or self.due(p["batch"])]
+            self.cuts += 1
+        self.measured = max(self.measured, self.every)
 
     def _spaced(self, spacing: int, mark: Any, start: float, took: float, batch: int) -> int:
         """``spacing``, doubled if ``took`` seconds is more than BUDGET of the time per

@@ -66,13 +66,13 @@ async def json_object(request: Request, example: str) -> dict[str, Any]:
     return value
 
 
-def since_of(request: Request) -> int:
-    """The ``since`` query parameter: the curve points the page already has (0 if absent)."""
-    text = request.query_params.get("since", "0")
+def since_of(request: Request, name: str = "since") -> int:
+    """The ``since`` query parameter: the curve points the page already has (0 if absent);
+    or ``epoch``: the last epoch whose figures it has."""
+    text = request.query_params.get(name, "0")
     if not (text.isascii() and text.isdigit() and len(text) <= 12):
-        raise BadRequest(
-            f"since must be a whole number ≥ 0 (the curve points the page has); got {text[:40]!r}"
-        )
+        what = "the curve points the page has" if name == "since" else "the last epoch it has"
+        raise BadRequest(f"{name} must be a whole number ≥ 0 ({what}); got {text[:40]!r}")
     return int(text)
 
 

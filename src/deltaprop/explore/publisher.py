@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from ..training.callbacks import Callback, Step
+from .live import apply_change, mark
 from .record import Before, before, make_record
 from .snapshot import image_figures, layer_figures, plane_figures
 
@@ -61,9 +62,25 @@ class Publisher(Callback):
         if now >= self.next_publish and self.before is None:
             self.next_publish = now + PUBLISH
             self.publish(now)
+        if s.pair is not None:  # two runs side by side: wait for the other (explore.twin)
+            s.pair.gate(s)
         if self.before is not None or s.needs_attention:
             s.between_batches(self)
+        if s.pending_change is not None:  # settings changed while training (explore.live)
+            self.change_settings()
         s.pace.wait(s.batches, s.lock, lambda: s.needs_attention)
+
+    def change_settings(self) -> None:
+        """Make the settings' change the page asked for, before the next mini-batch, and
+        mark it for the curves."""
+        s = self.session
+        with s.lock:
+            change, s.pending_change = s.pending_change or {}, None
+        old = s.settings
+        s.settings = apply_change(self.trainer, old, change)
+        s.changes.append(mark(s.batches, old, change))
+        if self.before is not None:  # the next mini-batch is recorded: from the new state
+            self.remember()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         """The loop has kept the epoch's figures (the report's rows): keep them bounded."""
@@ -76,7 +93,8 @@ class Publisher(Callback):
         figures: dict[str, Any] = layer_figures(step, s.net, s.shown)
         if s.bounds is not None and now >= self.next_plane:
             self.next_plane = now + PLANE
-            figures["plane"] = plane_figures(s.net, s.bounds, s.shown)
+            regression = s.data.regression
+            figures["plane"] = plane_figures(s.net, s.bounds, s.shown, s.features, regression)
         if s.side and now >= self.next_plane:
             self.next_plane = now + PLANE
             figures["images"] = image_figures(s.net, s.side)
@@ -92,6 +110,8 @@ class Publisher(Callback):
         s, step, start = self.session, self.step, self.before
         assert step is not None and start is not None
         s.record = make_record(step, self.trainer, start, s.net, s.batches)
+        if s.features is not None:  # the points (x₁, x₂) the rows' features are of
+            s.record["points"] = s.features.points(s.record["x"])
         s.state = "paused"
         if s.curves.last_batch() != s.batches:  # the paused mini-batch's point, measured
             s.take_point(step, force=True)

@@ -35,11 +35,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from ..insight.genie import genie
-from .data import MAX_UPLOAD_BYTES, read_upload
+from .data import MAX_UPLOAD_BYTES, read_named_upload
 from .inputs import BadRequest, body_of, json_object, since_of, whole
 from .session import Session
 from .settings import Settings, options
 from .state import ExplorerState, RunClosed, ServerBusy
+from .twin import Pair, twin_description
 from .wire import closed_event, to_json
 
 STATIC = Path(__file__).parent / "static"
@@ -127,31 +128,39 @@ async def new_session(request: Request) -> Response:
     points, key = body.pop("drawn", None), body.pop("upload", None)
     if key is not None and not isinstance(key, str):
         raise BadRequest("upload must be the key the upload answered, a string")
-    kept = explorer.uploads.get(key) if key else None
-    if key and kept is None and body.get("data") == "upload":
+    array = explorer.uploads.get(key) if key else None
+    if key and array is None and body.get("data") == "upload":
         raise BadRequest(
             "that upload is no longer kept (the server keeps the latest few): upload the file again"
         )
+    classes = explorer.upload_classes.get(key) if key else None
     try:
         settings = Settings.from_dict(body)
-        await room_for_a_run(explorer)  # before the work: ServerBusy (503) if none
+        twin = settings.twin()  # the second run's settings, if two are compared
+        await room_for_a_run(explorer, 1 if twin is None else 2)  # ServerBusy (503) if none
         with np.errstate(all="ignore"):  # odd data say so when they train, on the page
-            session = await run_in_threadpool(Session, settings, kept, points)
+            runs = [await run_in_threadpool(Session, settings, array, points, classes)]
+            if twin is not None:
+                runs.append(await run_in_threadpool(Session, twin, array, points, classes))
     except (ValueError, OSError) as exc:
         return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    key = explorer.add(session)
-    return as_json({"id": key, **session.description()})
+    answer = {"id": explorer.add(runs[0]), **runs[0].description()}
+    if len(runs) == 2:  # side by side, in lockstep
+        Pair(*runs)
+        about = twin_description(*runs)
+        answer["twin"] = {"id": explorer.add(runs[1]), **runs[1].description(), **about}
+    return as_json(answer)
 
 
-async def room_for_a_run(explorer: ExplorerState) -> None:
-    """Return once a new run fits; ServerBusy if every run kept is watched. A page that
-    resets closes its event stream just before it asks for a new run: the server may notice
-    it a moment later, so a full house is looked at twice."""
+async def room_for_a_run(explorer: ExplorerState, runs: int = 1) -> None:
+    """Return once ``runs`` new runs fit; ServerBusy if every run kept is watched. A page
+    that resets closes its event streams just before it asks for a new run: the server may
+    notice it a moment later, so a full house is looked at twice."""
     try:
-        explorer.check_room()
+        explorer.check_room(runs)
     except ServerBusy:
         await asyncio.sleep(ROOM_WAIT)
-        explorer.check_room()
+        explorer.check_room(runs)
 
 
 async def upload(request: Request) -> Response:
@@ -159,7 +168,7 @@ async def upload(request: Request) -> Response:
     name = request.query_params.get("name", "")
     content = await body_of(request, MAX_UPLOAD_BYTES, "the file")
     try:
-        kept = await run_in_threadpool(read_upload, name, content)
+        array, classes = await run_in_threadpool(read_named_upload, name, content)
     except ValueError as exc:
         return error(str(exc).splitlines()[0])
     except (MemoryError, OverflowError):
@@ -169,11 +178,11 @@ async def upload(request: Request) -> Response:
             f"{name}: cannot be read ({type(exc).__name__}): upload a .npy or .csv of numbers"
         )
     try:
-        key = explorer_of(request).add_upload(kept)
+        key = explorer_of(request).add_upload(array, classes)
     except ValueError as exc:
         return error(str(exc), 413)
-    rows, columns = kept.array.shape
-    return as_json({"upload": key, "rows": rows, "columns": columns, "classes": kept.classes})
+    rows, columns = array.shape
+    return as_json({"upload": key, "rows": rows, "columns": columns, "classes": classes})
 
 
 async def control(request: Request) -> Response:
@@ -184,26 +193,33 @@ async def control(request: Request) -> Response:
     if action not in ACTIONS:
         got = json.dumps(action)[:40]
         raise BadRequest(f"action must be one of {', '.join(ACTIONS)}; got {got}")
-    session.control(action)
+    if session.pair is not None:  # two runs side by side: both, after the same mini-batch
+        session.pair.control(action)
+    else:
+        session.control(action)
     return as_json({"state": session.state})
 
 
 async def state(request: Request) -> Response:
-    """The latest snapshot, with the curve points after the first ``since``."""
+    """The latest snapshot, with the curve points after the first ``since`` and the epochs'
+    figures after epoch ``epoch``."""
     session = session_of(request)
-    body, _, _ = event_body(session, since_of(request), session.curves.cuts)
+    rows = new_epochs(session, since_of(request, "epoch"))
+    body, _, _ = event_body(session, since_of(request), session.curves.cuts, rows)
     return Response(body, media_type="application/json")
 
 
 async def pace(request: Request) -> Response:
-    """Train at another pace from now on (``{"pace": "30"}``), without a fresh network."""
+    """Train at another pace from now on (``{"pace": "30"}``), without a fresh network (both
+    runs of two side by side)."""
     session = session_of(request)
     body = await json_object(request, '{"pace": "30"}')
     try:
-        value = session.set_pace(body.get("pace"))
+        runs = session.pair.runs if session.pair is not None else (session,)
+        values = [run.set_pace(body.get("pace")) for run in runs]
     except ValueError as exc:
         return error(str(exc))
-    return as_json({"pace": value})
+    return as_json({"pace": values[0]})
 
 
 async def events(request: Request) -> Response:
@@ -228,13 +244,16 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
             loop.call_soon_threadsafe(news.set)
 
     session.listeners.append(notify)  # while it is there, the run is watched
-    version, sent, cuts = -1, 0, 0  # the page has the first `sent` points after `cuts` cuts
+    # the page has the first `sent` points after `cuts` cuts, and the epochs to `sent_epoch`
+    version, sent, cuts, sent_epoch = -1, 0, 0, 0
     try:
         while True:
             news.clear()
             if session.version != version:
                 version = session.version
-                body, sent, cuts = event_body(session, sent, cuts)
+                rows = new_epochs(session, sent_epoch)  # sent once each
+                sent_epoch = rows[-1]["epoch"] if rows else sent_epoch
+                body, sent, cuts = event_body(session, sent, cuts, rows)
                 yield f"data: {body}\n\n"
             if session.closed:
                 yield closed_event(session.closed)
@@ -327,11 +346,20 @@ async def report(request: Request) -> Response:
     )
 
 
-def event_body(session: Session, sent: int, cuts: int) -> tuple[str, int, int]:
+def new_epochs(session: Session, after: int) -> list[dict[str, Any]]:
+    """The figures of the epochs after epoch ``after`` (the loop's rows; the latest 200)."""
+    return [row for row in session.epochs[-200:] if row["epoch"] > after]
+
+
+def event_body(
+    session: Session, sent: int, cuts: int, epochs: list[dict[str, Any]]
+) -> tuple[str, int, int]:
     """The latest snapshot with the curve points a page that has the first ``sent`` of
     them, as they were after ``cuts`` thinnings, is missing (all of them, ``"since": 0``,
-    when they were thinned since); and what the page then has: ``(body, sent, cuts)``."""
+    when they were thinned since), and the ``epochs`` rows (each sent once: a snapshot
+    carries only what changed); and what the page then has: ``(body, sent, cuts)``."""
     snapshot = session.snapshot_json
     since, points, cuts = session.curves.after(cuts, sent)
-    body = f'{{"snapshot": {snapshot}, "since": {since}, "points": {to_json(points)}}}'
+    curve, rows = to_json(points), to_json(epochs)
+    body = f'{{"snapshot": {snapshot}, "since": {since}, "points": {curve}, "epochs": {rows}}}'
     return body, since + len(points), cuts

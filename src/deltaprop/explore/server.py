@@ -7,8 +7,10 @@ Routes (all need the token; the handlers are in :mod:`.routes`): ``/`` the page 
 (start, pause, step, stop), ``POST /api/ID/pace`` (the speed, changed as it trains), ``GET
 /api/ID/events`` (server-sent events: a snapshot whenever
 there is a new one), ``GET /api/ID/state`` (the latest snapshot), ``GET /api/ID/record`` (the
-paused mini-batch's arrays in full), ``POST /api/ID/genie``, ``GET /api/ID/model.npz`` and
-``GET /api/ID/report.html``.
+paused mini-batch's arrays in full), ``POST /api/ID/genie``, ``GET /api/ID/model.npz``,
+``GET /api/ID/report.html``, and the playground's (:mod:`.play`): ``POST /api/ID/weight`` (set
+one weight while paused) and ``POST /api/ID/settings`` (change η, λ, dropout or the
+optimiser's settings while training).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import routes
+from . import play, routes
 from .inputs import BadRequest
 from .security import Guard
 from .state import ExplorerState, NoSuchRun, RunClosed, ServerBusy
@@ -41,6 +43,8 @@ ROUTES = [
     Route("/api/{sid}/events", routes.events),
     Route("/api/{sid}/record", routes.record),
     Route("/api/{sid}/genie", routes.genie_route, methods=["POST"]),
+    Route("/api/{sid}/weight", play.weight, methods=["POST"]),
+    Route("/api/{sid}/settings", play.change, methods=["POST"]),
     Route("/api/{sid}/model.npz", routes.model),
     Route("/api/{sid}/report.html", routes.report),
     Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),

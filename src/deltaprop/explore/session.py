@@ -6,11 +6,10 @@ Pause, step and stop are honoured between mini-batches, inside the callback's
 one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
 after its update. One step runs exactly one more mini-batch and records it.
 
-A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``stopped`` (by its page), ``failed``
-(the loop raised: the snapshot's ``error`` says why in one line) or, after EPOCHS epochs (in
-effect never: a run goes on until its page stops it), ``finished``. Whatever ends the
-thread, its last snapshot says so. It trains at its pace (:mod:`.pace`, changed while it
-runs) and takes its curves' points on a schedule of mini-batches (:mod:`.curves`).
+A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``stopped`` (by its page), ``failed`` (the
+loop raised: the snapshot's ``error`` says why in one line) or, after EPOCHS epochs (in effect
+never), ``finished``; its last snapshot says which. It trains at its pace (:mod:`.pace`,
+changed while it runs) and takes its curves' points on a schedule of mini-batches (:mod:`.curves`).
 
 The server closes a run (:meth:`Session.begin_close`) to make room for another or when it
 stops: the thread stops at its next mini-batch and the page's event stream is told why.
@@ -28,26 +27,36 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DivergenceError
 from ..insight.diagnose import diagnose
 from ..network import Network
 from .curves import Curves
-from .data import ExploreData, Upload, make_data
+from .data import ExploreData, make_data
+from .features import Features, feature_rows, with_features
 from .pace import Pace
 from .publisher import Publisher
-from .record import record_view
-from .settings import Settings, checked
-from .snapshot import image_figures, learning_figures, plane_bounds, plane_figures, shown_neurons
-from .wire import plain, to_json
+from .record import json_ready, record_view
+from .settings import PLANE_SETS, Settings
+from .snapshot import (
+    image_figures,
+    learning_figures,
+    plane_bounds,
+    plane_figures,
+    points_of,
+    shown_neurons,
+)
+from .wire import failure_message, plain, to_json
 
 __all__ = ["EPOCHS", "MAX_EPOCHS", "MEASURE_ROWS", "Session", "Stopped", "plain", "points_of"]
 
 #: rows measured for the live train and test curves
 MEASURE_ROWS = 500
-#: epochs a run lasts unless stopped: in effect, until its page stops it
-EPOCHS = 10**9
+#: epochs a run lasts unless stopped: for ever, in effect (a 2-D set trains about ten
+#: thousand epochs a minute)
+EPOCHS = 10**12
 #: per-epoch rows kept for the report; beyond, every other row but the latest tenth goes
 MAX_EPOCHS = 2000
+#: the latest changes of settings (and weights set by hand) each snapshot carries
+MAX_MARKS = 100
 
 
 class Stopped(Exception):
@@ -57,20 +66,29 @@ class Stopped(Exception):
 class Session:
     """A network and its data, trained in a thread of its own."""
 
-    def __init__(self, settings: Settings, upload: Upload | None = None,
-                 points: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        upload: np.ndarray | None = None,
+        points: Any = None,
+        classes: tuple[str, ...] | None = None,
+    ) -> None:
         s = settings
         self.settings = settings
         self.data: ExploreData = make_data(
             s.data, n=s.points, noise=s.noise, test_fraction=s.test_fraction, seed=s.seed,
-            points=points, array=upload,
+            points=points, array=upload, classes=classes,
         )  # fmt: skip
+        # the 2-D sets feed the input layer the features of their points (x₁, x₂ at first)
+        self.features = Features(s.features) if s.data in PLANE_SETS else None
+        if self.features is not None:
+            self.data = with_features(self.data, self.features)
         sizes = s.sizes(self.data.n_features, self.data.n_classes)
         self.net = Network(sizes, s.activation, s.output_activation, s.cost, s.init, seed=s.seed)
         self.shown = shown_neurons(self.net, self.data)
         side = math.isqrt(self.data.n_features)
         self.side = side if self.data.kind == "image" else 0
-        self.bounds = plane_bounds(self.data.X_train) if self.data.kind == "plane" else None
+        self.bounds = plane_bounds(self.data.train_points) if self.data.kind == "plane" else None
         if self.data.name == "drawn":  # the page's drawing area
             self.bounds = (-1.0, 1.0, -1.0, 1.0)
         rng = np.random.default_rng(s.seed)
@@ -80,25 +98,27 @@ class Session:
         self.lock = threading.Condition()
         self.state = "idle"  # idle, running, paused, finished, failed
         self.error = ""
-        self.pause_requested = False
-        self.steps_allowed = 0
-        self.stop_requested = False
-        self.batches = 0  # mini-batches trained
-        self.epoch = 0
+        self.pause_requested, self.stop_requested, self.steps_allowed = False, False, 0
+        self.batches, self.epoch = 0, 0  # mini-batches trained, and the epoch they are of
         self.version = 0  # counts the snapshots published
         self.snapshot: dict[str, Any] = {}
-        self.snapshot_json = "{}"
+        self.snapshot_json = "{}"  # the snapshot as sent
         self.pace = Pace(s.pace)
         self.curves = Curves()  # the points of the live curves
         self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows (its History's)
         self.findings: list[dict[str, Any]] = []
         self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
-        self._copy_request: threading.Event | None = None
-        self._copy: Network | None = None
+        self._copy_request: threading.Event | None = None  # a copy of the network asked for
+        self._copy: Network | None = None  # and given
         self.thread: threading.Thread | None = None
         self.listeners: list[Callable[[], None]] = []  # called after each snapshot
         self.closed = ""  # why the server closed the run ("" while it is open)
         self.last_seen = time.monotonic()  # when a page last asked about it or watched it
+        self.resting = False  # the training thread waits, paused, between two mini-batches
+        self.pending_change: dict[str, Any] | None = None  # settings to change (explore.live)
+        self.changes: list[dict[str, Any]] = []  # the changes made, marked on the curves
+        self.rows: Any = None  # (x, y, number) of the last recorded mini-batch, once put away
+        self.pair: Any = None  # the Pair of two runs side by side (explore.twin), if any
         self.curves.take({"batch": 0, "epoch": 0}, dict, self.measure)  # the network as made
         self.publish_now()
 
@@ -127,7 +147,7 @@ class Session:
     def set_pace(self, pace: Any) -> str:
         """Train at ``pace`` from now on (checked as the settings are; ValueError if it is
         not a pace), without a fresh network; returns it."""
-        value: str = checked("pace", pace)
+        value: str = Settings.from_dict({"pace": pace}).pace
         with self.lock:
             self.pace.set(value)
             self.settings = dataclasses.replace(self.settings, pace=value)
@@ -164,6 +184,21 @@ class Session:
         """Whether a page has the run's event stream open."""
         return bool(self.listeners)
 
+    @property
+    def at_rest(self) -> bool:
+        """Whether the network may be changed now: before training, paused between two
+        mini-batches, or after the run ended."""
+        return self.thread is None or self.resting or not self.thread.is_alive()
+
+    def request_change(self, change: dict[str, Any]) -> None:
+        """Change live settings (:func:`.live.checked_change`'s): at once before training,
+        else between the next two mini-batches (the training thread makes it)."""
+        with self.lock:
+            if self.thread is None:  # not started: the loop starts with them
+                self.settings = dataclasses.replace(self.settings, **change)
+            else:
+                self.pending_change = {**(self.pending_change or {}), **change}
+
     def network_copy(self) -> Network:
         """A copy of the network between two mini-batches (never half updated)."""
         with self.lock:
@@ -193,9 +228,11 @@ class Session:
             "n_train": len(d.y_train),
             "n_test": len(d.y_test),
             "points": points_of(d) if d.kind == "plane" else None,
-            "classes": class_names(d),
             "activations": [f.name for f in self.net.sigmas],
             "cost": self.net.cost_function.name,
+            "regression": d.regression,
+            "classes": list(d.classes) if d.classes else None,
+            "inputs": self.features.labels if self.features else None,
         }
 
     def genie_subject(self) -> tuple[Network, np.ndarray, np.ndarray]:
@@ -206,9 +243,12 @@ class Session:
         if r is not None:
             net = Network.from_parameters(self.net.config, r["weights_before"], r["biases_before"])
             return net, r["x"], r["y"]
-        m = self.settings.batch_size
-        Y = np.eye(self.net.sizes[-1])[self.data.y_train[:m]]
-        return self.net.copy(), self.data.X_train[:m], Y
+        if self.rows is not None:  # a weight was set by hand since: the network as it is
+            return self.net.copy(), self.rows[0], self.rows[1]
+        m, d = self.settings.batch_size, self.data
+        y = d.y_train[:m]
+        Y = y.reshape(-1, 1) if d.regression else np.eye(self.net.sizes[-1])[y]
+        return self.net.copy(), d.X_train[:m], Y
 
     # -- the training thread ------------------------------------------------------------
 
@@ -218,9 +258,14 @@ class Session:
         s, d = self.settings, self.data
         try:
             # the held-out rows are the test set: measured every epoch, never chosen by
-            test, watch = (d.X_test, d.y_test), [Publisher(self)]
+            test, watch = (d.X_test, d.targets(d.y_test)), [Publisher(self)]
             self.net.fit(
-                d.X_train, d.y_train, epochs=EPOCHS, test_data=test, callbacks=watch, **s.training()
+                d.X_train,
+                d.targets(d.y_train),
+                epochs=EPOCHS,
+                test_data=test,
+                callbacks=watch,
+                **s.training(),
             )
             state, error = "finished", ""
         except Stopped:
@@ -266,9 +311,10 @@ class Session:
                 return
         publisher.record_and_publish()
         with self.lock:
-            self.state = "paused"
+            self.state, self.resting = "paused", True
             while self.pause_requested and not self.steps_allowed and not self.stop_requested:
                 self.lock.wait()
+            self.resting = False
             if self.stop_requested:
                 raise Stopped
             self.state = "running"
@@ -297,7 +343,7 @@ class Session:
         point: dict[str, Any] = {}
         for name, X, y, rows in (("train", d.X_train, d.y_train, self._train_rows),
                                  ("test", d.X_test, d.y_test, self._test_rows)):  # fmt: skip
-            scores = self.net.evaluate(X[rows], y[rows])
+            scores = self.net.evaluate(X[rows], d.targets(y[rows]))
             point[f"{name}_cost"] = scores["cost"]
             point[f"{name}_accuracy"] = scores.get("accuracy")
         return point
@@ -305,18 +351,21 @@ class Session:
     def diagnose(self) -> None:
         """The diagnosis's findings on a few training rows."""
         rows = self._train_rows[:200]
-        result = diagnose(self.net, self.data.X_train[rows], self.data.y_train[rows],
-                          eta=self.settings.eta)  # fmt: skip
+        d = self.data
+        X, y = d.X_train[rows], d.targets(d.y_train[rows])
+        result = diagnose(self.net, X, y, eta=self.settings.eta)
         self.findings = [asdict(f) for f in result.findings]
 
     def publish(self, figures: dict[str, Any]) -> None:
         """Make ``figures`` (with the run's state) the latest snapshot."""
         with self.lock:
+            del self.changes[:-MAX_MARKS]
             snapshot = {
                 "version": self.version + 1, "state": self.state, "error": self.error,
                 "batches": self.batches, "epoch": self.epoch, "n_points": len(self.curves),
                 "every": self.curves.every, "measured": self.curves.measured,
                 "pace": self.pace.pace, "findings": self.findings,
+                "changes": self.changes[-MAX_MARKS:],
                 "epoch_row": self.epochs[-1] if self.epochs else None, **figures,
             }  # fmt: skip
             self.snapshot = snapshot
@@ -332,7 +381,9 @@ class Session:
                                                   4).tolist()
                                          for i, w in enumerate(self.net.weights)]}  # fmt: skip
         if self.bounds is not None:
-            figures["plane"] = plane_figures(self.net, self.bounds, self.shown)
+            figures["plane"] = plane_figures(
+                self.net, self.bounds, self.shown, self.features, self.data.regression
+            )
         if self.side:
             figures["images"] = image_figures(self.net, self.side)
         figures["record"] = self.record_view() if self.record else None
@@ -342,35 +393,8 @@ class Session:
         """The recorded mini-batch as the page shows it: the shown neurons' values for up to
         32 of its rows, with what each stage's equations need (:func:`.record.record_view`)."""
         assert self.record is not None
-        return record_view(self.record, self.shown)
-
-
-def failure_message(exc: Exception, settings: Settings) -> str:
-    """The one line a failed run shows: the library's own message for what it refuses (a
-    diverged run says which η to try, and here which λ too), else what was raised and what
-    to do."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
-    if isinstance(exc, DivergenceError) and (settings.l2 or settings.l1):
-        return f"{text} With L2 λ = {settings.l2:g} and L1 λ = {settings.l1:g}, try smaller λ too."
-    if isinstance(exc, (ValueError, ArithmeticError)) and text:
-        return text
-    return (
-        f"the run stopped on {type(exc).__name__}{': ' + text if text else ''}; change a "
-        "setting (a smaller network, η or batch) and press Reset"
-    )
-
-
-def class_names(data: ExploreData) -> list[str]:
-    """The name of each class: the file's names, else the numbers 0 … k − 1."""
-    return list(data.classes) if data.classes else [str(c) for c in range(data.n_classes)]
-
-
-def points_of(data: ExploreData) -> dict[str, Any]:
-    """The 2-D points to draw, train and test (at most 2000 of each)."""
-    return {
-        "train": np.round(data.X_train[:2000], 4).tolist(),
-        "train_y": data.y_train[:2000].tolist(),
-        "test": np.round(data.X_test[:2000], 4).tolist(),
-        "test_y": data.y_test[:2000].tolist(),
-    }
+        view = record_view(self.record, self.shown)
+        if self.features is not None:  # the points the rows' features are of
+            x = self.record["x"][: view["rows"]]
+            view["features"] = json_ready(feature_rows(self.features, x))
+        return view

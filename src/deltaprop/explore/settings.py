@@ -8,10 +8,11 @@ bound where a page must stay quick). :func:`options` serves them all to the page
 /api/options``), which builds its controls from them, and :meth:`Settings.from_dict` checks
 the page's values against the same declarations: an unknown name, a value out of range or not
 finite is refused with one line naming the option and what it accepts (a long value cut).
-An option marked ``live`` (the speed) is changed while a run trains, without a fresh network
-(:func:`checked` reads such a change).
-
 The page keeps the values in its address (after ``#``), so a view can be shared and reloaded.
+The options marked ``live`` (η, λ, dropout and the optimiser's) may change while a run trains
+(:mod:`.live`), and so may the speed, ``pace`` (:class:`~.pace.Pace`); ``compare`` and
+``versus`` ask for a second run beside the first, from the same weights and mini-batches,
+differing in one setting (:meth:`Settings.twin`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from ..core.costs import COSTS, get_cost
 from ..core.init import INITS
 from ..training.config import TrainConfig
 from ..training.optimizers import OPTIMIZERS
-from .data import SOURCES, TOYS
+from .data import REGRESSIONS, SOURCES, TOYS
+from .features import FEATURES, PLAIN
 
 #: the largest network the explorer trains (weights and biases): about 8 MB of float32
 #: parameters, with the gradients, the optimiser's state and the copies the page is shown
@@ -37,7 +39,21 @@ MAX_LAYERS, MAX_WIDTH = 10, 4096
 HIDDEN_ACTIVATIONS = tuple(name for name, f in ACTIVATIONS.items() if f.elementwise)
 #: the speeds a run may train at, in mini-batches a second ("max": as fast as it can)
 PACES = ("1", "3", "10", "30", "100", "300", "1000", "3000", "max")
-#: the most characters of a refused value a message repeats
+#: the settings a second run may differ in: those that keep the initial weights and the
+#: mini-batches (not the data, the layers, the seed or m)
+COMPARABLE = (
+    "cost",
+    "activation",
+    "output_activation",
+    "init",
+    "eta",
+    "l2",
+    "l1",
+    "dropout",
+    "optimizer",
+    "momentum",
+)
+#: the longest text of a value an error message repeats
 SHOWN_CHARS = 40
 
 
@@ -60,26 +76,31 @@ def _own(
     accepts: str | tuple[str, ...],
     help: str,
     when: dict[str, Any] | None = None,
-    live: bool = False,
 ) -> Any:
     """A field of the explorer's own, in ``group``: ``accepts`` is a range such as
     "[10, 5000]" (of whole numbers if the default is one; for "layers", each width) or the
     names to choose from; ``when`` names the values of another option under which this one
-    has an effect; a ``live`` option changes a run as it trains."""
+    has an effect."""
     meta: dict[str, Any]
     if isinstance(accepts, tuple):
-        meta = {"type": "choice", "choices": accepts}
+        kind = "toggles" if isinstance(default, tuple) else "choice"  # toggles: any of them
+        meta = {"type": kind, "choices": accepts}
+    elif accepts == "text":
+        meta = {"type": "text", "choices": None, "max": SHOWN_CHARS}
     else:
         kind = "layers" if isinstance(default, tuple) else type(default).__name__
         meta = {"type": kind, "choices": None, **_interval(accepts)}
-    meta.update(label=label, help=help, group=group, when=when, live=live)
+    meta.update(label=label, help=help, group=group, when=when, live=False)
     return field(default=default, metadata=meta)
 
 
-def _train(label: str, name: str, default: Any = None, high: float | None = None) -> Any:
+def _train(
+    label: str, name: str, default: Any = None, high: float | None = None, live: bool = True
+) -> Any:
     """A field taken from TrainConfig's option ``name``: its help, range or choices, with the
     explorer's ``default`` and upper bound ``high`` where given. An optimiser's
-    hyper-parameter has an effect only with the optimisers that have it."""
+    hyper-parameter has an effect only with the optimisers that have it. ``live``: it may
+    change while the run trains."""
     option = TrainConfig.__dataclass_fields__[name]
     meta, bounds = option.metadata, dict(option.metadata["range"] or {})
     if high is not None:
@@ -97,14 +118,18 @@ def _train(label: str, name: str, default: Any = None, high: float | None = None
         "help": meta["help"],
         "group": "training",
         "when": {"optimizer": users} if users else None,
-        "live": False,
+        "live": live,
     }
     return field(default=option.default if default is None else default, metadata=out)
 
 
-_TOYS = {"data": TOYS}
-_PLANE = {"data": (*TOYS, "drawn")}
-_SPLIT = {"data": (*TOYS, "drawn", "upload")}  # the sets the explorer cuts a test set from
+_TOYS = {"data": (*TOYS, *REGRESSIONS)}
+_PLANE = {"data": (*TOYS, *REGRESSIONS, "drawn")}
+_SPLIT = {"data": (*_PLANE["data"], "upload")}  # the sets the explorer cuts a test set from
+_CLASSES = {"data": tuple(s for s in SOURCES if s not in REGRESSIONS)}
+#: the 2-D sets whose points are fed to the input layer as features
+PLANE_SETS: tuple[str, ...] = _PLANE["data"]
+_FEATURES = f"the input layer's features of a point (x₁, x₂): {', '.join(FEATURES)}"
 
 
 @dataclass(frozen=True)
@@ -129,22 +154,25 @@ class Settings:
     test_fraction: float = _own(
         "data", 0.2, "test fraction", "(0, 1)", "the rows held out to test on", _SPLIT
     )
+    features: tuple[str, ...] = _own(
+        "data", PLAIN, "input features", tuple(FEATURES), _FEATURES, _PLANE
+    )
     # -- the network (deltaprop.Network)
     hidden: tuple[int, ...] = _own(
         "network", (8, 8), "hidden layers", f"[1, {MAX_WIDTH}]", "widths, comma separated"
     )
     activation: str = _own("network", "tanh", "σ hidden", HIDDEN_ACTIVATIONS, "σ of l < L")
     output_activation: str = _own(
-        "network", "softmax", "σ output", tuple(ACTIVATIONS), "σ of the output layer L"
+        "network", "softmax", "σ output", tuple(ACTIVATIONS), "σ of the output layer L", _CLASSES
     )
-    cost: str = _own("network", "log-likelihood", "cost", tuple(COSTS), "the cost C_x")
+    cost: str = _own("network", "log-likelihood", "cost", tuple(COSTS), "the cost C_x", _CLASSES)
     init: str = _own("network", "scaled", "init", INITS, "normal: N(0, 1); scaled: N(0, 1/n)")
     seed: int = _own(
         "network", 0, "seed", "[0, 4294967295]", "seeds the data, w, b, shuffling, dropout"
     )
     # -- training: TrainConfig's options
     eta: float = _train("η", "eta", default=0.1)
-    batch_size: int = _train("batch size m", "batch_size", high=10_000)
+    batch_size: int = _train("batch size m", "batch_size", high=10_000, live=False)
     l2: float = _train("L2 λ", "l2")
     l1: float = _train("L1 λ", "l1")
     dropout: float = _train("dropout p", "dropout")
@@ -153,10 +181,30 @@ class Settings:
     beta1: float = _train("β1", "beta1")
     beta2: float = _train("β2", "beta2")
     epsilon: float = _train("ε", "epsilon")
-    # -- the view: how fast the run goes (changed as it trains)
-    pace: str = _own(
-        "view", "100", "speed", PACES, "mini-batches a second (max: as fast as it can)", live=True
+    # -- the view: how fast the run goes (changed as it trains, POST /api/ID/pace)
+    pace: str = _own("view", "100", "speed", PACES, "mini-batches a second (max: flat out)")
+    # -- a second run beside this one (explore.twin)
+    compare: str = _own(
+        "compare",
+        "none",
+        "compare",
+        ("none", *COMPARABLE),
+        "a second run from the same weights and mini-batches, differing in this setting",
     )
+    versus: str = _own(
+        "compare",
+        "",
+        "versus",
+        "text",
+        "the second run's value of the setting compared",
+        {"compare": COMPARABLE},
+    )
+
+    def __post_init__(self) -> None:
+        # a regression set is learned with an identity output and the quadratic cost
+        if self.data in REGRESSIONS:
+            object.__setattr__(self, "output_activation", "identity")
+            object.__setattr__(self, "cost", "quadratic")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Settings:
@@ -169,12 +217,23 @@ class Settings:
             if key not in known:
                 raise ValueError(f"unknown setting {_cut(key)}; known: {', '.join(known)}")
             out[key] = _read(key, value, known[key].metadata)
-        settings = cls(**out)
+        return _resolved(cls(**out))
+
+    def twin(self) -> Settings | None:
+        """The second run's settings: these with ``compare`` set to ``versus`` (read and
+        checked as that option), or None when nothing is compared. The same data, layers,
+        seed and m: the same initial weights and the same mini-batches."""
+        if self.compare == "none":
+            return None
+        meta = {f.name: f.metadata for f in fields(self)}[self.compare]
+        if not self.versus.strip():
+            raise ValueError(f"compare: give the second run's {self.compare} under versus")
         try:
-            cost = get_cost(settings.cost, get_activation(settings.output_activation)).name
+            value = _read(self.compare, self.versus.strip(), meta)
+            twin = dataclasses.replace(self, compare="none", versus="", **{self.compare: value})
+            return _resolved(twin)
         except ValueError as exc:
-            raise ValueError(f"{exc}".splitlines()[0]) from None
-        return dataclasses.replace(settings, cost=cost)
+            raise ValueError(f"compare: {exc}") from None
 
     def training(self) -> dict[str, Any]:
         """The training options, as ``Network.fit`` keywords (with the seed)."""
@@ -194,6 +253,22 @@ class Settings:
         if max(sizes) > MAX_WIDTH:
             raise ValueError(f"a layer of {max(sizes)} neurons is wider than {MAX_WIDTH}")
         return sizes
+
+
+def _resolved(settings: Settings) -> Settings:
+    """``settings`` with the cost named as the library names it for the output σ; a pair the
+    library does not define is one line saying so."""
+    try:
+        cost = get_cost(settings.cost, get_activation(settings.output_activation)).name
+    except ValueError as exc:
+        raise ValueError(f"{exc}".splitlines()[0]) from None
+    return dataclasses.replace(settings, cost=cost)
+
+
+def _cut(value: Any) -> str:
+    """``repr(value)``, cut to SHOWN_CHARS characters: a message never repeats a long value."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _shown(meta: Any) -> str:
@@ -231,15 +306,6 @@ def _number(key: str, value: Any, meta: Any) -> float:
     return number
 
 
-def _cut(value: Any) -> str:
-    """``repr(value)`` for a message, cut to SHOWN_CHARS characters (a 10,000-digit value
-    does not make a 10,000-character line)."""
-    text = repr(value)
-    if len(text) <= SHOWN_CHARS:
-        return text
-    return f"{text[: SHOWN_CHARS - 1]}… ({len(text):,} characters)"
-
-
 def _read(key: str, value: Any, meta: Any) -> Any:
     """The page's ``value`` of the option ``key``, read and checked against its declaration."""
     kind = meta["type"]
@@ -247,6 +313,12 @@ def _read(key: str, value: Any, meta: Any) -> Any:
         if not isinstance(value, str) or value not in meta["choices"]:
             choices = ", ".join(meta["choices"])
             raise ValueError(f"unknown {key} {_cut(value)}; choose one of: {choices}")
+        return value
+    if kind == "toggles":
+        return _toggles(key, value, meta["choices"])
+    if kind == "text":
+        if not isinstance(value, str) or len(value) > meta["max"]:
+            raise ValueError(f"{key}: give a text of at most {meta['max']} characters")
         return value
     if kind == "layers":
         if isinstance(value, str):
@@ -262,23 +334,19 @@ def _read(key: str, value: Any, meta: Any) -> Any:
     return int(number) if kind == "int" else number
 
 
-def checked(name: str, value: Any) -> Any:
-    """The page's new ``value`` of the live option ``name``, read and checked against its
-    declaration, as :meth:`Settings.from_dict` reads it; ValueError saying what it accepts.
-
-    Examples
-    --------
-    >>> checked("pace", "30")
-    '30'
-    >>> checked("pace", "fast")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown pace 'fast'; choose one of: 1, 3, 10, 30, 100, 300, 1000, 3000, max
-    """
-    live = {f.name: f for f in fields(Settings) if f.metadata["live"]}
-    if name not in live:
-        raise ValueError(f"{_cut(name)} cannot change while a run trains; live: {', '.join(live)}")
-    return _read(name, value, live[name].metadata)
+def _toggles(key: str, value: Any, choices: tuple[str, ...]) -> tuple[str, ...]:
+    """The names ``value`` turns on ("x1,x1sq" or a list), in the declared order: at least
+    one, each one of ``choices``."""
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
+        raise ValueError(f"{key}: give names such as {','.join(choices[:2])}, not {_cut(value)}")
+    names = {p.strip() for p in parts if p.strip()}
+    unknown = sorted(names - set(choices))
+    if unknown:
+        raise ValueError(f"unknown {key} {_cut(unknown[0])}; choose any of: {', '.join(choices)}")
+    if not names:
+        raise ValueError(f"{key}: turn on at least one of: {', '.join(choices)}")
+    return tuple(c for c in choices if c in names)
 
 
 def options() -> list[dict[str, Any]]:
@@ -303,6 +371,8 @@ def options() -> list[dict[str, Any]]:
             option["count"] = MAX_LAYERS - 2
         if f.name == "cost":
             option["pairs"] = _cost_pairs()
+        if f.name == "features":  # as the page writes them
+            option["labels"] = [FEATURES[name][0] for name in f.metadata["choices"]]
         out.append(option)
     return out
 

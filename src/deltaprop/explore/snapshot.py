@@ -24,11 +24,23 @@ if TYPE_CHECKING:
     from ..network import Network
     from ..training.callbacks import Step
     from .data import ExploreData
+    from .features import Features
 
 #: the most neurons of one layer the page draws
 SHOWN = 16
 #: the side of the grid over the plane that the heat maps are computed on
 GRID = 32
+
+
+def points_of(data: ExploreData) -> dict[str, Any]:
+    """The 2-D points to draw, train and test (at most 2000 of each), with their classes (or
+    a regression's targets)."""
+    return {
+        "train": np.round(data.train_points[:2000], 4).tolist(),
+        "train_y": np.round(data.y_train[:2000], 4).tolist(),
+        "test": np.round(data.test_points[:2000], 4).tolist(),
+        "test_y": np.round(data.y_test[:2000], 4).tolist(),
+    }
 
 
 def shown_neurons(net: Network, data: ExploreData) -> list[list[int]]:
@@ -109,20 +121,29 @@ def _bytes(values: np.ndarray, low: float, high: float) -> str:
     return base64.b64encode(q.tobytes()).decode("ascii")
 
 
-def plane_figures(net: Network, bounds: tuple[float, float, float, float],
-                  shown: list[list[int]]) -> dict[str, Any]:  # fmt: skip
-    """Every shown neuron's a^l over a GRID × GRID grid of the plane (eq. 25 by ``forward``),
-    the first row the top of the plane (y1), on one scale −top … top for all of them (with
-    each map's lowest and highest a); and the decision surface: the predicted class and its
-    output a^L at each point."""
+def plane_figures(
+    net: Network,
+    bounds: tuple[float, float, float, float],
+    shown: list[list[int]],
+    features: Features | None = None,
+    regression: bool = False,
+) -> dict[str, Any]:
+    """Every shown neuron's a^l over a GRID × GRID grid of the plane (eq. 25 by ``forward``,
+    from the ``features`` of each point where the inputs are features), the first row the top
+    of the plane (y1), on one scale −top … top for all of them (with each map's lowest and
+    highest a); and the decision surface: the predicted class and its output a^L at each
+    point; for a regression, the output a^L itself (:func:`surface`)."""
     x0, x1, y0, y1 = bounds
     gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(net.config.dtype)  # (GRID², 2)
-    _, a_list = forward(net.weights, net.biases, net.sigmas, grid, np)
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (GRID², 2)
+    inputs = (grid if features is None else features(grid)).astype(net.config.dtype)
+    _, a_list = forward(net.weights, net.biases, net.sigmas, inputs, np)
     drawn = [np.asarray(a_list[i][:, shown[i]], np.float64) for i in range(1, len(a_list))]
     top = scale_top(max(float(np.max(np.abs(a))) for a in drawn))
     maps = [[_map(column, top) for column in a.T] for a in drawn]
     out = a_list[-1]
+    if regression:
+        return {"grid": GRID, "maps": maps, "surface": surface(out[:, 0])}
     classes = np.argmax(out, axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
     confidence = np.max(out, axis=1) if out.shape[1] > 1 else np.abs(out[:, 0] - 0.5) * 2
     return {
@@ -132,6 +153,14 @@ def plane_figures(net: Network, bounds: tuple[float, float, float, float],
         "classes": base64.b64encode(classes.astype(np.uint8).tobytes()).decode("ascii"),
         "confidence": _bytes(confidence, 0.0, 1.0),
     }
+
+
+def surface(values: np.ndarray) -> dict[str, Any]:
+    """A regression's output a^L over the grid, on one diverging scale: ``top`` the largest
+    |a^L| (the page's legend), ``q`` bytes where 0 is −top, 127.5 is 0 and 255 is +top."""
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    return {"top": top, "q": _bytes(values, -top, top)}
 
 
 def image_figures(net: Network, side: int, count: int = SHOWN) -> dict[str, Any]:

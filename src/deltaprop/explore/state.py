@@ -14,7 +14,8 @@ import secrets
 import time
 from collections import OrderedDict
 
-from .data import Upload
+import numpy as np
+
 from .session import Session
 
 #: runs kept at once (one per open page)
@@ -53,15 +54,17 @@ class ExplorerState:
     def __init__(self) -> None:
         self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.closed: OrderedDict[str, str] = OrderedDict()  # key → why it was closed
-        self.uploads: OrderedDict[str, Upload] = OrderedDict()
+        self.uploads: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.upload_classes: dict[str, tuple[str, ...] | None] = {}  # an upload's class names
         self.ending: list[Session] = []  # closed runs whose thread may not have ended yet
 
     # -- runs ------------------------------------------------------------------------------
 
-    def check_room(self) -> None:
-        """Raise :class:`ServerBusy` unless a new run fits, now or by closing a run that no
-        page is watching."""
-        if len(self.sessions) >= MAX_SESSIONS and all(s.watched for s in self.sessions.values()):
+    def check_room(self, runs: int = 1) -> None:
+        """Raise :class:`ServerBusy` unless ``runs`` new runs fit (two: a run and its twin),
+        now or by closing runs that no page is watching."""
+        idle = sum(not s.watched for s in self.sessions.values())
+        if MAX_SESSIONS - len(self.sessions) + idle < runs:
             raise ServerBusy(
                 f"the explorer already keeps {MAX_SESSIONS} runs, each watched by an open page: "
                 "close one of those pages (or its tab), then try again"
@@ -117,11 +120,10 @@ class ExplorerState:
 
     # -- uploads ---------------------------------------------------------------------------
 
-    def add_upload(self, upload: Upload) -> str:
-        """Keep an uploaded array (and its classes' names) under a new key; the oldest go
-        beyond MAX_UPLOADS arrays or MAX_UPLOAD_TOTAL bytes. Raises ValueError for an array
-        larger than that alone."""
-        array = upload.array
+    def add_upload(self, array: np.ndarray, classes: tuple[str, ...] | None = None) -> str:
+        """Keep an uploaded array (and the names of its classes, if the file had them) under a
+        new key; the oldest go beyond MAX_UPLOADS arrays or MAX_UPLOAD_TOTAL bytes. Raises
+        ValueError for an array larger than that alone."""
         if array.nbytes > MAX_UPLOAD_TOTAL:
             raise ValueError(
                 f"the array takes {array.nbytes / 2**20:.0f} MiB in memory, more than the "
@@ -131,11 +133,12 @@ class ExplorerState:
             len(self.uploads) >= MAX_UPLOADS
             or self.upload_bytes() + array.nbytes > MAX_UPLOAD_TOTAL
         ):
-            self.uploads.popitem(last=False)
+            self.upload_classes.pop(self.uploads.popitem(last=False)[0], None)
         key = secrets.token_hex(8)
-        self.uploads[key] = upload
+        self.uploads[key] = array
+        self.upload_classes[key] = classes
         return key
 
     def upload_bytes(self) -> int:
         """The bytes of the uploaded arrays kept."""
-        return sum(u.array.nbytes for u in self.uploads.values())
+        return sum(a.nbytes for a in self.uploads.values())

@@ -144,10 +144,22 @@ def sigmoid_figure(z: Any, threshold: float = SATURATION_THRESHOLD["sigmoid"]) -
     sz = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
     prime = sz * (1 - sz)
     stuck = prime < threshold
-    ax.plot(z[~stuck], prime[~stuck], "o", color="C2", markersize=5,
-            label=f"{int((~stuck).sum())} of {z.size} learning")  # fmt: skip
-    ax.plot(np.clip(z[stuck], -10, 10), prime[stuck], "x", color="C3", markersize=7,
-            label=f"{int(stuck.sum())} of {z.size} saturated: σ'(z) < {threshold:g}")  # fmt: skip
+    ax.plot(
+        z[~stuck],
+        prime[~stuck],
+        "o",
+        color="C2",
+        markersize=5,
+        label=f"{int((~stuck).sum())} of {z.size} learning",
+    )
+    ax.plot(
+        np.clip(z[stuck], -10, 10),
+        prime[stuck],
+        "x",
+        color="C3",
+        markersize=7,
+        label=f"{int(stuck.sum())} of {z.size} saturated: σ'(z) < {threshold:g}",
+    )
     ax.axhline(threshold, color="C3", linewidth=0.6, linestyle=":")
     ax.set(xlabel="weighted input z (beyond ±10 drawn at the edge)", xlim=(-10.5, 10.5))
     ax.set_title("σ and σ': a saturated neuron (σ' ≈ 0) passes almost no δ back", fontsize=10)
@@ -225,8 +237,7 @@ def plateau_figure(runs: dict[str, tuple[Any, Any]], layer: int = 3) -> Figure:
     for name, (x, speed) in runs.items():
         ax.plot(np.asarray(x), np.asarray(speed), label=name, linewidth=1.2)
     ax.set_yscale("log")
-    ax.set(xlabel="epoch (each point: one sampled mini-batch)",
-           ylabel=f"‖∂C/∂b$^{layer}$‖")  # fmt: skip
+    ax.set(xlabel="epoch (each point: one sampled mini-batch)", ylabel=f"‖∂C/∂b$^{layer}$‖")
     ax.set_title("The output layer's learning speed, from a saturated start", fontsize=10)
     ax.legend(fontsize=9)
     ax.grid(alpha=0.3, which="both")

@@ -10,17 +10,25 @@ from .._html import block, bullets, paragraph, table
 
 #: each column of a diagnosis, and the equation that makes it matter
 DIAGNOSIS_LEGEND = (
-    ("mean |δ|", "mean |δ^l_j| over samples and neurons: the error, δ^L by BP1 and each "
-     "earlier δ^l from the next by BP2"),
+    (
+        "mean |δ|",
+        "mean |δ^l_j| over samples and neurons: the error, δ^L by BP1 and each "
+        "earlier δ^l from the next by BP2",
+    ),
     ("‖∂C/∂w‖", "the weight gradient's norm; BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j"),
     ("‖∂C/∂b‖", "the bias gradient's norm; BP3: ∂C/∂b^l_j = δ^l_j, the layer's learning speed"),
-    ("saturated", "share of entries with σ'(z) near 0: the σ'(z^l) factor of BP1 and BP2 makes "
-     "δ^l small there"),
-    ("dead", "ReLU units with z ≤ 0 on every sample: σ'(z) = 0, so BP2 gives δ = 0 and they "
-     "never learn"),
+    (
+        "saturated",
+        "share of entries with σ'(z) near 0: the σ'(z^l) factor of BP1 and BP2 makes "
+        "δ^l small there",
+    ),
+    (
+        "dead",
+        "ReLU units with z ≤ 0 on every sample: σ'(z) = 0, so BP2 gives δ = 0 and they never learn",
+    ),
     ("mean a", "mean a^l: the a^(l−1) factor of BP4 for the next layer's weights"),
     ("update/w", "η ‖∂C/∂w^l‖ / ‖w^l‖: how much one gradient-descent step changes the weights"),
-)  # fmt: skip
+)
 
 
 def diagnosis_html(d: Any) -> str:
@@ -33,12 +41,20 @@ def diagnosis_html(d: Any) -> str:
     columns = ["layer", "neurons", "σ", *(name for name, _ in DIAGNOSIS_LEGEND)]
     rows = []
     for lay in d.layers:
-        rows.append([
-            lay.layer, lay.neurons, lay.activation, f"{lay.delta:.2e}", f"{lay.grad_w_norm:.2e}",
-            f"{lay.grad_b_norm:.2e}", None if lay.saturated is None else f"{lay.saturated:.1%}",
-            None if lay.dead is None else f"{lay.dead:.0%}", f"{lay.activation_mean:.3f}",
-            None if lay.update_ratio is None else f"{lay.update_ratio:.2e}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                lay.layer,
+                lay.neurons,
+                lay.activation,
+                f"{lay.delta:.2e}",
+                f"{lay.grad_w_norm:.2e}",
+                f"{lay.grad_b_norm:.2e}",
+                None if lay.saturated is None else f"{lay.saturated:.1%}",
+                None if lay.dead is None else f"{lay.dead:.0%}",
+                f"{lay.activation_mean:.3f}",
+                None if lay.update_ratio is None else f"{lay.update_ratio:.2e}",
+            ]
+        )
     titles = [None, None, None, *(meaning for _, meaning in DIAGNOSIS_LEGEND)]
     legend = bullets(f"{name}: {meaning}" for name, meaning in DIAGNOSIS_LEGEND)
     findings = ""
@@ -49,8 +65,11 @@ def diagnosis_html(d: Any) -> str:
         findings += paragraph(" ".join(notes))
     return block(
         table(columns, rows, caption=head, titles=titles),
-        "<details open><summary>What the columns are</summary>", legend, "</details>", findings,
-    )  # fmt: skip
+        "<details open><summary>What the columns are</summary>",
+        legend,
+        "</details>",
+        findings,
+    )
 
 
 def genie_html(r: Any) -> str:
@@ -58,10 +77,17 @@ def genie_html(r: Any) -> str:
     rows_of = "the sample" if r.n_samples == 1 else f"each of {r.n_samples} samples"
     head = f"Genie: Δz = {r.dz:g} added to z^l_j on {rows_of}; C = {r.cost:.6g}"
     rows = [
-        [n.layer, n.neuron, f"{n.delta:.3e}", f"{n.change:.3e}", f"{n.predicted:.3e}",
-         f"{n.relative_error:.1e}", None if n.sigma_prime is None else f"{n.sigma_prime:.3g}"]
+        [
+            n.layer,
+            n.neuron,
+            f"{n.delta:.3e}",
+            f"{n.change:.3e}",
+            f"{n.predicted:.3e}",
+            f"{n.relative_error:.1e}",
+            None if n.sigma_prime is None else f"{n.sigma_prime:.3g}",
+        ]
         for n in r.neurons
-    ]  # fmt: skip
+    ]
     columns = ["layer", "neuron", "δ^l_j", "ΔC", "δ·Δz", "|ΔC−δΔz|/|δΔz|", "mean σ′(z)"]
     notes = str(r).split("\n\n", 1)[1].replace("\n  ", " ").splitlines()  # the text's notes
     return block(table(columns, rows, caption=head), bullets(notes))

@@ -116,9 +116,12 @@ def network_config(fields: Mapping[str, Any]) -> NetworkConfig:
     """
     try:
         sizes = require(
-            fields, "sizes", list, "a list of at least two positive integers",
+            fields,
+            "sizes",
+            list,
+            "a list of at least two positive integers",
             lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
-        )  # fmt: skip
+        )
         return NetworkConfig(
             tuple(sizes),
             activation=require(fields, "activation", str),
@@ -216,9 +219,12 @@ def _expected(meta: Mapping[str, Any]) -> Expected:
             f"version {VERSION}); upgrade deltaprop to load it"
         )
     sizes = require(
-        meta, "sizes", list, "a list of at least two positive integers",
+        meta,
+        "sizes",
+        list,
+        "a list of at least two positive integers",
         lambda s: len(s) >= 2 and all(type(n) is int and n > 0 for n in s),
-    )  # fmt: skip
+    )
     if "classes" in meta:
         require(meta, "classes", list, _names_wanted(sizes), _names_fit(sizes))
     return parameter_shapes(sizes, _DTYPES)

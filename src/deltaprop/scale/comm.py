@@ -41,9 +41,16 @@ _yield = getattr(os, "sched_yield", lambda: time.sleep(0))
 # the errors re-raised by name on the processes where they did not happen
 _KINDS: dict[str, type[Exception]] = {
     kind.__name__: kind
-    for kind in (ValueError, FormatError, OSError, FileNotFoundError, FileExistsError,
-                 ImportError, DistributedError)
-}  # fmt: skip
+    for kind in (
+        ValueError,
+        FormatError,
+        OSError,
+        FileNotFoundError,
+        FileExistsError,
+        ImportError,
+        DistributedError,
+    )
+}
 
 
 def raised_everywhere(error: BaseException) -> bool:

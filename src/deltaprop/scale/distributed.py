@@ -67,17 +67,25 @@ def _same_everywhere(
 ) -> None:
     """The processes must build the same network and run the same options on the same data:
     compare, and say which process differs in what."""
-    mine = {"network": repr(net.config), **{k: repr(v) for k, v in
-            dataclasses.asdict(config).items()}, "data": repr(data)}  # fmt: skip
+    mine = {
+        "network": repr(net.config),
+        **{k: repr(v) for k, v in dataclasses.asdict(config).items()},
+        "data": repr(data),
+    }
     everyone = comm.allgather_object(mine, "comparing the network, options and data")
     for rank, theirs in enumerate(everyone):
-        diff = [f"{k} {theirs[k]} (process 0: {everyone[0][k]})"
-                for k in mine if theirs[k] != everyone[0][k]]  # fmt: skip
+        diff = [
+            f"{k} {theirs[k]} (process 0: {everyone[0][k]})"
+            for k in mine
+            if theirs[k] != everyone[0][k]
+        ]
         if diff:
-            raise everywhere(DistributedError(
-                f"process {rank} runs with {'; '.join(diff)}; start every process with the "
-                "same network, options and data"
-            ))  # fmt: skip
+            raise everywhere(
+                DistributedError(
+                    f"process {rank} runs with {'; '.join(diff)}; start every process with the "
+                    "same network, options and data"
+                )
+            )
 
 
 def _measured(comm: Any, net: Network, data: Any, name: str) -> tuple[Any, Any] | None:
@@ -93,8 +101,9 @@ def _measured(comm: Any, net: Network, data: Any, name: str) -> tuple[Any, Any] 
         ) from None
     _check_source(net, X_m, y_m, name)
     lo, hi = split(int(X_m.shape[0]), comm.size, comm.rank)
-    rows: tuple[Any, Any] = comm.together(f"reading the {name} data", read_rows, net, X_m, y_m,
-                                          slice(lo, hi), name)  # fmt: skip
+    rows: tuple[Any, Any] = comm.together(
+        f"reading the {name} data", read_rows, net, X_m, y_m, slice(lo, hi), name
+    )
     return rows
 
 

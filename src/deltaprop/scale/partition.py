@@ -170,8 +170,9 @@ class MPIPartition(Partition):
     def read(self, model: Model, X: Any, Y: Any, rows: Any, lo: int, hi: int) -> tuple[Any, Any]:
         """This process's rows ``rows[lo:hi]`` of the raw data, checked and converted as
         ``Network.fit`` does; an error in any process's rows is raised on every process."""
-        return self.comm.together("reading the training data", read_rows, model, X, Y,
-                                  rows[lo:hi], "training")  # fmt: skip
+        return self.comm.together(
+            "reading the training data", read_rows, model, X, Y, rows[lo:hi], "training"
+        )
 
     def start(self, params: ArrayList) -> None:
         if params.flat is None or not isinstance(params.flat, np.ndarray):
@@ -222,11 +223,13 @@ class MPIPartition(Partition):
         digest = hashlib.blake2b(params.flat.data, digest_size=16).hexdigest()
         digests = self.comm.allgather_object(digest, "comparing the parameters")
         if len(set(digests)) > 1:
-            raise everywhere(DistributedError(
-                f"after epoch {epoch} the processes hold different parameters (digests "
-                f"{digests}); every process should apply the same update. Is the MPI "
-                "library's sum the same on every process?"
-            ))  # fmt: skip
+            raise everywhere(
+                DistributedError(
+                    f"after epoch {epoch} the processes hold different parameters (digests "
+                    f"{digests}); every process should apply the same update. Is the MPI "
+                    "library's sum the same on every process?"
+                )
+            )
 
     def failed(self, error: Exception) -> None:
         """Raise ``error`` on every process at the end of this epoch (an error only this

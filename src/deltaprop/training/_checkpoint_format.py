@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from ..core.model import Model, NetworkConfig
 from ..errors import FormatError
 from ..io.model import CHECKPOINT_FORMAT, network_config, network_fields, parameter_shapes
 from ..io.npzfile import Expected, read_npz, require, write_npz
-from ._plaindata import check_tree, decode, encode
+from ._plaindata import check_tree, decode, encode, parse_rows
 from ._state_bounds import check_state_shapes
 from .config import TrainConfig, options
 from .history import History
@@ -76,8 +75,9 @@ def _training(meta: dict[str, Any]) -> TrainConfig:
             f"metadata field 'training' must hold exactly the options {', '.join(names)}"
         )
     try:
-        return TrainConfig(**{k: require(run, k, _PLAIN, "a number, a string or null")
-                              for k in names})  # fmt: skip
+        return TrainConfig(
+            **{k: require(run, k, _PLAIN, "a number, a string or null") for k in names}
+        )
     except ValueError as exc:  # FormatError from require, or TrainConfig's own checks
         raise FormatError(f"invalid training configuration: {exc}") from None
 
@@ -104,9 +104,12 @@ def _data(meta: dict[str, Any]) -> dict[str, Any] | None:
         raise FormatError("metadata field 'data' must hold exactly 'n' and 'fingerprint'")
     require(data, "n", int, "a positive integer", lambda n: n > 0)
     require(
-        data, "fingerprint", str, "a hex digest",
+        data,
+        "fingerprint",
+        str,
+        "a hex digest",
         lambda s: 0 < len(s) <= 128 and all(c in "0123456789abcdef" for c in s),
-    )  # fmt: skip
+    )
     return dict(data)
 
 
@@ -150,48 +153,16 @@ def expected(meta: dict[str, Any], parsed: Parsed) -> Expected:
     except RecursionError:
         raise FormatError("optimizer state: nested too deeply") from None
     n_history = require(
-        meta, "history_bytes", int, f"an integer from 0 to {HISTORY_MAX_BYTES}",
+        meta,
+        "history_bytes",
+        int,
+        f"an integer from 0 to {HISTORY_MAX_BYTES}",
         lambda n: 0 <= n <= HISTORY_MAX_BYTES,
-    )  # fmt: skip
+    )
     shapes[HISTORY] = ((n_history,), ("uint8",))
     shapes.update(parameter_shapes(network.sizes, (network.dtype,)))
     check_state_shapes(shapes, network.sizes, parsed.epoch)
     return shapes
-
-
-def parse_history(raw: np.ndarray, where: str) -> list[dict[str, Any]]:
-    """The history rows stored as UTF-8 JSON in the ``history`` array."""
-
-    def reject(text: str) -> float:
-        raise ValueError(f"{text} is not allowed in a checkpoint's history")
-
-    def finite(text: str) -> float:
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError(f"{text} is not a finite number")
-        return value
-
-    label = f"{where}: array {HISTORY!r}"
-    try:
-        rows = json.loads(raw.tobytes().decode("utf-8"), parse_constant=reject,
-                          parse_float=finite)  # fmt: skip
-    except (ValueError, RecursionError) as exc:
-        raise FormatError(f"{label} is not valid UTF-8 JSON ({exc})") from None
-    if not isinstance(rows, list):
-        raise FormatError(f"{label} must be a list of rows")
-    out = []
-    for i, node in enumerate(rows, start=1):
-        found: dict[str, Any] = {}
-        if not (isinstance(node, dict) and set(node) == {"dict"}):
-            raise FormatError(f"{label}: row {i} is not an object")
-        try:
-            check_tree(node, f"{label}: row {i}", found)
-        except RecursionError:
-            raise FormatError(f"{label}: row {i} is nested too deeply") from None
-        if found:
-            raise FormatError(f"{label}: row {i} refers to arrays; rows hold plain values")
-        out.append(decode(node, {}))
-    return out
 
 
 @dataclass
@@ -364,17 +335,32 @@ def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     _, arrays = read_npz(path, lambda meta: expected(meta, parsed))
     assert parsed.network is not None and parsed.training is not None  # set by expected()
     where = os.fspath(path)
-    rows = parse_history(arrays[HISTORY], where)
+    rows = parse_rows(arrays[HISTORY], f"{where}: array {HISTORY!r}")
     if len(rows) != parsed.epoch:
         raise FormatError(f"{where}: {len(rows)} history rows for {parsed.epoch} epochs")
     n = len(parsed.network.sizes) - 1
     model = Model.from_parameters(
-        parsed.network, [arrays[f"w_{i + 2}"] for i in range(n)],
+        parsed.network,
+        [arrays[f"w_{i + 2}"] for i in range(n)],
         [arrays[f"b_{i + 2}"] for i in range(n)],
-    )  # fmt: skip
-    trees = {key: ({} if tree is None else decode(tree, arrays))
-             for key, tree in parsed.trees.items()}  # fmt: skip
-    state = TrainState(parsed.epoch, parsed.rng_state, trees["optimizer"], History(rows),
-                       trees["schedule"], trees["stopping"], parsed.stopped)  # fmt: skip
-    return CheckpointData(model, parsed.training, state, parsed.objects["optimizer"],
-                          parsed.objects["schedule"], parsed.data)  # fmt: skip
+    )
+    trees = {
+        key: ({} if tree is None else decode(tree, arrays)) for key, tree in parsed.trees.items()
+    }
+    state = TrainState(
+        parsed.epoch,
+        parsed.rng_state,
+        trees["optimizer"],
+        History(rows),
+        trees["schedule"],
+        trees["stopping"],
+        parsed.stopped,
+    )
+    return CheckpointData(
+        model,
+        parsed.training,
+        state,
+        parsed.objects["optimizer"],
+        parsed.objects["schedule"],
+        parsed.data,
+    )

@@ -19,6 +19,7 @@ twice and trees nested deeper than :data:`MAX_DEPTH` raise :class:`~deltaprop.er
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -34,9 +35,21 @@ MAX_DEPTH = 32
 MAX_NDIM = 32
 #: the array dtypes an optimiser's state may hold
 DTYPES = frozenset(
-    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-     "float16", "float32", "float64"]
-)  # fmt: skip
+    [
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    ]
+)
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -71,8 +84,12 @@ def encode(value: Any, arrays: dict[str, np.ndarray] | None, prefix: str, where:
         name = f"{prefix}_{len(arrays)}"
         arrays[name] = array
         scalar = isinstance(value, np.generic)
-        return {"array": name, "shape": list(array.shape), "dtype": array.dtype.name,
-                "scalar": scalar}  # fmt: skip
+        return {
+            "array": name,
+            "shape": list(array.shape),
+            "dtype": array.dtype.name,
+            "scalar": scalar,
+        }
     if isinstance(value, list):
         return [encode(v, arrays, prefix, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, tuple):
@@ -196,3 +213,37 @@ def arrays_in(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return [a for item in value for a in arrays_in(item)]
     return []
+
+
+def parse_rows(raw: np.ndarray, label: str) -> list[dict[str, Any]]:
+    """Rows of plain values (a history's) stored as UTF-8 JSON in the bytes ``raw``; errors
+    name ``label`` (the file and the array)."""
+
+    def reject(text: str) -> float:
+        raise ValueError(f"{text} is not allowed in a checkpoint's history")
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"{text} is not a finite number")
+        return value
+
+    try:
+        rows = json.loads(raw.tobytes().decode("utf-8"), parse_constant=reject, parse_float=finite)
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(f"{label} is not valid UTF-8 JSON ({exc})") from None
+    if not isinstance(rows, list):
+        raise FormatError(f"{label} must be a list of rows")
+    out = []
+    for i, node in enumerate(rows, start=1):
+        found: dict[str, Any] = {}
+        if not (isinstance(node, dict) and set(node) == {"dict"}):
+            raise FormatError(f"{label}: row {i} is not an object")
+        try:
+            check_tree(node, f"{label}: row {i}", found)
+        except RecursionError:
+            raise FormatError(f"{label}: row {i} is nested too deeply") from None
+        if found:
+            raise FormatError(f"{label}: row {i} refers to arrays; rows hold plain values")
+        out.append(decode(node, {}))
+    return out

@@ -5,7 +5,7 @@ The training loop never prints; it calls these hooks and the caller decides what
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ..core.activations import Array
 
@@ -107,6 +107,11 @@ class Callback:
     >>> len(history) < 50, history["val_accuracy"][-1] >= 0.9
     (True, True)
     """
+
+    #: whether ``on_batch_end`` must see every mini-batch. A callback whose ``on_batch_end``
+    #: only watches for a request to stop sets False: where an epoch runs as one compiled
+    #: program (backend "jax") it is then not called, and the epoch runs whole.
+    every_batch: ClassVar[bool] = True
 
     def on_train_begin(self, trainer: Any) -> None:
         """Called once before the first epoch with the

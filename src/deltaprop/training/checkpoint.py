@@ -317,8 +317,7 @@ class Checkpoint(Callback):
         trainer = self._trainer
         if trainer is None:
             raise RuntimeError("Checkpoint.on_train_begin was not called")
-        objects = {"optimizer": settings(trainer.optimizer),
-                   "schedule": settings(trainer.schedule)}  # fmt: skip
+        objects = {"optimizer": settings(trainer.optimizer), "schedule": settings(trainer.schedule)}
         arrays, meta = snapshot(trainer.model, trainer.config, trainer.state, objects, self.data)
         self._pending = (trainer.state.epoch, arrays, meta)
 

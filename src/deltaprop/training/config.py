@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .._validation import (
@@ -25,105 +24,18 @@ from .._validation import (
     check_positive_int,
     check_seed,
 )
+from ._options import (
+    check_flag,
+    check_optional_positive_int,
+    check_positive_fraction,
+    check_split,
+    name_in,
+    option,
+)
 from .optimizers import OPTIMIZERS, Optimizer
 from .schedules import SCHEDULES, Schedule
 
 __all__ = ["TrainConfig", "must_match", "options"]
-
-
-def _option(
-    default: Any,
-    help: str,
-    group: str,
-    check: Callable[[str, Any], Any],
-    *,
-    changeable: bool = False,
-    flag: str | None = None,
-    flag_help: str | None = None,
-    metavar: str | None = None,
-) -> Any:
-    """A TrainConfig field: its default, its help text, the check of its value, the
-    command-line group and flag (``--batch-size`` for ``batch_size`` unless given), and
-    whether a resumed run may change it; ``flag_help`` is the help of a flag that gives a
-    yes-or-no option its other value. The values the check accepts are in the metadata too:
-    ``range`` (the number type and interval, see _RANGES) or ``choices`` (the names)."""
-    meta = {"help": help, "group": group, "check": check, "changeable": changeable,
-            "flag": flag, "flag_help": flag_help, "metavar": metavar}  # fmt: skip
-    meta["range"], meta["choices"] = _RANGES.get(check), getattr(check, "choices", None)
-    return field(default=default, metadata=meta)
-
-
-class _NameIn:
-    """The check of a name in ``registry``; its ``choices`` are the registry's names."""
-
-    def __init__(self, registry: dict[str, Any]) -> None:
-        self.registry, self.choices = registry, tuple(registry)
-
-    def __call__(self, name: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in self.registry:
-            raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(self.registry)}")
-        return value
-
-
-_name_in = _NameIn
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def _optional_positive_int(name: str, value: Any) -> int | None:
-    return None if value is None else check_positive_int(name, value)
-
-
-def _positive_fraction(name: str, value: Any) -> float:
-    value = check_fraction(name, value)
-    if value == 0:
-        raise ValueError(f"{name} must be above 0 and below 1, got 0")
-    return value
-
-
-def _split(name: str, split: Any) -> float | int | None:
-    """None, a fraction 0 < f < 1, or a whole number of rows ≥ 1 (like scikit-learn's
-    ``test_size``); 0 means none."""
-    if split is None or (isinstance(split, numbers.Real) and split == 0):
-        return None
-    if isinstance(split, bool) or not isinstance(split, numbers.Real):
-        raise ValueError(f"{name} must be a fraction in (0, 1) or a number of rows, got {split!r}")
-    if isinstance(split, numbers.Integral):
-        return check_positive_int(name, split)
-    split = float(split)
-    if not 0 < split < 1:
-        raise ValueError(
-            f"{name} must be a fraction in (0, 1) of the training rows or a whole number of "
-            f"rows, got {split!r}"
-        )
-    return split
-
-
-def _interval(
-    kind: str,
-    low: float,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> dict[str, Any]:
-    return {"type": kind, "min": low, "max": high, "min_open": low_open, "max_open": high_open}
-
-
-#: what each numeric check accepts, for the interfaces that show it (the explorer's controls):
-#: the type and the interval from "min" to "max" (None: unbounded), open at an end marked so
-_RANGES: dict[Any, dict[str, Any]] = {
-    check_positive_int: _interval("int", 1),
-    check_positive_float: _interval("float", 0.0, low_open=True),
-    check_nonnegative_float: _interval("float", 0.0),
-    check_fraction: _interval("float", 0.0, 1.0, high_open=True),
-    _positive_fraction: _interval("float", 0.0, 1.0, low_open=True, high_open=True),
-    check_seed: _interval("int", 0),
-}
 
 
 @dataclass(frozen=True)
@@ -192,57 +104,131 @@ class TrainConfig:
     """
 
     # -- mini-batch SGD
-    epochs: int = _option(30, "passes over the training data", "training", check_positive_int,
-                          changeable=True, metavar="N")  # fmt: skip
-    batch_size: int = _option(10, "mini-batch size m; a final shorter batch is kept",
-                              "training", check_positive_int, metavar="M")  # fmt: skip
-    eta: float = _option(3.0, "learning rate η: w → w − η ∂C/∂w", "training",
-                         check_positive_float, changeable=True, metavar="η")  # fmt: skip
-    shuffle: bool = _option(True, "reshuffle the training data every epoch", "training", _flag,
-                            flag="--no-shuffle", flag_help="keep the training data in order "
-                            "instead of reshuffling it every epoch")  # fmt: skip
-    seed: int | None = _option(None, "seeds the shuffling and dropout; None draws fresh entropy",
-                               "training", check_seed)  # fmt: skip
+    epochs: int = option(
+        30,
+        "passes over the training data",
+        "training",
+        check_positive_int,
+        changeable=True,
+        metavar="N",
+    )
+    batch_size: int = option(
+        10,
+        "mini-batch size m; a final shorter batch is kept",
+        "training",
+        check_positive_int,
+        metavar="M",
+    )
+    eta: float = option(
+        3.0,
+        "learning rate η: w → w − η ∂C/∂w",
+        "training",
+        check_positive_float,
+        changeable=True,
+        metavar="η",
+    )
+    shuffle: bool = option(
+        True,
+        "reshuffle the training data every epoch",
+        "training",
+        check_flag,
+        flag="--no-shuffle",
+        flag_help="keep the training data in order instead of reshuffling it every epoch",
+    )
+    seed: int | None = option(
+        None, "seeds the shuffling and dropout; None draws fresh entropy", "training", check_seed
+    )
     # -- the optimiser (deltaprop.training.optimizers)
-    optimizer: str = _option("sgd", "how gradients update the parameters", "optimiser",
-                             _name_in(OPTIMIZERS))  # fmt: skip
-    momentum: float = _option(0.9, "μ of the momentum and nesterov optimisers, 0 ≤ μ < 1",
-                              "optimiser", check_fraction, metavar="μ")  # fmt: skip
-    beta1: float = _option(0.9, "Adam's decay rate β1 of the mean of the gradient",
-                           "optimiser", check_fraction, metavar="β1")  # fmt: skip
-    beta2: float = _option(0.999, "Adam's decay rate β2 of the mean of its square",
-                           "optimiser", check_fraction, metavar="β2")  # fmt: skip
-    epsilon: float = _option(1e-8, "Adam's ε, added to √v", "optimiser", check_positive_float,
-                             metavar="ε")  # fmt: skip
+    optimizer: str = option(
+        "sgd", "how gradients update the parameters", "optimiser", name_in(OPTIMIZERS)
+    )
+    momentum: float = option(
+        0.9,
+        "μ of the momentum and nesterov optimisers, 0 ≤ μ < 1",
+        "optimiser",
+        check_fraction,
+        metavar="μ",
+    )
+    beta1: float = option(
+        0.9,
+        "Adam's decay rate β1 of the mean of the gradient",
+        "optimiser",
+        check_fraction,
+        metavar="β1",
+    )
+    beta2: float = option(
+        0.999,
+        "Adam's decay rate β2 of the mean of its square",
+        "optimiser",
+        check_fraction,
+        metavar="β2",
+    )
+    epsilon: float = option(
+        1e-8, "Adam's ε, added to √v", "optimiser", check_positive_float, metavar="ε"
+    )
     # -- regularisation (deltaprop.training.regularization); biases are never regularised
-    l2: float = _option(0.0, "L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η∇w, n the "
-                        "number of training samples; biases are not regularised",
-                        "regularisation", check_nonnegative_float, metavar="λ")  # fmt: skip
-    l1: float = _option(0.0, "L1 penalty (λ/n) Σ |w|", "regularisation",
-                        check_nonnegative_float, metavar="λ")  # fmt: skip
-    dropout: float = _option(0.0, "drop each hidden neuron with probability p in training",
-                             "regularisation", check_fraction, metavar="p")  # fmt: skip
+    l2: float = option(
+        0.0,
+        "L2 penalty (λ/2n) Σ w²: each step w → (1 − ηλ/n) w − η∇w, n the "
+        "number of training samples; biases are not regularised",
+        "regularisation",
+        check_nonnegative_float,
+        metavar="λ",
+    )
+    l1: float = option(
+        0.0, "L1 penalty (λ/n) Σ |w|", "regularisation", check_nonnegative_float, metavar="λ"
+    )
+    dropout: float = option(
+        0.0,
+        "drop each hidden neuron with probability p in training",
+        "regularisation",
+        check_fraction,
+        metavar="p",
+    )
     # -- the learning-rate schedule (deltaprop.training.schedules)
-    schedule: str = _option("constant", "learning rate per epoch: constant; plateau lowers η "
-                            "after --plateau-patience epochs without a better validation score; "
-                            "cosine brings η down to 0 over the epochs", "schedule",
-                            _name_in(SCHEDULES))  # fmt: skip
-    plateau_patience: int = _option(10, "epochs without improvement before plateau lowers η",
-                                    "schedule", check_positive_int, metavar="N")  # fmt: skip
-    plateau_factor: float = _option(0.5, "what plateau multiplies η by", "schedule",
-                                    _positive_fraction, metavar="F")  # fmt: skip
-    plateau_eta_ratio: float = _option(1 / 128, "plateau stops training once η is down to this "
-                                       "fraction of its start", "schedule",
-                                       _positive_fraction, metavar="R")  # fmt: skip
+    schedule: str = option(
+        "constant",
+        "learning rate per epoch: constant; plateau lowers η "
+        "after --plateau-patience epochs without a better validation score; "
+        "cosine brings η down to 0 over the epochs",
+        "schedule",
+        name_in(SCHEDULES),
+    )
+    plateau_patience: int = option(
+        10,
+        "epochs without improvement before plateau lowers η",
+        "schedule",
+        check_positive_int,
+        metavar="N",
+    )
+    plateau_factor: float = option(
+        0.5, "what plateau multiplies η by", "schedule", check_positive_fraction, metavar="F"
+    )
+    plateau_eta_ratio: float = option(
+        1 / 128,
+        "plateau stops training once η is down to this fraction of its start",
+        "schedule",
+        check_positive_fraction,
+        metavar="R",
+    )
     # -- validation and early stopping (deltaprop.training.early_stopping)
-    validation_split: float | int | None = _option(
-        None, "hold out the last N training samples (or a fraction such as 0.1) as validation "
-        "data, measured every epoch; MNIST's classic split is 10000", "validation", _split,
-        flag="--validation", metavar="N",
-    )  # fmt: skip
-    patience: int | None = _option(None, "early stopping: stop after N epochs without a better "
-                                   "validation score and keep the best epoch's weights",
-                                   "validation", _optional_positive_int, metavar="N")  # fmt: skip
+    validation_split: float | int | None = option(
+        None,
+        "hold out the last N training samples (or a fraction such as 0.1) as validation "
+        "data, measured every epoch; MNIST's classic split is 10000",
+        "validation",
+        check_split,
+        flag="--validation",
+        metavar="N",
+    )
+    patience: int | None = option(
+        None,
+        "early stopping: stop after N epochs without a better "
+        "validation score and keep the best epoch's weights",
+        "validation",
+        check_optional_positive_int,
+        metavar="N",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -300,7 +286,7 @@ class TrainConfig:
             return X, Y, validation
         if validation is not None:
             raise ValueError(
-                "give either validation_data or validation_split, not both: "
+                "give either validation_data or validationsplit, not both: "
                 "validation_split holds out the last rows of X as validation data"
             )
         k = X.shape[0] - n_val  # the first k rows train, the last n_val validate

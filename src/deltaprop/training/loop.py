@@ -9,7 +9,8 @@ Three functions, one inside the other, take a run to the weight update:
 - :meth:`Trainer.run_epoch`: one epoch. Take η from the schedule, then run the steps of its
   mini-batches in order (:meth:`Trainer._epoch_steps`), which :meth:`Trainer._mini_batches`
   cuts from the training rows shuffled with a seeded generator (a final shorter mini-batch is
-  kept).
+  kept). On the ``"jax"`` backend the whole epoch's steps run as one compiled program
+  instead (:mod:`deltaprop.training.compiled`).
 - :meth:`Trainer._step`: one mini-batch of m rows: the forward pass (with dropout masks when
   dropout is on), BP1–BP4, the processes' gradients combined (a
   :class:`~deltaprop.training.partition.Partition`; nothing to combine for one process), the
@@ -41,6 +42,7 @@ from ..core.backprop import backward, forward
 from ..core.model import Model
 from ..core.workspace import ArrayList, Workspace, flat_arrays
 from .callbacks import Callback, Step, overrides
+from .compiled import CompiledEpochs
 from .config import TrainConfig
 from .divergence import diverged, first_non_finite, non_finite, snapshot
 from .early_stopping import EarlyStopping, validation_score
@@ -134,6 +136,7 @@ class Trainer:
         self.state = state
         self.eta = config.eta  # the learning rate of the current epoch
         self.n_samples: int | None = None  # n of the L2/L1 penalty: the training-set size
+        self._compiled: CompiledEpochs | None = None  # made at the first epoch that needs it
 
     def run(
         self,
@@ -231,7 +234,11 @@ class Trainer:
         # A diverging run overflows before its cost turns inf or NaN; the checks report it
         # once, clearly, instead of NumPy warning on every operation on the way there.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            cost_sum = self._epoch_steps(epoch, X, Y, start)
+            compiled = self._compiled_epochs()  # the "jax" backend: one program an epoch
+            if compiled is None:
+                cost_sum = self._epoch_steps(epoch, X, Y, start)
+            else:
+                cost_sum = compiled.epoch_steps(self, epoch, X, Y, start)
             # Each cost was computed before its mini-batch's update: the last update of the
             # epoch (and the optimiser's state) is checked here, once.
             bad = non_finite(self.params, self.state.optimizer_state, self.model.xp)
@@ -246,10 +253,10 @@ class Trainer:
         each mini-batch's cost taken before its update. Raises DivergenceError (the
         parameters back at ``start``) at the first mini-batch whose cost is not finite.
 
-        This is the one place a whole-epoch compiled path can take over, when no callback
-        needs every mini-batch (no ``on_batch_end``): given the same rows in the same order,
-        masks and η, it runs the same steps and returns the same sum; ``run_epoch`` around it
-        stays as it is.
+        On the ``"jax"`` backend :meth:`~deltaprop.training.compiled.CompiledEpochs.epoch_steps`
+        takes its place: the same rows in the same order, masks and η, the same steps as one
+        compiled program (or one compiled step a mini-batch when a callback watches every
+        mini-batch), the same sum; ``run_epoch`` around it stays as it is.
         """
         hooks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
         xp, n, m = self.model.xp, X.shape[0], self.config.batch_size
@@ -313,6 +320,13 @@ class Trainer:
                 cost = float(chunk[bad]) / min(m, n - (first + bad) * m)
                 raise diverged(self.params, start, epoch, first + bad + 1, self.eta, cost)
             sums.append(float(xp.sum(chunk)))
+
+    def _compiled_epochs(self) -> CompiledEpochs | None:
+        """The compiled epochs of a backend that compiles them (made at the first epoch),
+        else None."""
+        if self._compiled is None and CompiledEpochs.supports(self):
+            self._compiled = CompiledEpochs(self)
+        return self._compiled
 
     def _step(self, x: Any, y: Any, count: int) -> tuple[Any, ...]:
         """This process's rows x, y of a mini-batch of ``count`` rows: forward pass, BP1–BP4,

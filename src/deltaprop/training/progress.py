@@ -137,9 +137,15 @@ class ProgressBar(Callback):
         # The bar's count and postfix are brought up to date every REFRESH seconds here, so
         # that each redraw shows the running mean; tqdm's own throttle would show stale text.
         self._bar = _bar_class()(
-            total=n_batches, desc=f"Epoch {epoch}{of}", unit="batch", file=file,
-            leave=self.leave, mininterval=0, miniters=1, dynamic_ncols=True,
-        )  # fmt: skip
+            total=n_batches,
+            desc=f"Epoch {epoch}{of}",
+            unit="batch",
+            file=file,
+            leave=self.leave,
+            mininterval=0,
+            miniters=1,
+            dynamic_ncols=True,
+        )
         self._done, self._cost_sum, self._last = 0, 0.0, time.perf_counter()
 
     def on_batch_end(self, step: Step) -> None:

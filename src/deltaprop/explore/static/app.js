@@ -9,12 +9,13 @@ import { f } from "./format.js";
 import { placeGenie, runGenie } from "./genie.js";
 import * as Legend from "./legend.js";
 import { NetworkView } from "./network.js";
+import * as Play from "./play.js";
 import * as Plots from "./plots.js";
 import * as Stages from "./stages.js";
 
 const $ = (sel) => document.querySelector(sel);
-const ui = { sample: 0, selected: null, tip, pick, rows: {}, redraw: () => redraw() };
-let controls = null, info = null, snap = {}, curves = [], mode = "forward", stage = "forward";
+const ui = { sample: 0, selected: null, tip, pick, rows: {}, redraw: () => redraw(), pickEdge: (e) => Play.pickEdge(e) };
+let controls = null, info = null, snap = {}, curves = [], epochs = [], mode = "forward", stage = "forward";
 let source = null, drawn = [], upload = null, pending = false, shownRecord = null;
 let net = null, plane = null, planeDrawn = null, imagesDrawn = null, findingsShown = "";
 window.exploreUpdates = 0; // snapshots drawn, for the benchmark and the tests
@@ -84,13 +85,14 @@ async function reset() {
   try {
     info = await api("/api/session", body);
   } catch (err) {
-    info = null; status(err.message, true);
+    info = null; status(err.message, true); Play.reset(null);
     if (s.data === "drawn") showPlane({ kind: "plane", bounds: [-1, 1, -1, 1], points: null, classes: ["0", "1"], n_train: 0, n_test: 0 });
     else $("#plane-box").hidden = true;
     return;
   }
-  if (info.cost !== s.cost) { controls.set("cost", info.cost); writeAddress(); } // the library's name
-  curves = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null; imagesDrawn = null;
+  if (info.cost !== s.cost && !info.regression) { controls.set("cost", info.cost); writeAddress(); } // the library's name
+  curves = []; epochs = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null; imagesDrawn = null;
+  Play.reset(info);
   $("#genie-result").textContent = "";
   showPlane(info);
   $("#images-box").hidden = info.kind !== "image";
@@ -123,11 +125,13 @@ async function checkRun() {
 function receive(msg) {
   if (msg.since === 0) curves = [];
   curves.push(...msg.points);
+  epochs = [...epochs, ...msg.epochs].slice(-200); // each epoch's figures come once
   // the plane's heat maps and the weight images come every few snapshots: keep the last
   const fresh = msg.snapshot;
   if (!fresh.plane && snap.plane) fresh.plane = snap.plane;
   if (!fresh.images && snap.images) fresh.images = snap.images;
   snap = fresh;
+  snap.epochs = epochs;
   if (!pending) { pending = true; requestAnimationFrame(render); }
 }
 
@@ -184,11 +188,12 @@ function render() {
   if (snap.record) ui.sample = Math.min(ui.sample, snap.record.rows - 1);
   Legend.scales($("#legend"), net.draw(info, snap, mode, stage, ui));
   if (info.kind === "plane" && snap.plane && snap.plane !== planeDrawn) {
-    plane.surface(snap.plane, $("#discretize").checked);
+    if (info.regression) Play.plane(info, snap, $("#plane-surface")); // a surface: a^L over the plane
+    else plane.surface(snap.plane, $("#discretize").checked);
     planeDrawn = snap.plane;
   }
   if (snap.images && snap.images !== imagesDrawn) drawImages(snap.images);
-  drawCurves();
+  Play.render(info, snap, curves, drawCurves());
   const findings = JSON.stringify(snap.findings || []);
   if (findings !== findingsShown) {
     findingsShown = findings;
@@ -205,9 +210,14 @@ const redraw = () => { if (info) { render(); if (info.kind === "plane") showPlan
 function showPlane(d) {
   $("#plane-box").hidden = d.kind !== "plane";
   if (d.kind !== "plane") return;
-  plane.draw(d.bounds, d.points, drawn, $("#show-test").checked);
-  Legend.classes($("#plane-legend"), d.classes || [], { train: d.n_train, test: d.n_test });
-  plane.surface(snap.plane || null, $("#discretize").checked);
+  const regression = !!d.regression; // its points and legend are the surface's (play.js)
+  plane.draw(d.bounds, regression ? null : d.points, drawn, $("#show-test").checked);
+  $("#plane-legend").hidden = regression;
+  $("#discretize").parentElement.hidden = regression;
+  const names = d.classes || [...Array(d.n_classes).keys()].map(String);
+  if (!regression) Legend.classes($("#plane-legend"), names, { train: d.n_train, test: d.n_test });
+  if (!regression) plane.surface(snap.plane || null, $("#discretize").checked);
+  else if (snap.plane) Play.plane(d, snap, $("#plane-surface"));
 }
 
 function drawImages(im) {
@@ -234,21 +244,23 @@ function drawCurves() {
   const xs = curves.map((p) => p.batch);
   const measured = curves.filter((p) => p.train_cost != null);
   const mx = measured.map((p) => p.batch);
-  Plots.curves($("#cost"), [
+  const scales = {}; // each canvas's x scale: the changes of settings are marked on them
+  scales.cost = Plots.curves($("#cost"), [
     { name: "mini-batch", xs, ys: curves.map((p) => p.cost), colour: "#bbb", width: 0.8 },
     { name: "train", xs: mx, ys: measured.map((p) => p.train_cost), colour: INK, width: 1.6 },
     { name: "test", xs: mx, ys: measured.map((p) => p.test_cost), colour: INK, width: 1.6, dash: "4 3" }], { log: true });
-  Plots.curves($("#accuracy"), [
+  scales.accuracy = Plots.curves($("#accuracy"), [
     { name: "train", xs: mx, ys: measured.map((p) => p.train_accuracy), colour: INK, width: 1.6 },
     { name: "test", xs: mx, ys: measured.map((p) => p.test_accuracy), colour: INK, width: 1.6, dash: "4 3" }], { min: 0, max: 1 });
   const layers = info.sizes.length - 1;
   const per = (key) => [...Array(layers).keys()].map((i) => ({ name: `l=${i + 2}`, xs,
     ys: curves.map((p) => (p[key] ? p[key][i] : null)), colour: LAYER_COLOURS[i % LAYER_COLOURS.length] }));
-  Plots.curves($("#speed"), per("speed"), { log: true });
-  Plots.curves($("#saturation"), per("saturation"), { min: 0, max: 1 });
+  scales.speed = Plots.curves($("#speed"), per("speed"), { log: true });
+  scales.saturation = Plots.curves($("#saturation"), per("saturation"), { min: 0, max: 1 });
   $("#schedule").textContent = `${curves.length} points: one every ${snap.every || 1} mini-batches, `
     + `measured on up to 500 training and 500 test rows every ${snap.measured || 1} (spaced out `
     + "as the run goes on, so that measuring stays a small part of the training)";
+  return scales;
 }
 
 // -- step by step --------------------------------------------------------------------------
@@ -324,7 +336,8 @@ async function main() {
   net = new NetworkView($("#net"), $("#net-edges"), ui);
   plane = new Plots.PlaneView($("#planebox"), $("#plane-surface"), $("#plane"));
   try {
-    controls = new Controls(document, await api("/api/options"), (name, live) => (live ? setPace() : reset()));
+    controls = new Controls(document, await api("/api/options"), (name) => (name === "pace" ? setPace() : Play.changed(name)));
+    Play.setup({ controls, reset, status, writeAddress, info: () => info, snap: () => snap });
   } catch (err) {
     status(`cannot read the options: ${err.message}`, true);
     return;

@@ -5,16 +5,31 @@
 // header). The values live in the page's address after '#'.
 import { h } from "./dom.js";
 
-const GROUPS = { data: "Data", network: "Network", training: "Training" };
+const GROUPS = { data: "Data", network: "Network", training: "Training", compare: "Compare two runs" };
 
 function rangeText(o) {
-  if (o.type === "choice") return "";
+  if (o.type === "choice" || o.type === "toggles" || o.type === "text") return "";
   const low = o.min == null ? "−∞" : o.min, high = o.max == null ? "∞" : o.max;
   const what = o.type === "float" ? "a number" : o.type === "layers" ? "widths" : "a whole number";
   return ` (${what} in ${o.min_open || o.min == null ? "(" : "["}${low}, ${high}${o.max_open || o.max == null ? ")" : "]"})`;
 }
 
+// Toggles: a box of checkboxes, one a choice, whose value is the names turned on ("x1,x2").
+function toggles(o) {
+  const boxes = o.choices.map((c) => h("input", { type: "checkbox", value: c, checked: o.default.includes(c) }));
+  const box = h("span", { class: "toggles", name: o.name },
+    boxes.map((b, i) => h("label", { class: "toggle" }, b, o.labels ? o.labels[i] : b.value)));
+  box.name = o.name;
+  Object.defineProperty(box, "value", {
+    get: () => boxes.filter((b) => b.checked).map((b) => b.value).join(","),
+    set: (v) => { const on = String(v).split(","); boxes.forEach((b) => { b.checked = on.includes(b.value); }); },
+  });
+  return box;
+}
+
 function input(o) {
+  if (o.type === "toggles") return toggles(o);
+  if (o.type === "text") return h("input", { name: o.name, type: "text", value: o.default, maxlength: o.max });
   if (o.type === "choice") {
     return h("select", { name: o.name },
       o.choices.map((c) => h("option", { value: c, selected: c === o.default }, c)));
@@ -27,18 +42,19 @@ function input(o) {
 }
 
 export class Controls {
-  // root holds one [data-group] box per group; onChange(name, live) is called after a
-  // user's change (live: the option changes the run as it trains, without a fresh network)
+  // root holds one [data-group] box per group; onChange(name) is called after a user's
+  // change (play.js sends a live option to the run as it trains, else makes a fresh one)
   constructor(root, options, onChange) {
     this.options = options;
     this.byName = Object.fromEntries(options.map((o) => [o.name, o]));
     this.fields = {};
     for (const o of options) {
       const field = input(o);
-      field.addEventListener("change", () => { this.refresh(o.name); onChange(o.name, !!o.live); });
+      field.addEventListener("change", () => { this.refresh(o.name); onChange(o.name); });
       this.fields[o.name] = field;
       const box = root.querySelector(`[data-group=${o.group}]`);
-      box.append(h("label", { title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
+      const wrap = o.type === "toggles" ? "div" : "label"; // a label may not hold labels
+      box.append(h(wrap, { class: "option", title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
     }
     for (const [group, title] of Object.entries(GROUPS)) {
       const box = root.querySelector(`[data-group=${group}]`);

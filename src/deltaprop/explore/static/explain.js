@@ -7,6 +7,7 @@
 // numbers in the whole layer); jp, kp their positions among the drawn neurons; s a row of the
 // mini-batch. `view` is the record as the page gets it (snapshot.record).
 import { exact, h, line, num } from "./dom.js";
+import { featureLine } from "./features.js";
 
 export const layerOf = (view, l) => view.layers[l - 2];
 export const sigmaOf = (info, l) => info.activations[l - 2];
@@ -60,7 +61,8 @@ export function forwardNeuron(info, view, l, jp, s) {
   const out = [h("div", { class: "tip-title" },
     `neuron j=${j} of layer l=${l}, sample ${s + 1} of mini-batch ${view.step}`)];
   if (l === 1) {
-    out.push(line(`a^1_${j} = x_${j} = `, num("x", view.x[s][jp], { l: 1, j, s })));
+    if (view.features) out.push(...featureLine(view, j, s)); // a feature of the point
+    else out.push(line(`a^1_${j} = x_${j} = `, num("x", view.x[s][jp], { l: 1, j, s })));
     const sel = selection(info, 1);
     if (sel) out.push(line(sel));
     return out;

@@ -10,6 +10,7 @@
 import { bytePalette, diverging, largest, scaleTop } from "./colours.js";
 import { h, line, num } from "./dom.js";
 import * as E from "./explain.js";
+import { inputLabels } from "./features.js";
 import { f } from "./format.js";
 import { bytes, heatCanvas, svgEl } from "./plots.js";
 
@@ -64,10 +65,13 @@ export class NetworkView {
   constructor(svg, canvas, ui) {
     this.svg = svg; this.canvas = canvas; this.ui = ui; this.key = null; this.heat = null;
     svg.addEventListener("mousemove", (ev) => this.hover(ev));
-    svg.addEventListener("mouseleave", () => ui.tip(null));
+    svg.addEventListener("mouseleave", () => { this.hovered = null; ui.tip(null); });
     svg.addEventListener("click", (ev) => {
       const d = ev.target.dataset;
-      if (d && d.neuron !== undefined && +d.layer > 1) ui.pick(+d.layer, +d.neuron);
+      if (d && d.neuron !== undefined && +d.layer > 1) { ui.pick(+d.layer, +d.neuron); return; }
+      const box = svg.getBoundingClientRect(); // an edge: set its weight (edit.js)
+      const e = nearestEdge(this.edges, ev.clientX - box.left, ev.clientY - box.top);
+      if (e && ui.pickEdge) ui.pickEdge(e);
     });
     if (window.ResizeObserver) {
       let width = 0;
@@ -94,6 +98,7 @@ export class NetworkView {
     this.canvas.width = Math.round(W * dpr); this.canvas.height = Math.round(H * dpr);
     this.canvas.style.width = `${W}px`; this.canvas.style.height = `${H}px`;
     this.svg.textContent = "";
+    this.hovered = null;
     const g = el("g", {}, this.svg);
     this.edges = [];
     for (let l = 2; l <= pos.length; l++) {
@@ -124,6 +129,7 @@ export class NetworkView {
       const t = el("text", { x: p[0] + this.size / 2 + 5, y: p[1] + 4, class: "class-label", "data-class": j }, g);
       t.textContent = name.length > 8 ? `${name.slice(0, 7)}…` : name;
     });
+    inputLabels(g, pos, info); // the inputs' features
     this.positions = pos;
     this.key = info.id;
     this.heat = null;
@@ -181,6 +187,7 @@ export class NetworkView {
         }
       });
     });
+    if (this.hovered) this.hover(this.hovered); // a hovered value follows the training live
     const names = NAMES[mode];
     const rows = [{ scale: "neurons", label: names.neurons, top: tops.neurons },
       { scale: "edges", label: names.edges, top: tops.edges }];
@@ -212,6 +219,7 @@ export class NetworkView {
   hover(ev) {
     const c = this.context, d = ev.target.dataset;
     if (!c) return;
+    this.hovered = { target: ev.target, clientX: ev.clientX, clientY: ev.clientY }; // kept: redrawn live
     const { info, snap, mode, stage, s } = c, view = snap.record;
     if (d && d.layer) {
       const l = +d.layer, jp = +d.j;

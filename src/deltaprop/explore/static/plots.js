@@ -111,6 +111,8 @@ export class PlaneView {
     this.svg.setAttribute("width", W); this.svg.setAttribute("height", H);
     this.canvas.style.left = `${this.margin.left}px`; this.canvas.style.top = `${this.margin.top}px`;
     this.canvas.style.width = `${P}px`; this.canvas.style.height = `${P}px`;
+    const side = Math.round(P * (window.devicePixelRatio || 1)); // the surface's pixels
+    if (this.canvas.width !== side) { this.canvas.width = side; this.canvas.height = side; }
     this.svg.textContent = "";
     const axes = svgEl("g", { class: "axes" }, this.svg);
     svgEl("rect", { x: this.margin.left, y: this.margin.top, width: P, height: P, class: "frame" }, axes);
@@ -155,10 +157,8 @@ export class PlaneView {
       img.data.set([...rgb.map((c) => Math.round(255 + (c - 255) * a)), 255], 4 * i);
     }
     sctx.putImageData(img, 0, 0);
-    const side = Math.round(this.P * (window.devicePixelRatio || 1));
-    if (this.canvas.width !== side) { this.canvas.width = side; this.canvas.height = side; }
     ctx.imageSmoothingEnabled = !discretize;
-    ctx.drawImage(small, 0, 0, side, side);
+    ctx.drawImage(small, 0, 0, this.canvas.width, this.canvas.height);
   }
 }
 
@@ -182,7 +182,7 @@ export function curves(svg, series, opts = {}) {
   }
   if (!Number.isFinite(lo)) {
     svgEl("text", { x: L, y: 20, class: "tick" }, svg).textContent = "no data yet";
-    return;
+    return null;
   }
   if (opts.min != null) lo = Math.min(lo, opts.min);
   if (opts.max != null) hi = Math.max(hi, opts.max);
@@ -221,6 +221,7 @@ export function curves(svg, series, opts = {}) {
     t.textContent = s.name;
     lx += 22 + 6 * s.name.length;
   }
+  return { px, xmin: 0, xmax, top: T, bottom: H - B }; // the x scale: live.js marks changes on it
 }
 
 export { INK };

@@ -7,6 +7,7 @@
 //   gradient g the optimiser used, its state before and after, and the parameter after.
 import { h, line, num, table } from "./dom.js";
 import * as E from "./explain.js";
+import { featureTable } from "./features.js";
 
 function note(text) {
   return text ? h("p", { class: "hint" }, text) : null;
@@ -112,7 +113,9 @@ function updateLayer(info, view, l, jp, choose) {
 // changes it.
 export function stage(info, view, name, s, rowOf, choose) {
   const layers = [...Array(info.sizes.length - 1).keys()].map((i) => i + 2);
-  if (name === "forward") return layers.map((l) => forwardLayer(info, view, l, s));
+  if (name === "forward") {
+    return [view.features ? featureTable(view, s) : null, ...layers.map((l) => forwardLayer(info, view, l, s))];
+  }
   if (name === "backward") {
     return layers.reverse().map((l) => (l === info.sizes.length ? outputLayer(info, view, s)
       : hiddenLayer(info, view, l, s)));

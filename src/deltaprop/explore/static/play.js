@@ -1,0 +1,65 @@
+// deltaprop explore: the playground's features, wired into the page (app.js calls these):
+// the input features and the neurons' names (features.js), regression surfaces
+// (surface.js), +/− for layers and neurons and a weight set by hand (edit.js), settings
+// changed while training (live.js), and a second run side by side (twin.js).
+import { fill } from "./dom.js";
+import * as Edit from "./edit.js";
+import * as Live from "./live.js";
+import { surfaceLegend, surfacePlane } from "./surface.js";
+import { Twin, twinSection } from "./twin.js";
+
+const $ = (sel) => document.querySelector(sel);
+const twin = new Twin();
+let page = null; // {controls, reset, status, info(), snap(), writeAddress}
+
+// Called once the controls are built: `app` is what the page lends.
+export function setup(app) {
+  page = app;
+  fill($("#twin"), twinSection());
+  window.App.twin = () => ({ info: twin.info, snapshot: twin.snap, curves: twin.curves });
+}
+
+const labelOf = (name) => (page.controls.byName[name] ? page.controls.byName[name].label : name);
+
+// A control changed: a live setting goes to the run as it is; anything else makes a new one.
+export async function changed(name) {
+  const info = page.info(), snap = page.snap();
+  if (!Live.isLive(page.controls.byName[name], info, snap)) { page.reset(); return; }
+  try {
+    await Live.send(info, name, page.controls.values()[name]);
+    page.writeAddress();
+  } catch (err) {
+    page.status(err.message, true);
+  }
+}
+
+// A new run (info, or null when none could be made).
+export function reset(info) {
+  twin.open(info && info.twin);
+  $("#weight").hidden = true;
+  Edit.layerButtons($("#edit-layers"), page.controls, () => changed("hidden"));
+  $("#surface-legend").hidden = !(info && info.regression);
+}
+
+// The 2-D plane of a regression: its surface and legend (else app.js draws the classes').
+export function plane(info, snap, canvas) {
+  const top = surfacePlane(canvas, snap.plane, info.points, info.bounds);
+  $("#surface-legend").textContent = surfaceLegend(top);
+}
+
+// After the page drew a snapshot: the marks of the changes on the curves (`scales`: each
+// canvas's x scale), their list, and the second run.
+export function render(info, snap, curves, scales) {
+  for (const [id, scale] of Object.entries(scales)) Live.mark($(`#${id}`), scale, snap.changes);
+  Live.list($("#changes"), snap.changes, labelOf);
+  $("#changes-box").hidden = !(snap.changes && snap.changes.length);
+  twin.render(info, curves);
+}
+
+// An edge was clicked: the weight editor.
+export function pickEdge(e) {
+  const info = page.info();
+  if (info) Edit.weightEditor($("#weight"), info, page.snap(), e);
+}
+
+export const stop = () => twin.close();
