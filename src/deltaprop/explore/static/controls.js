@@ -54,7 +54,8 @@ export class Controls {
       this.fields[o.name] = field;
       const box = root.querySelector(`[data-group=${o.group}]`);
       const wrap = o.type === "toggles" ? "div" : "label"; // a label may not hold labels
-      box.append(h(wrap, { class: "option", title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
+      box.append(h(wrap, { class: "option", title: o.help + rangeText(o), "data-option": o.name },
+        h("span", { class: "label-text" }, o.label), field));
     }
     for (const [group, title] of Object.entries(GROUPS)) {
       const box = root.querySelector(`[data-group=${group}]`);

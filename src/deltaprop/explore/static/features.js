@@ -6,8 +6,8 @@ import { h, line, num } from "./dom.js";
 const SVG = "http://www.w3.org/2000/svg";
 
 // Labels beside the input neurons (their features), in the SVG group g; pos[l − 1][jp] is
-// where neuron jp of layer l is drawn.
-export function inputLabels(g, pos, info) {
+// where neuron jp of layer l is drawn, `size` across.
+export function inputLabels(g, pos, info, size) {
   const label = (x, y, text, anchor, cls) => {
     const t = document.createElementNS(SVG, "text");
     for (const [k, v] of Object.entries({ x, y: y + 3, "text-anchor": anchor, class: cls })) t.setAttribute(k, v);
@@ -15,7 +15,7 @@ export function inputLabels(g, pos, info) {
     g.appendChild(t);
   };
   const inputs = info.inputs;
-  if (inputs) pos[0].forEach((p, jp) => label(p[0] - 15, p[1], inputs[info.shown[0][jp]], "end", "input-label"));
+  if (inputs) pos[0].forEach((p, jp) => label(p[0] - size / 2 - 4, p[1], inputs[info.shown[0][jp]], "end", "input-label"));
 }
 
 // The class of label i, by its name where the data named it.

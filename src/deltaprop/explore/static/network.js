@@ -17,9 +17,10 @@ import { bytes, heatCanvas, svgEl } from "./plots.js";
 const el = svgEl;
 
 // Positions of the drawn neurons of each layer in a W × H box (a column per layer; `right`
-// leaves room for the output classes' names).
+// leaves room for the output classes' names, the left margin for the input features').
 function layout(info, W, H, size, right) {
-  const L = info.shown.length, left = 30;
+  const named = info.inputs ? Math.max(...info.inputs.map((t) => t.length)) * 6.5 + 6 : 0;
+  const L = info.shown.length, left = Math.max(30, size / 2 + 4 + named);
   return info.shown.map((idx, l) => idx.map((_, j) => [
     left + (l * (W - left - right)) / Math.max(1, L - 1),
     H / 2 + 12 + (j - (idx.length - 1) / 2) * Math.min(size + 6, (H - 44) / idx.length),
@@ -129,7 +130,7 @@ export class NetworkView {
       const t = el("text", { x: p[0] + this.size / 2 + 5, y: p[1] + 4, class: "class-label", "data-class": j }, g);
       t.textContent = name.length > 8 ? `${name.slice(0, 7)}…` : name;
     });
-    inputLabels(g, pos, info); // the inputs' features
+    inputLabels(g, pos, info, this.size); // the inputs' features
     this.positions = pos;
     this.key = info.id;
     this.heat = null;
