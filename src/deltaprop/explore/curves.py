@@ -28,7 +28,7 @@ from typing import Any
 MAX_POINTS = 300
 #: the most of the training time each part of the points (the cheap figures, the measured
 #: ones) may take
-BUDGET = 0.04
+BUDGET = 0.02
 
 Figures = Callable[[], dict[str, Any]]
 

@@ -240,7 +240,16 @@ function imageTip(im, q, j) {
       `, coloured on the scale −${im.top} … ${im.top}`)];
 }
 
+// The curves are redrawn when they have new points, at most CURVES_EVERY ms apart while the
+// run trains (rebuilding four SVG plots is most of an update's script time); returns each
+// plot's x scale, or {} when they were left as they are.
+const CURVES_EVERY = 200;
+let curvesKey = "", curvesAt = 0;
 function drawCurves() {
+  const now = performance.now(), last = curves[curves.length - 1];
+  const key = `${curves.length}|${last ? last.batch : -1}|${(snap.changes || []).length}|${innerWidth}`;
+  if (key === curvesKey || (snap.state === "running" && now - curvesAt < CURVES_EVERY)) return {};
+  curvesKey = key; curvesAt = now;
   const xs = curves.map((p) => p.batch);
   const measured = curves.filter((p) => p.train_cost != null);
   const mx = measured.map((p) => p.batch);
