@@ -46,7 +46,6 @@ def test_page_loads_without_console_errors_and_trains_the_spiral(page, tmp_path)
     time.sleep(0.5)
     measured = [c["train_cost"] for c in p.js("App.curves()") if c.get("train_cost") is not None]
     assert measured[-1] < 0.5 * measured[0], measured
-    p.screenshot("explore-training.png", tmp_path)
     p.page.click("#pause")
     p.wait_state("paused")
     assert p.errors == []
