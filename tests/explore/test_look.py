@@ -168,3 +168,24 @@ def test_a_report_asked_for_before_one_epoch_says_why_on_the_page(page):
     text = p.page.inner_text("#status")
     assert "Save report" in text and "train for at least one epoch first" in text
     p.errors.clear()  # the browser logs the refused fetch itself
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_the_genies_result_opens_beside_the_neuron_clicked(page, width):
+    p = page("data=circle&hidden=4&pace=max", width=width)
+    p.page.click("#start")
+    p.wait("document.querySelector('#status').dataset.batches > 20")
+    p.page.click("#pause")
+    p.wait_state("paused")
+    neuron = "#net .neuron[data-layer='2'][data-neuron='1']"
+    p.page.click(neuron)
+    p.page.wait_for_selector("#genie-change")
+    at, box = p.page.locator(neuron).bounding_box(), p.page.locator("#genie").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # on the screen
+    if width == 1280:  # beside it: level with it, just right or left of it
+        assert box["y"] <= at["y"] + at["height"] and box["y"] + box["height"] >= at["y"]
+        gap = max(box["x"] - (at["x"] + at["width"]), at["x"] - (box["x"] + box["width"]))
+        assert 0 <= gap <= 40, (at, box)
+    else:  # a phone: under the drawing, where the network is
+        assert box["y"] >= at["y"] and box["y"] - (at["y"] + at["height"]) <= 400
+    assert p.errors == []
