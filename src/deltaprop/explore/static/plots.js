@@ -89,7 +89,7 @@ export class PlaneView {
 
   // The plot's side in CSS pixels, from the box's width.
   size() {
-    const W = Math.max(160, Math.min(this.box.clientWidth || 300, 360));
+    const W = Math.max(160, Math.min(this.box.clientWidth || 300, 480));
     return { W, P: W - this.margin.left - this.margin.right };
   }
 
