@@ -189,3 +189,20 @@ def test_the_genies_result_opens_beside_the_neuron_clicked(page, width):
     else:  # a phone: under the drawing, where the network is
         assert box["y"] >= at["y"] and box["y"] - (at["y"] + at["height"]) <= 400
     assert p.errors == []
+
+
+def test_two_runs_side_by_side_draw_the_second_plane_and_shared_curves(page):
+    p = page("data=circle&hidden=4&pace=max&compare=eta&versus=0.5")
+    p.page.click("#start")
+    p.wait("document.querySelector('#twin-status').dataset.batches > 500", 20_000)
+    p.page.click("#pause")
+    p.wait_state("paused")
+    p.wait("document.querySelectorAll('#twin-speed path.series').length === 4")  # 2 layers × 2
+    assert p.js("document.querySelectorAll('#plane-twin .train').length") == 320
+    box, surface = (
+        p.page.locator(s).bounding_box() for s in ("#plane-twin", "#plane-twin-surface")
+    )
+    inside = box["x"] <= surface["x"] and surface["x"] + surface["width"] <= box["x"] + box["width"]
+    assert inside and surface["y"] < box["y"] + box["height"]  # the surface under the axes
+    assert p.js("document.querySelectorAll('#twin-cost path.series').length") == 4
+    assert p.errors == []

@@ -71,7 +71,7 @@ export class Twin {
       series(a, "train_cost", "A train", LAYER_COLOURS[0]), series(a, "test_cost", "A test", LAYER_COLOURS[1]),
       series(b, "train_cost", "B train", LAYER_COLOURS[0], "5 3"),
       series(b, "test_cost", "B test", LAYER_COLOURS[1], "5 3")], { log: true });
-    const layers = curves[0] && curves[0].speed ? curves[0].speed.length : 0;
+    const layers = this.info.sizes.length - 1;
     const speed = (cs, run, dash) => [...Array(layers).keys()].map((i) => ({
       name: run === "A" ? `l=${i + 2}` : null, xs: cs.map((p) => p.batch),
       ys: cs.map((p) => (p.speed ? p.speed[i] : null)), colour: LAYER_COLOURS[i % LAYER_COLOURS.length], dash }));
