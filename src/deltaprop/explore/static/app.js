@@ -188,7 +188,7 @@ function render() {
   if (snap.record) ui.sample = Math.min(ui.sample, snap.record.rows - 1);
   Legend.scales($("#legend"), net.draw(info, snap, mode, stage, ui));
   if (info.kind === "plane" && snap.plane && snap.plane !== planeDrawn) {
-    if (info.regression) Play.plane(info, snap, $("#plane-surface")); // a surface: a^L over the plane
+    if (info.regression) Play.plane(testShown(info), snap, $("#plane-surface")); // a^L over the plane
     else plane.surface(snap.plane, $("#discretize").checked);
     planeDrawn = snap.plane;
   }
@@ -217,8 +217,12 @@ function showPlane(d) {
   const names = d.classes || [...Array(d.n_classes).keys()].map(String);
   if (!regression) Legend.classes($("#plane-legend"), names, { train: d.n_train, test: d.n_test });
   if (!regression) plane.surface(snap.plane || null, $("#discretize").checked);
-  else if (snap.plane) Play.plane(d, snap, $("#plane-surface"));
+  else if (snap.plane) Play.plane(testShown(d), snap, $("#plane-surface"));
 }
+
+// The run's description with its test points, or without them when "show test data" is off.
+const testShown = (d) => ($("#show-test").checked || !d.points ? d
+  : { ...d, points: { ...d.points, test: [], test_y: [] } });
 
 function drawImages(im) {
   imagesDrawn = im;
