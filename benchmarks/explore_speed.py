@@ -1,5 +1,5 @@
 """How fast the explorer is: page updates a second, the page's JavaScript time per update,
-snapshot bytes, and its training speed beside plain ``Network.fit`` (what ``deltaprop train``
+event bytes, and its training speed beside plain ``Network.fit`` (what ``deltaprop train``
 runs), on MNIST's classic network and on the spiral.
 
     DELTAPROP_DATA=../shared/data/mnist python benchmarks/explore_speed.py
@@ -23,10 +23,12 @@ Each round, for each workload, in turn:
   drawn, counted by the page), and its script time per update: ``performance.now()`` around
   the drawing and around ``JSON.parse`` of the events, measured in the page.
 
-Snapshot bytes are the run's latest snapshot as sent (``Session.snapshot_json``), sampled
-every 0.1 s while it trains. The fraction is each run's mini-batches a second over the same
-round's plain ``fit``. On a machine of two cores the browser competes with training for the
-CPU, so ``page`` measures the whole machine, not only the server.
+Event bytes are the mean size of the events the page (or the stream's client) received: the
+snapshot with the curve points and epoch rows it had not had; the plane's heat maps or the
+weight images ride on one snapshot in four (every 0.1 s), and the others are small. The
+fraction is each run's mini-batches a second over the same round's plain ``fit``. On a
+machine of two cores the browser competes with training for the CPU, so ``page`` measures
+the whole machine, not only the server.
 """
 
 from __future__ import annotations
@@ -87,20 +89,17 @@ def _latest(server: Any) -> Session:
     return list(sessions.values())[-1]
 
 
-def _watch(session: Session, seconds: float) -> tuple[float, float, float]:
-    """Over ``seconds`` of a running session: mini-batches a second, the training thread's
-    CPU µs per mini-batch, and the median bytes of its snapshots."""
+def _watch(session: Session, seconds: float) -> tuple[float, float]:
+    """Over ``seconds`` of a running session: mini-batches a second and the training
+    thread's CPU µs per mini-batch."""
     while session.thread is None or session.thread.ident is None or session.batches < 50:
         time.sleep(0.01)
     clock = time.pthread_getcpuclockid(session.thread.ident)
     time.sleep(1.0)  # past the start
     b0, t0, c0 = session.batches, time.perf_counter(), time.clock_gettime(clock)
-    sizes = []
-    while time.perf_counter() - t0 < seconds:
-        sizes.append(len(session.snapshot_json.encode()))
-        time.sleep(0.1)
+    time.sleep(seconds)
     b1, t1, c1 = session.batches, time.perf_counter(), time.clock_gettime(clock)
-    return (b1 - b0) / (t1 - t0), (c1 - c0) / (b1 - b0) * 1e6, statistics.median(sizes)
+    return (b1 - b0) / (t1 - t0), (c1 - c0) / (b1 - b0) * 1e6
 
 
 def _call(address: str, path: str, data: bytes | None = None) -> Any:
@@ -114,28 +113,38 @@ def _call(address: str, path: str, data: bytes | None = None) -> Any:
 def stream(address: str, server: Any, name: str, seconds: float) -> dict[str, float]:
     """Through the server, read by a client of the event stream."""
     run = json.load(_call(address, "/api/session", json.dumps(WORKLOADS[name]).encode()))["id"]
-    events, done = [0], threading.Event()
+    events, size, done = [0], [0], threading.Event()
 
     def read() -> None:
         with _call(address, f"/api/{run}/events") as response:
             for line in response:
-                events[0] += line.startswith(b"data: ")
+                if line.startswith(b"data: "):
+                    events[0] += 1
+                    size[0] += len(line) - 7  # the JSON, without "data: " and the newline
                 if done.is_set():
                     return
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     _call(address, f"/api/{run}/control", b'{"action": "start"}')
-    e0, t0 = events[0], time.perf_counter()
-    rate, cpu, size = _watch(_latest(server), seconds)
-    e1, t1 = events[0], time.perf_counter()
+    (e0, s0), t0 = (events[0], size[0]), time.perf_counter()
+    rate, cpu = _watch(_latest(server), seconds)
+    (e1, s1), t1 = (events[0], size[0]), time.perf_counter()
     done.set()
     _call(address, f"/api/{run}/control", b'{"action": "stop"}')
     reader.join(timeout=5)
-    return {"rate": rate, "cpu": cpu, "bytes": size, "events": (e1 - e0) / (t1 - t0)}
+    return {
+        "rate": rate,
+        "cpu": cpu,
+        "bytes": (s1 - s0) / max(1, e1 - e0),
+        "events": (e1 - e0) / (t1 - t0),
+    }
 
 
-PROBE = "[window.exploreUpdates, window.exploreRenderMs + window.exploreParseMs]"
+PROBE = (
+    "[window.exploreUpdates, window.exploreRenderMs + window.exploreParseMs,"
+    " window.exploreEvents, window.exploreBytes]"
+)
 
 
 def page(browser: Any, address: str, server: Any, name: str, seconds: float) -> dict[str, float]:
@@ -146,16 +155,16 @@ def page(browser: Any, address: str, server: Any, name: str, seconds: float) -> 
     p.goto(f"{address}#{state}")
     p.wait_for_function("() => window.exploreUpdates > 0 && App.info() !== null", timeout=60_000)
     p.click("#start")
-    (u0, ms0), t0 = p.evaluate(PROBE), time.perf_counter()
-    rate, cpu, size = _watch(_latest(server), seconds)
-    (u1, ms1), t1 = p.evaluate(PROBE), time.perf_counter()
+    (u0, ms0, e0, s0), t0 = p.evaluate(PROBE), time.perf_counter()
+    rate, cpu = _watch(_latest(server), seconds)
+    (u1, ms1, e1, s1), t1 = p.evaluate(PROBE), time.perf_counter()
     p.click("#pause")
     p.context.close()
     updates = max(1, u1 - u0)
     return {
         "rate": rate,
         "cpu": cpu,
-        "bytes": size,
+        "bytes": (s1 - s0) / max(1, e1 - e0),  # characters: the JSON is ASCII but for a few names
         "updates": (u1 - u0) / (t1 - t0),
         "script_ms": (ms1 - ms0) / updates,
     }
@@ -167,7 +176,7 @@ def report(name: str, runs: dict[str, list[dict[str, float]]]) -> None:
     print(f"\n{name}: medians of {len(plain_rates)} rounds")
     print(
         "| run | mini-batches/s | of plain fit | CPU µs/batch | updates/s | script ms/update "
-        "| snapshot bytes |"
+        "| event bytes |"
     )
     print("|---|---|---|---|---|---|---|")
     for run, rows in runs.items():

@@ -21,6 +21,7 @@ let net = null, plane = null, planeDrawn = null, imagesDrawn = null, findingsSho
 window.exploreUpdates = 0; // snapshots drawn, for the benchmark and the tests
 window.exploreRenderMs = 0; // the time spent drawing them
 window.exploreParseMs = 0; // and reading them (JSON.parse of the events)
+window.exploreEvents = 0; window.exploreBytes = 0; // the events received, and their characters
 
 // What the page holds, for the tests and the benchmark.
 window.App = {
@@ -103,6 +104,7 @@ async function reset() {
     const t0 = performance.now();
     const msg = JSON.parse(ev.data);
     window.exploreParseMs += performance.now() - t0;
+    window.exploreEvents += 1; window.exploreBytes += ev.data.length;
     receive(msg);
   };
   source.addEventListener("closed", (ev) => closed(JSON.parse(ev.data).error));
