@@ -16,6 +16,8 @@ Each round, for each workload, in turn:
 
 - ``plain``: ``net.fit`` on the same network and data as the explorer's run (its Session
   built and not started): mini-batches a second (wall clock) and CPU µs per mini-batch;
+- ``session``: the explorer's run (its Session, with its publishing callback) and no server:
+  mini-batches a second and CPU µs per mini-batch;
 - ``stream``: the explorer's run through the server, read by a client of its event stream
   (no browser): mini-batches a second, and events a second;
 - ``page``: the same with the page open in headless Chromium (the system's, driven by
@@ -100,6 +102,15 @@ def _watch(session: Session, seconds: float) -> tuple[float, float]:
     time.sleep(seconds)
     b1, t1, c1 = session.batches, time.perf_counter(), time.clock_gettime(clock)
     return (b1 - b0) / (t1 - t0), (c1 - c0) / (b1 - b0) * 1e6
+
+
+def session(name: str, seconds: float) -> dict[str, float]:
+    """The explorer's run with no server and no page."""
+    s = Session(Settings.from_dict(WORKLOADS[name]))
+    s.control("start")
+    rate, cpu = _watch(s, seconds)
+    s.close()
+    return {"rate": rate, "cpu": cpu}
 
 
 def _call(address: str, path: str, data: bytes | None = None) -> Any:
@@ -212,11 +223,12 @@ def main() -> None:
         chromium = shutil.which("chromium") or "chromium"
         browser = ctx.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
     names = args.only or list(WORKLOADS)
-    results = {n: {"plain": [], "stream": [], "page": []} for n in names}
+    results = {n: {"plain": [], "session": [], "stream": [], "page": []} for n in names}
     for r in range(args.rounds):
         for name in names:
             rate, cpu = plain(name)
             results[name]["plain"].append({"rate": rate, "cpu": cpu})
+            results[name]["session"].append(session(name, args.seconds))
             results[name]["stream"].append(stream(address, server, name, args.seconds))
             if browser is not None:
                 results[name]["page"].append(page(browser, address, server, name, args.seconds))
