@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from tqdm import tqdm
 
 from deltaprop import DivergenceError, Network, TrainConfig
 from deltaprop._validation import one_hot
@@ -19,6 +20,11 @@ def _data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _epoch_peak(trainer: Trainer, X: np.ndarray, Y: np.ndarray, epoch: int) -> int:
+    # tracemalloc counts every thread's allocations: tqdm's monitor thread, started by any
+    # earlier progress bar in this process, wakes every 10 s and would count here.
+    if tqdm.monitor is not None:
+        tqdm.monitor.exit()
+        tqdm.monitor = None
     tracemalloc.start()
     try:
         trainer.run_epoch(epoch, X, Y)

@@ -12,6 +12,7 @@ from typing import Any
 from .advice import check_model_fits, fresh_seed_line, seed_or_fresh
 from .common import out, reported
 from .data import UsageError, load_data, sizes_for
+from .options import network_options
 from .outputs import check_plot_outputs
 from .parser import positive_int
 from .train_extras import TrainExtras, add_train_options
@@ -140,15 +141,7 @@ def _network_and_samples(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         seed, drawn = seed_or_fresh(args.seed)
         if drawn:
             out(args, fresh_seed_line(seed))
-        net = Network(
-            sizes,
-            args.activation,
-            args.output_activation,
-            args.cost,
-            args.init,
-            args.dtype,
-            seed,
-        )
+        net = Network(sizes, *network_options(args), seed)
     return net, X, y
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "fill_defaults",
     "flag_of",
     "given",
+    "network_options",
 ]
 
 #: the network options and their defaults (``--output-activation``: that of ``--activation``)
@@ -196,6 +197,12 @@ def fill_defaults(args: argparse.Namespace, training: bool = True) -> None:
     for name, value in defaults.items():
         if hasattr(args, name) and getattr(args, name) is None:
             setattr(args, name, value)
+
+
+def network_options(args: argparse.Namespace) -> tuple[str, str | None, str, str, str]:
+    """The network's options from the command line in ``Network``'s and ``NetworkConfig``'s
+    order after the sizes: activation, output activation, cost, init, dtype."""
+    return args.activation, args.output_activation, args.cost, args.init, args.dtype
 
 
 def train_config(args: argparse.Namespace, seed: int | None) -> TrainConfig:

@@ -30,7 +30,7 @@ from .data import (
 )
 from .experiment import apply_book_split
 from .limits import check_network_memory
-from .options import train_config
+from .options import network_options, train_config
 from .outputs import Interruption, Outputs
 from .progress import epoch_output
 from .resume import checkpointed, prepare
@@ -79,14 +79,7 @@ def _check(args: argparse.Namespace) -> tuple[TrainExtras, Outputs]:
     if args.sizes:
         check_network_memory(args.sizes, args.dtype)
     try:  # options that contradict each other: a usage error
-        NetworkConfig(
-            tuple(args.sizes or (1, 1, 1)),
-            args.activation,
-            args.output_activation,
-            args.cost,
-            args.init,
-            args.dtype,
-        )
+        NetworkConfig(tuple(args.sizes or (1, 1, 1)), *network_options(args))
         config = train_config(args, None)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -193,16 +186,7 @@ def run(args: argparse.Namespace, job: Job) -> int:
         seed = job.share(secrets.randbelow(2**31), "sharing the seed")
     config = train_config(args, seed)
     sizes, n_val = job.together("checking the data", _fits, args, config, data, X)
-    net = Network(
-        sizes,
-        args.activation,
-        args.output_activation,
-        args.cost,
-        args.init,
-        args.dtype,
-        seed,
-        args.backend,
-    )
+    net = Network(sizes, *network_options(args), seed, args.backend)
     out(args, _header(args, job, net, config, data, X.shape[0] - n_val, n_val, book))
     if resumed is not None:
         _say_resumed(args, *resumed)
