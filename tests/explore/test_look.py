@@ -206,3 +206,18 @@ def test_two_runs_side_by_side_draw_the_second_plane_and_shared_curves(page):
     assert inside and surface["y"] < box["y"] + box["height"]  # the surface under the axes
     assert p.js("document.querySelectorAll('#twin-cost path.series').length") == 4
     assert p.errors == []
+
+
+def test_the_paused_stages_and_the_genie_fit_a_phone(page):
+    p = page("data=spiral&optimizer=adam&l2=0.1&dropout=0.2&pace=max", width=360)
+    p.page.click("#start")
+    p.wait("document.querySelector('#status').dataset.batches > 30")
+    p.page.click("#pause")
+    p.wait("App.snapshot().record !== null")
+    for stage in ("forward", "backward", "update"):  # the wide tables scroll in their own box
+        p.js(f"App.setStage('{stage}')")
+        assert p.js("document.documentElement.scrollWidth <= innerWidth"), stage
+    p.page.click("#net .neuron[data-layer='2'][data-neuron='0']")
+    p.page.wait_for_selector("#genie-change")
+    assert p.js("document.documentElement.scrollWidth <= innerWidth")
+    assert p.errors == []
