@@ -77,9 +77,10 @@ class Curves:
             point.update(measure())
         end, cpu_end = time.perf_counter(), time.thread_time()
         with self.lock:
-            self.every = self._spaced(self.every, self._mark, start, middle - cpu, batch)
-            self._mark = (end, batch)
-            if measuring:
+            if batch:  # (mini-batch 0, the network as made before training, times nothing)
+                self.every = self._spaced(self.every, self._mark, start, middle - cpu, batch)
+                self._mark = (end, batch)
+            if batch and measuring:
                 took = cpu_end - middle
                 self.measured = self._spaced(self.measured, self._measure_mark, start, took, batch)
                 self._measure_mark = (end, batch)

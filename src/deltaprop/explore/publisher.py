@@ -50,12 +50,14 @@ class Publisher(Callback):
         self.before = before(self.session.net, self.trainer)
 
     def on_batch_end(self, step: Step) -> None:
-        """Count the step, take a curve point when one is due, publish every PUBLISH
-        seconds, obey pause/step/stop, and wait for the pace's next mini-batch."""
+        """Count the step, wait until its time on the run's pace has come, take a curve
+        point when one is due, publish every PUBLISH seconds, and obey pause/step/stop."""
         s = self.session
         s.batches += 1
         s.epoch = step.epoch
         self.step = step
+        # waited before the point is taken, so that the curves' schedule sees the paced time
+        s.pace.wait(s.batches, s.lock, lambda: s.needs_attention)
         if s.curves.due(s.batches):
             s.take_point(step)
         now = time.perf_counter()
@@ -68,7 +70,6 @@ class Publisher(Callback):
             s.between_batches(self)
         if s.pending_change is not None:  # settings changed while training (explore.live)
             self.change_settings()
-        s.pace.wait(s.batches, s.lock, lambda: s.needs_attention)
 
     def change_settings(self) -> None:
         """Make the settings' change the page asked for, before the next mini-batch, and
