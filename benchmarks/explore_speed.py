@@ -1,32 +1,42 @@
-"""How fast the explorer is: page updates a second, and its training speed beside plain
-``Network.fit`` (what ``deltaprop train`` runs), on the classic experiment.
+"""How fast the explorer is: page updates a second, the page's JavaScript time per update,
+event bytes, and its training speed beside plain ``Network.fit`` (what ``deltaprop train``
+runs), on MNIST's classic network and on the spiral.
 
     DELTAPROP_DATA=../shared/data/mnist python benchmarks/explore_speed.py
-    python benchmarks/explore_speed.py --rounds 3 --seconds 10 --no-browser
+    python benchmarks/explore_speed.py --rounds 3 --seconds 10 --only spiral --no-browser
 
-The classic experiment: [784, 30, 10], sigmoid, quadratic cost, float32, m = 10, η = 3.0, on
-the 60,000 MNIST training images (the 10,000 test images measured after each epoch). Each
-round, in turn:
+Two workloads, each trained flat out (``pace=max``):
 
-- ``plain``: ``net.fit`` for one epoch, timed by the wall clock: mini-batches a second;
-- ``session``: the explorer's run (``deltaprop.explore.session.Session``) trained for
-  ``--seconds`` with its publishing callback, and no page: mini-batches a second;
-- ``stream``: the same through the server, read by a client of its event stream (no
-  browser): mini-batches a second and events a second;
-- ``page``: the same through the server, with the page open in headless Chromium (the
-  system's, driven by Playwright): mini-batches a second, and the page's updates a second
-  (snapshots received and drawn, counted by the page itself).
+- ``mnist``: [784, 30, 10], sigmoid, quadratic cost, float32, m = 10, η = 3.0, on the 60,000
+  MNIST training images (the 10,000 test images measured after each epoch);
+- ``spiral``: the page's default 2-D set, [2, 8, 8, 2], tanh, softmax and log-likelihood,
+  m = 10, η = 0.1, on 320 training points (80 held out), with the plane's heat maps.
 
-The slowdown is each run's mini-batches a second against the same round's plain run. On a
-machine of two cores the browser itself competes with training for the CPU, so ``page``
-measures the whole machine, not only the server.
+Each round, for each workload, in turn:
+
+- ``plain``: ``net.fit`` on the same network and data as the explorer's run (its Session
+  built and not started): mini-batches a second (wall clock) and CPU µs per mini-batch;
+- ``session``: the explorer's run (its Session, with its publishing callback) and no server:
+  mini-batches a second and CPU µs per mini-batch;
+- ``stream``: the explorer's run through the server, read by a client of its event stream
+  (no browser): mini-batches a second, and events a second;
+- ``page``: the same with the page open in headless Chromium (the system's, driven by
+  Playwright): mini-batches a second, the page's updates a second (snapshots received and
+  drawn, counted by the page), and its script time per update: ``performance.now()`` around
+  the drawing and around ``JSON.parse`` of the events, measured in the page.
+
+Event bytes are the mean size of the events the page (or the stream's client) received: the
+snapshot with the curve points and epoch rows it had not had; the plane's heat maps or the
+weight images ride on one snapshot in four (every 0.1 s), and the others are small. The
+fraction is each run's mini-batches a second over the same round's plain ``fit``. On a
+machine of two cores the browser competes with training for the CPU, so ``page`` measures
+the whole machine, not only the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import threading
@@ -34,32 +44,58 @@ import time
 import urllib.request
 from typing import Any
 
-import deltaprop
+from deltaprop.explore.command import background
 from deltaprop.explore.session import Session
 from deltaprop.explore.settings import Settings
-from deltaprop.io.mnist import load_mnist
 
-STATE = ("data=mnist&hidden=30&activation=sigmoid&output_activation=sigmoid&cost=quadratic"
-         "&init=normal&eta=3&batch_size=10&seed=1")  # fmt: skip
-SETTINGS = Settings(data="mnist", hidden=(30,), activation="sigmoid", output_activation="sigmoid",
-                    cost="quadratic", init="normal", eta=3.0, batch_size=10, seed=1)  # fmt: skip
+#: the page's settings of each workload, as its address and the session's body carry them
+WORKLOADS = {
+    "mnist": {
+        "data": "mnist",
+        "hidden": "30",
+        "activation": "sigmoid",
+        "init": "normal",
+        "output_activation": "sigmoid",
+        "cost": "quadratic",
+        "eta": "3",
+        "batch_size": "10",
+        "seed": "1",
+        "pace": "max",
+    },
+    "spiral": {"data": "spiral", "pace": "max"},
+}
+#: epochs of plain ``fit`` a round (about a second or more of training each)
+EPOCHS = {"mnist": 1, "spiral": 300}
 
 
-def plain(data: deltaprop.datasets.MNIST) -> tuple[float, float]:
-    """Mini-batches a second (wall clock) and CPU µs per mini-batch of one epoch of
-    ``net.fit``, run in this thread."""
-    net = deltaprop.Network([784, 30, 10], seed=1)
+def plain(name: str) -> tuple[float, float]:
+    """Mini-batches a second (wall clock) and CPU µs per mini-batch of ``net.fit`` on the
+    explorer's network and data for the workload, run in this thread."""
+    settings = Settings.from_dict(WORKLOADS[name])
+    s = Session(settings)  # built, never started: its network, data and test rows
+    d, epochs = s.data, EPOCHS[name]
     t0, c0 = time.perf_counter(), time.thread_time()
-    net.fit(data.X_train, data.y_train, epochs=1, batch_size=10, eta=3.0, seed=1,
-            validation_data=(data.X_test, data.y_test))  # fmt: skip
-    n = data.X_train.shape[0] / 10
+    s.net.fit(
+        d.X_train,
+        d.targets(d.y_train),
+        epochs=epochs,
+        test_data=(d.X_test, d.targets(d.y_test)),
+        **settings.training(),
+    )
+    n = epochs * -(-d.X_train.shape[0] // settings.batch_size)
     return n / (time.perf_counter() - t0), (time.thread_time() - c0) / n * 1e6
 
 
+def _latest(server: Any) -> Session:
+    sessions = server.config.app.app.state.explorer.sessions
+    return list(sessions.values())[-1]
+
+
 def _watch(session: Session, seconds: float) -> tuple[float, float]:
-    """Mini-batches a second and the training thread's CPU µs per mini-batch, over
-    ``seconds`` of a running session."""
-    assert session.thread is not None and session.thread.ident is not None
+    """Over ``seconds`` of a running session: mini-batches a second and the training
+    thread's CPU µs per mini-batch."""
+    while session.thread is None or session.thread.ident is None or session.batches < 50:
+        time.sleep(0.01)
     clock = time.pthread_getcpuclockid(session.thread.ident)
     time.sleep(1.0)  # past the start
     b0, t0, c0 = session.batches, time.perf_counter(), time.clock_gettime(clock)
@@ -68,129 +104,142 @@ def _watch(session: Session, seconds: float) -> tuple[float, float]:
     return (b1 - b0) / (t1 - t0), (c1 - c0) / (b1 - b0) * 1e6
 
 
-def session(seconds: float) -> tuple[float, float]:
+def session(name: str, seconds: float) -> dict[str, float]:
     """The explorer's run with no server and no page."""
-    s = Session(SETTINGS)
+    s = Session(Settings.from_dict(WORKLOADS[name]))
     s.control("start")
-    result = _watch(s, seconds)
+    rate, cpu = _watch(s, seconds)
     s.close()
-    return result
+    return {"rate": rate, "cpu": cpu}
 
 
-def _latest(server: object) -> Session:
-    sessions = server.config.app.app.state.explorer.sessions  # type: ignore[attr-defined]
-    return list(sessions.values())[-1]
-
-
-def stream(address: str, server: object, seconds: float) -> tuple[float, float, float]:
-    """Through the server, read by a client of the event stream: mini-batches a second, CPU
-    µs per mini-batch, events a second."""
+def _call(address: str, path: str, data: bytes | None = None) -> Any:
     base, token = address.split("/?token=")
-    body = json.dumps({"data": "mnist", "hidden": "30", "activation": "sigmoid",
-                       "output_activation": "sigmoid", "cost": "quadratic", "init": "normal",
-                       "eta": 3, "batch_size": 10, "seed": 1}).encode()  # fmt: skip
+    request = urllib.request.Request(
+        f"{base}{path}?token={token}", data=data, headers={"content-type": "application/json"}
+    )
+    return urllib.request.urlopen(request, timeout=60)
 
-    def call(path: str, data: bytes | None = None) -> Any:
-        request = urllib.request.Request(
-            f"{base}{path}?token={token}", data=data, headers={"content-type": "application/json"}
-        )
-        return urllib.request.urlopen(request, timeout=60)
 
-    run = json.load(call("/api/session", body))["id"]
-    events = [0]
-    done = threading.Event()
+def stream(address: str, server: Any, name: str, seconds: float) -> dict[str, float]:
+    """Through the server, read by a client of the event stream."""
+    run = json.load(_call(address, "/api/session", json.dumps(WORKLOADS[name]).encode()))["id"]
+    events, size, done = [0], [0], threading.Event()
 
     def read() -> None:
-        with call(f"/api/{run}/events") as response:
+        with _call(address, f"/api/{run}/events") as response:
             for line in response:
-                events[0] += line.startswith(b"data: ")
+                if line.startswith(b"data: "):
+                    events[0] += 1
+                    size[0] += len(line) - 7  # the JSON, without "data: " and the newline
                 if done.is_set():
                     return
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    call(f"/api/{run}/control", b'{"action": "start"}')
-    e0, t0 = events[0], time.perf_counter()
+    _call(address, f"/api/{run}/control", b'{"action": "start"}')
+    (e0, s0), t0 = (events[0], size[0]), time.perf_counter()
     rate, cpu = _watch(_latest(server), seconds)
-    e1, t1 = events[0], time.perf_counter()
+    (e1, s1), t1 = (events[0], size[0]), time.perf_counter()
     done.set()
-    call(f"/api/{run}/control", b'{"action": "stop"}')
+    _call(address, f"/api/{run}/control", b'{"action": "stop"}')
     reader.join(timeout=5)
-    return rate, cpu, (e1 - e0) / (t1 - t0)
+    return {
+        "rate": rate,
+        "cpu": cpu,
+        "bytes": (s1 - s0) / max(1, e1 - e0),
+        "events": (e1 - e0) / (t1 - t0),
+    }
 
 
-def page(browser: Any, address: str, server: object, seconds: float) -> tuple[float, ...]:
-    """With the page open in the browser: mini-batches a second, CPU µs per mini-batch, and
-    the page's updates a second."""
+PROBE = (
+    "[window.exploreUpdates, window.exploreRenderMs + window.exploreParseMs,"
+    " window.exploreEvents, window.exploreBytes]"
+)
+
+
+def page(browser: Any, address: str, server: Any, name: str, seconds: float) -> dict[str, float]:
+    """With the page open in the browser."""
     # the probes below are strings the page's CSP forbids to run: bypass it
-    p = browser.new_context(viewport={"width": 1220, "height": 900}, bypass_csp=True).new_page()
-    p.goto(f"{address}#{STATE}")
+    p = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
+    state = "&".join(f"{k}={v}" for k, v in WORKLOADS[name].items())
+    p.goto(f"{address}#{state}")
     p.wait_for_function("() => window.exploreUpdates > 0 && App.info() !== null", timeout=60_000)
     p.click("#start")
-    u0, t0 = p.evaluate("window.exploreUpdates"), time.perf_counter()
+    (u0, ms0, e0, s0), t0 = p.evaluate(PROBE), time.perf_counter()
     rate, cpu = _watch(_latest(server), seconds)
-    u1, t1 = p.evaluate("window.exploreUpdates"), time.perf_counter()
+    (u1, ms1, e1, s1), t1 = p.evaluate(PROBE), time.perf_counter()
     p.click("#pause")
     p.context.close()
-    return rate, cpu, (u1 - u0) / (t1 - t0)
+    updates = max(1, u1 - u0)
+    return {
+        "rate": rate,
+        "cpu": cpu,
+        "bytes": (s1 - s0) / max(1, e1 - e0),  # characters: the JSON is ASCII but for a few names
+        "updates": (u1 - u0) / (t1 - t0),
+        "script_ms": (ms1 - ms0) / updates,
+    }
+
+
+def report(name: str, runs: dict[str, list[dict[str, float]]]) -> None:
+    """The workload's table: medians over the rounds, and each round's fraction of plain."""
+    plain_rates = [r["rate"] for r in runs["plain"]]
+    print(f"\n{name}: medians of {len(plain_rates)} rounds")
+    print(
+        "| run | mini-batches/s | of plain fit | CPU µs/batch | updates/s | script ms/update "
+        "| event bytes |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for run, rows in runs.items():
+        if not rows:
+            continue
+        fraction = [r["rate"] / p for r, p in zip(rows, plain_rates)]
+
+        def med(key: str, form: str, rows: list[dict[str, float]] = rows) -> str:
+            values = [r[key] for r in rows if key in r]
+            return format(statistics.median(values), form) if values else "—"
+
+        rate = "updates" if run == "page" else "events"
+        print(
+            f"| {run} | {med('rate', '.0f')} | {statistics.median(fraction):.0%} "
+            f"(lowest {min(fraction):.0%}) | {med('cpu', '.0f')} | {med(rate, '.1f')} "
+            f"| {med('script_ms', '.2f')} | {med('bytes', ',.0f')} |"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--only", choices=sorted(WORKLOADS), action="append")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
-    data = load_mnist(download=False)
-    rates: dict[str, list[float]] = {"plain": [], "session": [], "stream": [], "page": []}
-    cpu: dict[str, list[float]] = {k: [] for k in rates}
-    events: list[float] = []
-    updates: list[float] = []
-    ctx = browser = None
-    from deltaprop.explore.command import background
-
     address, server, thread = background()
+    ctx = browser = None
     if not args.no_browser:
         from playwright.sync_api import sync_playwright
 
         ctx = sync_playwright().start()
         chromium = shutil.which("chromium") or "chromium"
         browser = ctx.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    names = args.only or list(WORKLOADS)
+    results = {n: {"plain": [], "session": [], "stream": [], "page": []} for n in names}
     for r in range(args.rounds):
-        for name, results in (
-            ("plain", lambda: plain(data)),
-            ("session", lambda: session(args.seconds)),
-            ("stream", lambda: stream(address, server, args.seconds)),
-            ("page", lambda: page(browser, address, server, args.seconds) if browser else None),
-        ):
-            out = results()
-            if out is None:
-                continue
-            rates[name].append(out[0])
-            cpu[name].append(out[1])
-            if name == "stream":
-                events.append(out[2])
-            if name == "page":
-                updates.append(out[2])
-        print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}/s {cpu[k][-1]:.0f} µs"
-                                             for k, v in rates.items() if v)
-              + f", events {events[-1]:.1f}/s"
-              + (f", page updates {updates[-1]:.1f}/s" if updates else ""), flush=True)  # fmt: skip
-    print(f"\nload average {os.getloadavg()[0]:.1f}; medians of {args.rounds} rounds:")
-    print("| run | mini-batches/s (wall) | vs plain | training thread CPU µs/batch: median | "
-          "vs plain | fastest | vs plain |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
-    base, base_cpu = statistics.median(rates["plain"]), statistics.median(cpu["plain"])
-    best_cpu = min(cpu["plain"])
-    for name, values in rates.items():
-        if values:
-            m, c, b = statistics.median(values), statistics.median(cpu[name]), min(cpu[name])
-            print(f"| {name} | {m:.0f} | {m / base - 1:+.1%} | {c:.0f} | {c / base_cpu - 1:+.1%} "
-                  f"| {b:.0f} | {b / best_cpu - 1:+.1%} |")  # fmt: skip
-    print(f"events: median {statistics.median(events):.1f}/s, lowest {min(events):.1f}/s")
-    if updates:
-        print(f"page updates: median {statistics.median(updates):.1f}/s, "
-              f"lowest {min(updates):.1f}/s")  # fmt: skip
+        for name in names:
+            rate, cpu = plain(name)
+            results[name]["plain"].append({"rate": rate, "cpu": cpu})
+            results[name]["session"].append(session(name, args.seconds))
+            results[name]["stream"].append(stream(address, server, name, args.seconds))
+            if browser is not None:
+                results[name]["page"].append(page(browser, address, server, name, args.seconds))
+            line = {
+                k: {q: round(v, 2) for q, v in rows[-1].items()}
+                for k, rows in results[name].items()
+                if rows
+            }
+            print(f"round {r + 1} {name}: {line}", flush=True)
+    for name in names:
+        report(name, results[name])
     if browser is not None:
         browser.close()
         ctx.stop()  # type: ignore[union-attr]

@@ -46,11 +46,12 @@ def browser() -> Iterator[Any]:
 class Page:
     """A browser page on the explorer, collecting its console errors."""
 
-    def __init__(self, browser: Any, address: str, state: str = "") -> None:
+    def __init__(self, browser: Any, address: str, state: str = "", width: int = 1220) -> None:
         self.address = address
         # The tests' probes (wait_for_function) are strings the page's CSP forbids to run;
         # test_security.py loads the page with its CSP enforced.
-        self.context = browser.new_context(viewport={"width": 1220, "height": 900}, bypass_csp=True)
+        viewport = {"width": width, "height": 900}
+        self.context = browser.new_context(viewport=viewport, bypass_csp=True)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
@@ -92,11 +93,12 @@ class Page:
 
 @pytest.fixture
 def page(browser: Any, address: str) -> Iterator[Any]:
-    """A factory: ``page(state)`` opens the explorer with ``state`` after '#'."""
+    """A factory: ``page(state)`` opens the explorer with ``state`` after '#' (``width``:
+    the window's, in CSS pixels)."""
     pages: list[Page] = []
 
-    def open_page(state: str = "") -> Page:
-        pages.append(Page(browser, address, state))
+    def open_page(state: str = "", width: int = 1220) -> Page:
+        pages.append(Page(browser, address, state, width))
         return pages[-1]
 
     yield open_page

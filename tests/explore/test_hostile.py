@@ -179,6 +179,9 @@ FINDINGS = [
     ("POST", "/api/RUN/control", b'"start"', "the body is a string"),
     ("POST", "/api/RUN/control", b'{"action": "jump"}', "action must be one of start, pause"),
     ("POST", "/api/RUN/control", b'{"action": ["start"]}', "action must be one of"),
+    ("POST", "/api/RUN/pace", b'{"pace": "warp"}', "unknown pace 'warp'; choose one of: 1, 3"),
+    ("POST", "/api/RUN/pace", b'{"pace": 30}', "unknown pace 30; choose one of"),
+    ("POST", "/api/RUN/pace", b"[30]", "the body is a list"),
     ("GET", "/api/RUN/state?since=abc", None, "since must be a whole number"),
     ("GET", "/api/RUN/state?since=1e3", None, "since must be a whole number"),
     ("GET", "/api/RUN/state?since=-1", None, "since must be a whole number"),
@@ -198,7 +201,12 @@ FINDINGS = [
     ("POST", "/api/session", b'{"eta": "inf"}', "eta must be a finite number"),
     ("POST", "/api/session", b'{"eta": "nan"}', "eta must be a finite number"),
     ("POST", "/api/session", b'{"l1": -1}', "l1 must be a number in [0, ∞)"),
-    ("POST", "/api/session", b'{"batch_size": 0}', "batch_size must be a whole number in [1,"),
+    (
+        "POST",
+        "/api/session",
+        b'{"batch_size": 0}',
+        "batch_size must be a whole number in [1, 10000]",
+    ),
     ("POST", "/api/session", b'{"hidden": "1,2,3,4,5,6,7,8,9,10"}', "hidden layers: at most"),
     ("POST", "/api/session", b'{"upload": ["x"]}', "upload must be the key"),
     ("POST", "/api/session", b'{"data": "upload", "upload": "gone"}', "no longer kept"),
@@ -322,6 +330,7 @@ ROUTES = [
     ("POST", "/api/session"),
     ("POST", "/api/upload"),
     ("POST", "/api/{run}/control"),
+    ("POST", "/api/{run}/pace"),
     ("GET", "/api/{run}/state"),
     ("GET", "/api/{run}/events"),
     ("GET", "/api/{run}/record"),
@@ -403,6 +412,7 @@ SETTINGS = {
     "momentum": st.floats(0, 1),
     "beta1": st.floats(0, 1),
     "beta2": st.floats(0, 1),
+    "pace": st.sampled_from(["1", "100", "max", "0", "fast", "1e9"]),
     "drawn": st.lists(
         st.lists(st.floats(-2, 2) | st.integers(-1, 300), min_size=2, max_size=4), max_size=12
     ),
@@ -478,6 +488,9 @@ def body_for(template: str) -> Any:
     if template.endswith("control"):
         actions = st.sampled_from(["start", "pause", "step", "stop"]) | values
         return mostly(st.builds(lambda a: json.dumps({"action": a}).encode(), actions))
+    if template.endswith("pace"):
+        paces = plausible("pace")
+        return mostly(st.builds(lambda v: json.dumps({"pace": v}).encode(), paces))
     if template.endswith("genie"):
         layers, neurons = mostly(st.integers(1, 4), values), mostly(st.integers(-1, 4), values)
         numbers = mostly(st.floats(1e-6, 1.5e3), values) | st.floats(-1e3, 0)

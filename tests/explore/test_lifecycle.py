@@ -19,7 +19,7 @@ from deltaprop.explore.session import MAX_EPOCHS, Session
 from deltaprop.explore.settings import Settings
 from deltaprop.explore.wire import finite, to_json
 
-SMALL = Settings(data="circle", points=100, hidden=(4,))
+SMALL = Settings(data="circle", points=100, hidden=(4,), pace="max")
 
 
 def strict(text: str) -> Any:

@@ -39,14 +39,13 @@ def _pause(p) -> None:
 
 
 def test_page_loads_without_console_errors_and_trains_the_spiral(page, tmp_path):
-    p = page("data=spiral&hidden=8,8&eta=0.3&seed=0")
+    p = page("data=spiral&hidden=8,8&eta=0.3&seed=0&pace=max")
     assert p.page.title() == "deltaprop explore"
     p.page.click("#start")
     p.wait("App.curves().filter(c => c.train_cost != null).length >= 4", 15_000)
     time.sleep(0.5)
     measured = [c["train_cost"] for c in p.js("App.curves()") if c.get("train_cost") is not None]
     assert measured[-1] < 0.5 * measured[0], measured
-    p.screenshot("explore-training.png", tmp_path)
     p.page.click("#pause")
     p.wait_state("paused")
     assert p.errors == []
@@ -151,13 +150,17 @@ def test_the_controls_are_the_served_options(page):
     p = page("data=circle&hidden=3")
     served = p.get_path("/api/options")
     shown = p.js(
-        "[...document.querySelectorAll('#settings [data-option]')].map((e) => {"
+        "[...document.querySelectorAll('[data-option]')].map((e) => {"
         "  const f = e.querySelector('[name]');"
         "  return [f.name, f.tagName, f.value, f.tagName === 'SELECT' ?"
-        "    [...f.options].map((o) => o.value) : null, e.hidden]; })"
+        "    [...f.options].map((o) => o.value) : null, e.hidden,"
+        "    e.closest('[data-group]').dataset.group]; })"
     )
-    assert [s[0] for s in shown] == [o["name"] for o in served]
-    for (name, tag, value, choices, hidden), option in zip(shown, served):
+    by_name = {s[0]: s for s in shown}
+    assert sorted(by_name) == sorted(o["name"] for o in served) and len(shown) == len(served)
+    for option in served:  # each in its group's box (the speed in the header)
+        name, tag, value, choices, hidden, group = by_name[option["name"]]
+        assert group == option["group"], name
         if option["type"] == "choice":
             assert tag == "SELECT" and choices == list(option["choices"]), name
         elif option["type"] == "toggles":  # the input features: the defaults turned on
@@ -211,7 +214,7 @@ def test_a_closed_run_says_why_and_starts_again(page):
 def test_what_the_page_calls_test_is_the_held_out_test_set(page):
     p = page("data=circle&points=100&hidden=3&batch_size=20")
     p.page.click("#start")
-    p.wait("App.snapshot().epochs && App.snapshot().epochs.length >= 1")
-    row = p.js("App.snapshot().epochs[0]")
+    p.wait("App.snapshot().epoch_row != null")
+    row = p.js("App.snapshot().epoch_row")
     assert "test_accuracy" in row and not any(k.startswith("val_") for k in row), row
     assert p.errors == []

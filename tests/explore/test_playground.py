@@ -80,8 +80,9 @@ def test_the_input_layer_is_fed_the_features_of_each_point():
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
     inputs = np.stack([by_hand(n, grid) for n in names], axis=1).astype(np.float32)
     _, a = forward(session.net.weights, session.net.biases, session.net.sigmas, inputs, np)
-    for m in plane["maps"][0]:  # layer 2's heat maps, on one scale from its lowest a to its highest
-        assert (m["low"], m["high"]) == (float(a[1].min()), float(a[1].max()))
+    for j, m in enumerate(plane["maps"][0]):  # layer 2's heat maps: each neuron's a^2
+        assert (m["low"], m["high"]) == (float(a[1][:, j].min()), float(a[1][:, j].max()))
+    assert plane["top"] >= float(np.abs(a[1]).max())  # on one scale −top … top
     session.close()
 
 
@@ -105,6 +106,7 @@ def test_a_regression_set_learns_its_surface_with_an_identity_output(name):
             "eta": 0.03,
             "output_activation": "softmax",
             "cost": "log-likelihood",
+            "pace": "max",  # flat out: two seconds of training
         }
     )
     assert (settings.output_activation, settings.cost) == ("identity", "quadratic")

@@ -250,6 +250,10 @@ class Recorded:
             return self.rule(q, layer, j, k if p == "w" else None)
         if q in ("w_after", "b_after"):
             return self.rule(q, layer, j, k if q == "w_after" else None)
+        if q in ("map_low", "map_high"):  # the enlarged heat map's range
+            exact, single = self.plane(layer, j)
+            v = exact.min() if q == "map_low" else exact.max()
+            return v, abs(v) + float(np.max(np.abs(exact - single))) / EPS32
         return self.setting(q)
 
     def setting(self, q: str) -> tuple[Any, float]:
@@ -272,6 +276,24 @@ class Recorded:
         }
         assert q in names, f"the test does not know the quantity {q!r}"
         return names[q], 0.0
+
+    def plane(self, layer: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """a^layer_j over the plane's GRID × GRID points, by eq. 25 with the weights after
+        the update (the network the plane is drawn from), in float64 and in float32."""
+        from deltaprop.explore.snapshot import GRID
+
+        x0, x1, y0, y1 = self.info["bounds"]
+        gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
+        out = []
+        for dtype in (np.float64, np.float32):
+            a = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(dtype)
+            for i in range(layer - 1):
+                w = np.array(self.r["weights_after"][i], dtype)
+                b = np.array(self.r["biases_after"][i], dtype)
+                z = a @ w.T + b
+                a = np.stack([_sigma(self.sigmas[i], row) for row in z]).astype(dtype)
+            out.append(a[:, j].astype(np.float64))
+        return out[0], out[1]
 
     def mean_cost(self) -> float:
         z, a, y = self.z[-1], self.act[-1], self.y
@@ -456,6 +478,8 @@ def _expected_quantities(rec: Recorded) -> set[str]:
         out |= {"penalty", "l2", "l1", "n"}
     if r["masks"] is not None:
         out |= {"r", "a_masked"}
+    if info["kind"] == "plane":  # the hover's heat map of a^l over the plane
+        out |= {"map_low", "map_high"}
     if any(n > 16 for n in info["sizes"][:-1]):  # z sums over inputs not drawn
         out.add("sum_rest")
     if any(n > 16 for n in info["sizes"][2:]):  # BP2 sums over next-layer neurons not drawn

@@ -76,7 +76,8 @@ def set_weight(session: Session, layer: Any, j: Any, k: Any, value: Any) -> dict
         new_cost = net.evaluate(x, y)["cost"]
         point = session.measure()
         session.rows, session.record = (x, y, step), None
-        session.curves.append({**point, "cost": new_cost, "edit": True})
+        where = {"batch": session.batches, "epoch": session.epoch}
+        session.curves.add({**where, **point, "cost": new_cost, "edit": True})
         what = {f"w^{layer}_{j},{k}": [before, after]}
         session.changes.append({"batch": session.batches, "what": what})
     session.publish_now()

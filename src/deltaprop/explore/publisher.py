@@ -1,6 +1,7 @@
 """The callback the explorer adds to ``Network.fit``: it publishes snapshots of the steps the
-loop hands it, and it is where the training thread obeys the page's pause, step and stop
-(see :meth:`deltaprop.explore.session.Session.between_batches`).
+loop hands it, takes the curves' points on their schedule of mini-batches, and it is where
+the training thread obeys the page's pause, step and stop (see
+:meth:`deltaprop.explore.session.Session.between_batches`) and keeps the run's pace.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from typing import Any
 from ..training.callbacks import Callback, Step
 from .live import apply_change, mark
 from .record import Before, before, make_record
-from .snapshot import image_figures, layer_figures, learning_figures, plane_figures
+from .snapshot import image_figures, layer_figures, plane_figures
 
 #: seconds between snapshots (the page's update rate is at most 1 / PUBLISH); each costs the
 #: training thread about 0.5 ms for the classic network
-PUBLISH = 0.04
+PUBLISH = 0.025
 #: seconds between the costlier figures: the plane's heat maps (or the first layer's weights
-#: as images), the measured train and test curves, the diagnosis
-PLANE, MEASURE, DIAGNOSE = 0.1, 1.0, 2.0
-#: points kept per curve (older ones are thinned)
-MAX_POINTS = 4000
+#: as images), the diagnosis
+PLANE, DIAGNOSE = 0.1, 2.0
 
 
 class Publisher(Callback):
@@ -33,8 +32,7 @@ class Publisher(Callback):
         self.before: Before | None = None  # set: the next mini-batch is recorded
         self.step: Step | None = None
         now = time.perf_counter()
-        self.next_publish, self.next_plane = now, now
-        self.next_measure, self.next_diagnose = now, now + DIAGNOSE
+        self.next_publish, self.next_plane, self.next_diagnose = now, now, now + DIAGNOSE
 
     def on_train_begin(self, trainer: Any) -> None:
         """Record from the very first mini-batch when the page asked for a step or a pause."""
@@ -52,11 +50,16 @@ class Publisher(Callback):
         self.before = before(self.session.net, self.trainer)
 
     def on_batch_end(self, step: Step) -> None:
-        """Count the step, publish every PUBLISH seconds, and obey pause/step/stop."""
+        """Count the step, wait until its time on the run's pace has come, take a curve
+        point when one is due, publish every PUBLISH seconds, and obey pause/step/stop."""
         s = self.session
         s.batches += 1
         s.epoch = step.epoch
         self.step = step
+        # waited before the point is taken, so that the curves' schedule sees the paced time
+        s.pace.wait(s.batches, s.lock, lambda: s.needs_attention)
+        if s.curves.due(s.batches):
+            s.take_point(step)
         now = time.perf_counter()
         if now >= self.next_publish and self.before is None:
             self.next_publish = now + PUBLISH
@@ -89,13 +92,6 @@ class Publisher(Callback):
         s, step = self.session, self.step
         assert step is not None
         figures: dict[str, Any] = layer_figures(step, s.net, s.shown)
-        point = {"batch": s.batches, "cost": step.cost, **learning_figures(step, s.net)}
-        if now >= self.next_measure:
-            self.next_measure = now + MEASURE
-            point.update(s.measure())
-        s.curves.append(point)
-        if len(s.curves) > MAX_POINTS:
-            del s.curves[1 : len(s.curves) : 2]  # keep every other point
         if s.bounds is not None and now >= self.next_plane:
             self.next_plane = now + PLANE
             regression = s.data.regression
@@ -118,8 +114,7 @@ class Publisher(Callback):
         if s.features is not None:  # the points (x₁, x₂) the rows' features are of
             s.record["points"] = s.features.points(s.record["x"])
         s.state = "paused"
-        point = {"batch": s.batches, "cost": step.cost, **learning_figures(step, s.net)}
-        point.update(s.measure())
-        s.curves.append(point)
+        if s.curves.last_batch() != s.batches:  # the paused mini-batch's point, measured
+            s.take_point(step, force=True)
         s.diagnose()
         s.publish_now()

@@ -181,7 +181,8 @@ async def upload(request: Request) -> Response:
         key = explorer_of(request).add_upload(array, classes)
     except ValueError as exc:
         return error(str(exc), 413)
-    return as_json({"upload": key, "rows": array.shape[0], "columns": array.shape[1]})
+    rows, columns = array.shape
+    return as_json({"upload": key, "rows": rows, "columns": columns, "classes": classes})
 
 
 async def control(request: Request) -> Response:
@@ -204,7 +205,21 @@ async def state(request: Request) -> Response:
     figures after epoch ``epoch``."""
     session = session_of(request)
     rows = new_epochs(session, since_of(request, "epoch"))
-    return Response(event_body(session, since_of(request), rows), media_type="application/json")
+    body, _, _ = event_body(session, since_of(request), session.curves.cuts, rows)
+    return Response(body, media_type="application/json")
+
+
+async def pace(request: Request) -> Response:
+    """Train at another pace from now on (``{"pace": "30"}``), without a fresh network (both
+    runs of two side by side)."""
+    session = session_of(request)
+    body = await json_object(request, '{"pace": "30"}')
+    try:
+        runs = session.pair.runs if session.pair is not None else (session,)
+        values = [run.set_pace(body.get("pace")) for run in runs]
+    except ValueError as exc:
+        return error(str(exc))
+    return as_json({"pace": values[0]})
 
 
 async def events(request: Request) -> Response:
@@ -229,7 +244,8 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
             loop.call_soon_threadsafe(news.set)
 
     session.listeners.append(notify)  # while it is there, the run is watched
-    version, sent_points, sent_epoch = -1, 0, 0
+    # the page has the first `sent` points after `cuts` cuts, and the epochs to `sent_epoch`
+    version, sent, cuts, sent_epoch = -1, 0, 0, 0
     try:
         while True:
             news.clear()
@@ -237,8 +253,7 @@ async def snapshots(request: Request, session: Session) -> AsyncIterator[str]:
                 version = session.version
                 rows = new_epochs(session, sent_epoch)  # sent once each
                 sent_epoch = rows[-1]["epoch"] if rows else sent_epoch
-                body = event_body(session, sent_points, rows)
-                sent_points = len(session.curves)
+                body, sent, cuts = event_body(session, sent, cuts, rows)
                 yield f"data: {body}\n\n"
             if session.closed:
                 yield closed_event(session.closed)
@@ -336,12 +351,15 @@ def new_epochs(session: Session, after: int) -> list[dict[str, Any]]:
     return [row for row in session.epochs[-200:] if row["epoch"] > after]
 
 
-def event_body(session: Session, since: int, epochs: list[dict[str, Any]]) -> str:
-    """The latest snapshot with the curve points after the first ``since``, and the
-    ``epochs`` rows (each sent once: a snapshot carries only what changed)."""
-    with session.lock:
-        snapshot, points = session.snapshot_json, session.curves[since:]
-        if since > len(session.curves):  # the curves were thinned: send them all again
-            points, since = session.curves, 0
+def event_body(
+    session: Session, sent: int, cuts: int, epochs: list[dict[str, Any]]
+) -> tuple[str, int, int]:
+    """The latest snapshot with the curve points a page that has the first ``sent`` of
+    them, as they were after ``cuts`` thinnings, is missing (all of them, ``"since": 0``,
+    when they were thinned since), and the ``epochs`` rows (each sent once: a snapshot
+    carries only what changed); and what the page then has: ``(body, sent, cuts)``."""
+    snapshot = session.snapshot_json
+    since, points, cuts = session.curves.after(cuts, sent)
     curve, rows = to_json(points), to_json(epochs)
-    return f'{{"snapshot": {snapshot}, "since": {since}, "points": {curve}, "epochs": {rows}}}'
+    body = f'{{"snapshot": {snapshot}, "since": {since}, "points": {curve}, "epochs": {rows}}}'
+    return body, since + len(points), cuts

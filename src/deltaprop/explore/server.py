@@ -4,7 +4,8 @@ Routes (all need the token; the handlers are in :mod:`.routes`): ``/`` the page 
 ``/static/…`` its files; ``GET /api/options`` the options the page's controls are built from;
 ``POST /api/session`` makes a run from the page's settings; ``POST
 /api/upload?name=F`` takes a .npy or .csv file; for a run ``ID``: ``POST /api/ID/control``
-(start, pause, step, stop), ``GET /api/ID/events`` (server-sent events: a snapshot whenever
+(start, pause, step, stop), ``POST /api/ID/pace`` (the speed, changed as it trains), ``GET
+/api/ID/events`` (server-sent events: a snapshot whenever
 there is a new one), ``GET /api/ID/state`` (the latest snapshot), ``GET /api/ID/record`` (the
 paused mini-batch's arrays in full), ``POST /api/ID/genie``, ``GET /api/ID/model.npz``,
 ``GET /api/ID/report.html``, and the playground's (:mod:`.play`): ``POST /api/ID/weight`` (set
@@ -37,6 +38,7 @@ ROUTES = [
     Route("/api/session", routes.new_session, methods=["POST"]),
     Route("/api/upload", routes.upload, methods=["POST"]),
     Route("/api/{sid}/control", routes.control, methods=["POST"]),
+    Route("/api/{sid}/pace", routes.pace, methods=["POST"]),
     Route("/api/{sid}/state", routes.state),
     Route("/api/{sid}/events", routes.events),
     Route("/api/{sid}/record", routes.record),

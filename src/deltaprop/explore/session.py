@@ -6,11 +6,13 @@ Pause, step and stop are honoured between mini-batches, inside the callback's
 one mini-batch, its rows, the z, a, δ and gradients the loop computed for it, and the weights
 after its update. One step runs exactly one more mini-batch and records it.
 
-A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``finished``, ``stopped`` (by its page)
-or ``failed`` (the loop raised: the snapshot's ``error`` says why in one line). Whatever
-ends the thread, its last snapshot says so. The server closes a run (:meth:`Session.
-begin_close`) to make room for another or when it stops: the thread stops at its next
-mini-batch and the page's event stream is told why.
+A run's life: ``idle`` → ``running`` ⇄ ``paused`` → ``stopped`` (by its page), ``failed`` (the
+loop raised: the snapshot's ``error`` says why in one line) or, after EPOCHS epochs (in effect
+never), ``finished``; its last snapshot says which. It trains at its pace (:mod:`.pace`,
+changed while it runs) and takes its curves' points on a schedule of mini-batches (:mod:`.curves`).
+
+The server closes a run (:meth:`Session.begin_close`) to make room for another or when it
+stops: the thread stops at its next mini-batch and the page's event stream is told why.
 """
 
 from __future__ import annotations
@@ -25,16 +27,24 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DivergenceError
 from ..insight.diagnose import diagnose
 from ..network import Network
+from .curves import Curves
 from .data import ExploreData, make_data
 from .features import Features, feature_rows, with_features
+from .pace import Pace
 from .publisher import Publisher
 from .record import json_ready, record_view
 from .settings import PLANE_SETS, Settings
-from .snapshot import image_figures, plane_bounds, plane_figures, shown_neurons
-from .wire import plain, to_json
+from .snapshot import (
+    image_figures,
+    learning_figures,
+    plane_bounds,
+    plane_figures,
+    points_of,
+    shown_neurons,
+)
+from .wire import failure_message, plain, to_json
 
 __all__ = ["EPOCHS", "MAX_EPOCHS", "MEASURE_ROWS", "Session", "Stopped", "plain", "points_of"]
 
@@ -88,20 +98,18 @@ class Session:
         self.lock = threading.Condition()
         self.state = "idle"  # idle, running, paused, finished, failed
         self.error = ""
-        self.pause_requested = False
-        self.steps_allowed = 0
-        self.stop_requested = False
-        self.batches = 0  # mini-batches trained
-        self.epoch = 0
+        self.pause_requested, self.stop_requested, self.steps_allowed = False, False, 0
+        self.batches, self.epoch = 0, 0  # mini-batches trained, and the epoch they are of
         self.version = 0  # counts the snapshots published
         self.snapshot: dict[str, Any] = {}
-        self.snapshot_json = "{}"
-        self.curves: list[dict[str, Any]] = []  # one point per measurement
+        self.snapshot_json = "{}"  # the snapshot as sent
+        self.pace = Pace(s.pace)
+        self.curves = Curves()  # the points of the live curves
         self.epochs: list[dict[str, Any]] = []  # the loop's per-epoch rows (its History's)
         self.findings: list[dict[str, Any]] = []
         self.record: dict[str, Any] | None = None  # the paused mini-batch, full arrays
-        self._copy_request: threading.Event | None = None
-        self._copy: Network | None = None
+        self._copy_request: threading.Event | None = None  # a copy of the network asked for
+        self._copy: Network | None = None  # and given
         self.thread: threading.Thread | None = None
         self.listeners: list[Callable[[], None]] = []  # called after each snapshot
         self.closed = ""  # why the server closed the run ("" while it is open)
@@ -111,6 +119,7 @@ class Session:
         self.changes: list[dict[str, Any]] = []  # the changes made, marked on the curves
         self.rows: Any = None  # (x, y, number) of the last recorded mini-batch, once put away
         self.pair: Any = None  # the Pair of two runs side by side (explore.twin), if any
+        self.curves.take({"batch": 0, "epoch": 0}, dict, self.measure)  # the network as made
         self.publish_now()
 
     # -- what the page asks -------------------------------------------------------------
@@ -134,6 +143,16 @@ class Session:
                 self.thread = threading.Thread(target=self._train, daemon=True)
                 self.thread.start()
             self.lock.notify_all()
+
+    def set_pace(self, pace: Any) -> str:
+        """Train at ``pace`` from now on (checked as the settings are; ValueError if it is
+        not a pace), without a fresh network; returns it."""
+        value: str = Settings.from_dict({"pace": pace}).pace
+        with self.lock:
+            self.pace.set(value)
+            self.settings = dataclasses.replace(self.settings, pace=value)
+            self.lock.notify_all()  # a wait for the old pace's next mini-batch ends now
+        return value
 
     def begin_close(self, reason: str) -> None:
         """Close the run without waiting: the training thread stops at its next mini-batch,
@@ -307,10 +326,21 @@ class Session:
 
     # -- snapshots ----------------------------------------------------------------------
 
+    def take_point(self, step: Any, force: bool = False) -> None:
+        """A point of the live curves after the latest mini-batch (``step``): its cost and
+        the learning speed and saturation per layer; and, when due (or ``force``), the
+        measured cost and accuracy."""
+        point = {"batch": self.batches, "epoch": self.epoch}
+
+        def cheap() -> dict[str, Any]:
+            return {"cost": step.cost, **learning_figures(step, self.net)}
+
+        self.curves.take(point, cheap, self.measure, force)
+
     def measure(self) -> dict[str, Any]:
-        """Cost and accuracy on up to MEASURE_ROWS training and test rows (one curve point)."""
+        """Cost and accuracy on up to MEASURE_ROWS training and test rows."""
         d = self.data
-        point: dict[str, Any] = {"batch": self.batches, "epoch": self.epoch}
+        point: dict[str, Any] = {}
         for name, X, y, rows in (("train", d.X_train, d.y_train, self._train_rows),
                                  ("test", d.X_test, d.y_test, self._test_rows)):  # fmt: skip
             scores = self.net.evaluate(X[rows], d.targets(y[rows]))
@@ -333,7 +363,10 @@ class Session:
             snapshot = {
                 "version": self.version + 1, "state": self.state, "error": self.error,
                 "batches": self.batches, "epoch": self.epoch, "n_points": len(self.curves),
-                "findings": self.findings, "changes": self.changes[-MAX_MARKS:], **figures,
+                "every": self.curves.every, "measured": self.curves.measured,
+                "pace": self.pace.pace, "findings": self.findings,
+                "changes": self.changes[-MAX_MARKS:],
+                "epoch_row": self.epochs[-1] if self.epochs else None, **figures,
             }  # fmt: skip
             self.snapshot = snapshot
             self.snapshot_json = to_json(snapshot)  # NaN and inf (a diverging run) as null
@@ -365,30 +398,3 @@ class Session:
             x = self.record["x"][: view["rows"]]
             view["features"] = json_ready(feature_rows(self.features, x))
         return view
-
-
-def failure_message(exc: Exception, settings: Settings) -> str:
-    """The one line a failed run shows: the library's own message for what it refuses (a
-    diverged run says which η to try, and here which λ too), else what was raised and what
-    to do."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
-    if isinstance(exc, DivergenceError) and (settings.l2 or settings.l1):
-        return f"{text} With L2 λ = {settings.l2:g} and L1 λ = {settings.l1:g}, try smaller λ too."
-    if isinstance(exc, (ValueError, ArithmeticError)) and text:
-        return text
-    return (
-        f"the run stopped on {type(exc).__name__}{': ' + text if text else ''}; change a "
-        "setting (a smaller network, η or batch) and press Reset"
-    )
-
-
-def points_of(data: ExploreData) -> dict[str, Any]:
-    """The 2-D points to draw, train and test (at most 2000 of each), with their classes (or
-    a regression's targets)."""
-    return {
-        "train": np.round(data.train_points[:2000], 4).tolist(),
-        "train_y": np.round(data.y_train[:2000], 4).tolist(),
-        "test": np.round(data.test_points[:2000], 4).tolist(),
-        "test_y": np.round(data.y_test[:2000], 4).tolist(),
-    }

@@ -7,12 +7,12 @@ with their help, range and choices (the explorer may choose another default, and
 bound where a page must stay quick). :func:`options` serves them all to the page (``GET
 /api/options``), which builds its controls from them, and :meth:`Settings.from_dict` checks
 the page's values against the same declarations: an unknown name, a value out of range or not
-finite is refused with one line naming the option and what it accepts.
-
+finite is refused with one line naming the option and what it accepts (a long value cut).
 The page keeps the values in its address (after ``#``), so a view can be shared and reloaded.
 The options marked ``live`` (η, λ, dropout and the optimiser's) may change while a run trains
-(:mod:`.live`); ``compare`` and ``versus`` ask for a second run beside the first, from the
-same weights and mini-batches, differing in one setting (:meth:`Settings.twin`).
+(:mod:`.live`), and so may the speed, ``pace`` (:class:`~.pace.Pace`); ``compare`` and
+``versus`` ask for a second run beside the first, from the same weights and mini-batches,
+differing in one setting (:meth:`Settings.twin`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ MAX_PARAMETERS = 2_000_000
 MAX_LAYERS, MAX_WIDTH = 10, 4096
 #: σ's the hidden layers may use: BP2 needs σ'(z) elementwise (softmax is for outputs only)
 HIDDEN_ACTIVATIONS = tuple(name for name, f in ACTIVATIONS.items() if f.elementwise)
+#: the speeds a run may train at, in mini-batches a second ("max": as fast as it can)
+PACES = ("1", "3", "10", "30", "100", "300", "1000", "3000", "max")
 #: the settings a second run may differ in: those that keep the initial weights and the
 #: mini-batches (not the data, the layers, the seed or m)
 COMPARABLE = (
@@ -179,6 +181,8 @@ class Settings:
     beta1: float = _train("β1", "beta1")
     beta2: float = _train("β2", "beta2")
     epsilon: float = _train("ε", "epsilon")
+    # -- the view: how fast the run goes (changed as it trains, POST /api/ID/pace)
+    pace: str = _own("view", "100", "speed", PACES, "mini-batches a second (max: flat out)")
     # -- a second run beside this one (explore.twin)
     compare: str = _own(
         "compare",
@@ -211,7 +215,7 @@ class Settings:
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(known)}")
+                raise ValueError(f"unknown setting {_cut(key)}; known: {', '.join(known)}")
             out[key] = _read(key, value, known[key].metadata)
         return _resolved(cls(**out))
 
@@ -297,9 +301,7 @@ def _number(key: str, value: Any, meta: Any) -> float:
         raise ValueError(f"setting {key!r}: cannot read {_cut(value)}; give {what}") from None
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number in {_shown(meta)}; got {_cut(value)}")
-    if whole and number != math.floor(number):
-        raise ValueError(f"{name} must be {what}; got {_cut(value)}")
-    if not _inside(number, meta):
+    if (whole and number != math.floor(number)) or not _inside(number, meta):
         raise ValueError(f"{name} must be {what}; got {_cut(value)}")
     return number
 

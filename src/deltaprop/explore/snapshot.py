@@ -3,11 +3,16 @@
 Everything here reads arrays the library computed (a training step's z, a, δ and gradients,
 or the forward pass of :func:`deltaprop.core.backprop.forward` over a grid of the plane);
 nothing recomputes the mathematics. Large layers are shown by at most :data:`SHOWN` neurons.
+
+Pictures of a signed quantity (a over the plane, the first layer's weights as images) are
+sent as bytes on one diverging scale from −top to top (byte 127.5 is 0), ``top`` the
+:func:`scale_top` of the largest |value| drawn, so that one legend reads them all.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +30,17 @@ if TYPE_CHECKING:
 SHOWN = 16
 #: the side of the grid over the plane that the heat maps are computed on
 GRID = 32
+
+
+def points_of(data: ExploreData) -> dict[str, Any]:
+    """The 2-D points to draw, train and test (at most 2000 of each), with their classes (or
+    a regression's targets)."""
+    return {
+        "train": np.round(data.train_points[:2000], 4).tolist(),
+        "train_y": np.round(data.y_train[:2000], 4).tolist(),
+        "test": np.round(data.test_points[:2000], 4).tolist(),
+        "test_y": np.round(data.y_test[:2000], 4).tolist(),
+    }
 
 
 def shown_neurons(net: Network, data: ExploreData) -> list[list[int]]:
@@ -79,6 +95,25 @@ def learning_figures(step: Step, net: Network) -> dict[str, Any]:
     return {"speed": speed, "saturation": saturation}
 
 
+def scale_top(largest: float) -> float:
+    """The top of a colour scale for values up to ``largest`` in size: the smallest of 1, 2
+    or 5 × 10^k at least ``largest`` (1 for none), so the legend's numbers are plain.
+
+    Examples
+    --------
+    >>> scale_top(0.83), scale_top(1.0), scale_top(3.2), scale_top(0.0004), scale_top(0.0)
+    (1.0, 1.0, 5.0, 0.0005, 1.0)
+    """
+    if not math.isfinite(largest) or largest <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(largest))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        top = float(f"{step * power:.12g}")  # 0.0005, not 0.0005000000000000001
+        if top >= largest * (1 - 1e-12):
+            return top
+    return float(f"{10 * power:.12g}")
+
+
 def _bytes(values: np.ndarray, low: float, high: float) -> str:
     """Values scaled to 0 … 255 between ``low`` and ``high``, as base64 bytes."""
     scale = 255.0 / (high - low) if high > low else 0.0
@@ -94,20 +129,18 @@ def plane_figures(
     regression: bool = False,
 ) -> dict[str, Any]:
     """Every shown neuron's a^l over a GRID × GRID grid of the plane (eq. 25 by ``forward``,
-    from the ``features`` of each point where the inputs are features), and the decision
-    surface: the predicted class and its output a^L at each point; for a regression, the
-    output a^L itself (:func:`surface`)."""
+    from the ``features`` of each point where the inputs are features), the first row the top
+    of the plane (y1), on one scale −top … top for all of them (with each map's lowest and
+    highest a); and the decision surface: the predicted class and its output a^L at each
+    point; for a regression, the output a^L itself (:func:`surface`)."""
     x0, x1, y0, y1 = bounds
     gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (GRID², 2)
     inputs = (grid if features is None else features(grid)).astype(net.config.dtype)
     _, a_list = forward(net.weights, net.biases, net.sigmas, inputs, np)
-    maps = []
-    for i in range(1, len(a_list)):
-        a = a_list[i][:, shown[i]]
-        low, high = float(a.min()), float(a.max())
-        maps.append([{"low": low, "high": high, "q": _bytes(a[:, j], low, high)}
-                     for j in range(a.shape[1])])  # fmt: skip
+    drawn = [np.asarray(a_list[i][:, shown[i]], np.float64) for i in range(1, len(a_list))]
+    top = scale_top(max(float(np.max(np.abs(a))) for a in drawn))
+    maps = [[_map(column, top) for column in a.T] for a in drawn]
     out = a_list[-1]
     if regression:
         return {"grid": GRID, "maps": maps, "surface": surface(out[:, 0])}
@@ -115,6 +148,7 @@ def plane_figures(
     confidence = np.max(out, axis=1) if out.shape[1] > 1 else np.abs(out[:, 0] - 0.5) * 2
     return {
         "grid": GRID,
+        "top": top,
         "maps": maps,
         "classes": base64.b64encode(classes.astype(np.uint8).tobytes()).decode("ascii"),
         "confidence": _bytes(confidence, 0.0, 1.0),
@@ -130,13 +164,22 @@ def surface(values: np.ndarray) -> dict[str, Any]:
 
 
 def image_figures(net: Network, side: int, count: int = SHOWN) -> dict[str, Any]:
-    """The first ``count`` rows of w^2 as side × side images, each scaled by its own largest
-    |w| (0.5 is w = 0)."""
-    images = []
-    for row in net.weights[0][:count]:
-        top = float(np.max(np.abs(row))) or 1.0
-        images.append(_bytes(row, -top, top))
-    return {"side": side, "images": images}
+    """The first ``count`` rows of w^2 as side × side images, on one scale −top … top (byte
+    127.5 is w = 0), with each row's lowest and highest w."""
+    rows = np.asarray(net.weights[0][:count], np.float64)
+    top = scale_top(float(np.max(np.abs(rows))))
+    return {
+        "side": side,
+        "top": top,
+        "images": [_bytes(row, -top, top) for row in rows],
+        "low": rows.min(axis=1).tolist(),
+        "high": rows.max(axis=1).tolist(),
+    }
+
+
+def _map(a: np.ndarray, top: float) -> dict[str, Any]:
+    """One neuron's a over the grid: its lowest and highest value, and its bytes."""
+    return {"low": float(a.min()), "high": float(a.max()), "q": _bytes(a, -top, top)}
 
 
 def plane_bounds(X: np.ndarray) -> tuple[float, float, float, float]:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DivergenceError
+
 
 def plain(value: Any) -> Any:
     """JSON for what ``json`` cannot write itself: arrays as lists, NumPy scalars as numbers."""
@@ -50,3 +52,19 @@ def closed_event(reason: str) -> str:
     """The event stream's last message for a run the server closed: ``event: closed`` with
     ``{"error": reason, "closed": true}``."""
     return f"event: closed\ndata: {json.dumps({'error': reason, 'closed': True})}\n\n"
+
+
+def failure_message(exc: Exception, settings: Any) -> str:
+    """The one line a failed run shows: the library's own message for what it refuses (a
+    diverged run says which η to try, and here which λ too), else what was raised and what
+    to do."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, DivergenceError) and (settings.l2 or settings.l1):
+        return f"{text} With L2 λ = {settings.l2:g} and L1 λ = {settings.l1:g}, try smaller λ too."
+    if isinstance(exc, (ValueError, ArithmeticError)) and text:
+        return text
+    return (
+        f"the run stopped on {type(exc).__name__}{': ' + text if text else ''}; change a "
+        "setting (a smaller network, η or batch) and press Reset"
+    )

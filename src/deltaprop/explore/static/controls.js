@@ -1,7 +1,8 @@
 // deltaprop explore: the settings' controls, built from what the server serves (GET
-// /api/options: each option's name, label, group, type, default, range or choices, help, and
-// when it has an effect), so that no option is written twice. The values live in the page's
-// address after '#'.
+// /api/options: each option's name, label, group, type, default, range or choices, help,
+// when it has an effect, and whether it is live), so that no option is written twice. Each
+// goes in the page's box of its group ([data-group=…]; the speed, group "view", in the
+// header). The values live in the page's address after '#'.
 import { h } from "./dom.js";
 
 const GROUPS = { data: "Data", network: "Network", training: "Training", compare: "Compare two runs" };
@@ -41,7 +42,8 @@ function input(o) {
 }
 
 export class Controls {
-  // root holds one [data-group] box per group; onChange() is called after a user's change
+  // root holds one [data-group] box per group; onChange(name) is called after a user's
+  // change (play.js sends a live option to the run as it trains, else makes a fresh one)
   constructor(root, options, onChange) {
     this.options = options;
     this.byName = Object.fromEntries(options.map((o) => [o.name, o]));
@@ -52,7 +54,8 @@ export class Controls {
       this.fields[o.name] = field;
       const box = root.querySelector(`[data-group=${o.group}]`);
       const wrap = o.type === "toggles" ? "div" : "label"; // a label may not hold labels
-      box.append(h(wrap, { class: "option", title: o.help + rangeText(o), "data-option": o.name }, o.label, field));
+      box.append(h(wrap, { class: "option", title: o.help + rangeText(o), "data-option": o.name },
+        h("span", { class: "label-text" }, o.label), field));
     }
     for (const [group, title] of Object.entries(GROUPS)) {
       const box = root.querySelector(`[data-group=${group}]`);
@@ -84,6 +87,11 @@ export class Controls {
       label.hidden = !!o.when && !Object.entries(o.when).every(([k, vs]) =>
         vs.includes(this.fields[k].value));
     }
+  }
+
+  // Whether the option has an effect under the others' values (it is shown).
+  shown(name) {
+    return !!this.fields[name] && !this.fields[name].parentElement.hidden;
   }
 
   // The values of an address's parameters; an option it does not name takes its default.

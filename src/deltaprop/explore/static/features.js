@@ -1,22 +1,21 @@
 // deltaprop explore: the input features of the 2-D sets (x₁, x₂, x₁², x₂², x₁x₂, sin x₁,
-// sin x₂: explore/features.py), and the names the drawing gives its neurons: each input by
-// its feature, each output by its class's name where the data named them.
+// sin x₂: explore/features.py), and the names the drawing gives its input neurons: each by
+// its feature (network.js names the outputs by their classes).
 import { h, line, num } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-// Labels beside the input neurons (their features) and the output neurons (the classes'
-// names), in the SVG group g; pos[l − 1][jp] is where neuron jp of layer l is drawn.
-export function neuronLabels(g, pos, info) {
+// Labels beside the input neurons (their features), in the SVG group g; pos[l − 1][jp] is
+// where neuron jp of layer l is drawn, `size` across.
+export function inputLabels(g, pos, info, size) {
   const label = (x, y, text, anchor, cls) => {
     const t = document.createElementNS(SVG, "text");
     for (const [k, v] of Object.entries({ x, y: y + 3, "text-anchor": anchor, class: cls })) t.setAttribute(k, v);
     t.textContent = text;
     g.appendChild(t);
   };
-  const inputs = info.inputs, names = info.classes, last = pos.length - 1;
-  if (inputs) pos[0].forEach((p, jp) => label(p[0] - 15, p[1], inputs[info.shown[0][jp]], "end", "input-label"));
-  if (names) pos[last].forEach((p, jp) => label(p[0] + 16, p[1], names[info.shown[last][jp]], "start", "class-label"));
+  const inputs = info.inputs;
+  if (inputs) pos[0].forEach((p, jp) => label(p[0] - size / 2 - 4, p[1], inputs[info.shown[0][jp]], "end", "input-label"));
 }
 
 // The class of label i, by its name where the data named it.

@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { fill, h } from "./dom.js";
 import { f } from "./format.js";
+import { svgEl } from "./plots.js";
 
 // Whether a change of option o is made to the run as it is (else a new network is made).
 export const isLive = (o, info, snap) =>
@@ -13,19 +14,16 @@ export const isLive = (o, info, snap) =>
 // Send the change; resolves to the server's answer (the values changed).
 export const send = (info, name, value) => api(`/api/${info.id}/settings`, { [name]: value });
 
-// Mark each change on a curve's canvas: a dashed line at its mini-batch. `scale` is what
-// Plots.curves returned ({px, xmin, xmax}, or null when nothing was drawn).
-export function mark(canvas, scale, changes) {
+// Mark each change on a curve's SVG: a dashed line at its mini-batch. `scale` is what
+// Plots.curves returned ({px, xmin, xmax, top, bottom}, or null when nothing was drawn).
+export function mark(svg, scale, changes) {
   if (!scale || !changes || !changes.length) return;
-  const ctx = canvas.getContext("2d"), H = canvas.height;
-  ctx.save();
-  ctx.strokeStyle = "#888"; ctx.setLineDash([3, 3]); ctx.lineWidth = 1;
+  const g = svgEl("g", { class: "changes" }, svg);
   for (const c of changes) {
     if (c.batch < scale.xmin || c.batch > scale.xmax) continue;
     const x = Math.round(scale.px(c.batch)) + 0.5;
-    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, H - 14); ctx.stroke();
+    svgEl("line", { x1: x, x2: x, y1: scale.top, y2: scale.bottom, class: "change", "data-batch": c.batch }, g);
   }
-  ctx.restore();
 }
 
 // The change as a line: "η 0.1 → 0.05" (labelOf names an option as the page does).

@@ -39,5 +39,5 @@ export function surfacePlane(canvas, plane, points, bounds) {
 export function surfaceLegend(top) {
   const t = top.toPrecision(3);
   return `the output a^L over the plane, and the targets y of the points: blue −${t}, white 0, ` +
-    `orange +${t} (the largest |a^L| drawn); training points ringed white, test points black`;
+    `red +${t} (the largest |a^L| drawn); training points ringed white, test points black`;
 }

@@ -15,12 +15,13 @@ const $ = (sel) => document.querySelector(sel);
 export class Twin {
   constructor() {
     this.source = null; this.info = null; this.snap = {}; this.curves = []; this.drawn = null;
+    this.plane = null; // its PlaneView (plots.js), made with the section
   }
 
   // Follow the second run of `twin` (the page's run's description's), or none.
   open(twin) {
     if (this.source) { this.source.close(); this.source = null; }
-    this.info = twin || null; this.snap = {}; this.curves = []; this.drawn = null;
+    this.info = twin || null; this.snap = {}; this.curves = []; this.drawn = null; this.plane = null;
     $("#twin").hidden = !twin;
     if (!twin) return;
     this.source = new EventSource(`/api/${twin.id}/events`);
@@ -49,12 +50,15 @@ export class Twin {
     line.textContent = `B ${state}`;
     line.dataset.batches = s.batches ?? 0;
     line.dataset.state = s.state || "";
+    $("#planebox-twin").hidden = t.kind !== "plane";
     if (t.kind === "plane" && s.plane && s.plane !== this.drawn) {
+      if (!this.plane) this.plane = new Plots.PlaneView($("#planebox-twin"), $("#plane-twin-surface"), $("#plane-twin"));
+      if (!this.drawn) this.plane.draw(t.bounds, t.regression ? null : t.points, [], true); // the axes, once
       this.drawn = s.plane;
-      if (t.regression) $("#twin-legend").textContent = surfaceLegend(surfacePlane($("#plane-twin"), s.plane, t.points, t.bounds));
-      else Plots.plane($("#plane-twin"), s.plane, t.points, t.bounds, []);
+      const canvas = $("#plane-twin-surface");
+      if (t.regression) $("#twin-legend").textContent = surfaceLegend(surfacePlane(canvas, s.plane, t.points, t.bounds));
+      else this.plane.surface(s.plane, false);
     }
-    $("#plane-twin").hidden = t.kind !== "plane";
     this.drawCurves(curves);
   }
 
@@ -65,13 +69,13 @@ export class Twin {
       ({ name, xs: cs.map((p) => p.batch), ys: cs.map((p) => p[key]), colour, width: 1.6, dash });
     Plots.curves($("#twin-cost"), [
       series(a, "train_cost", "A train", LAYER_COLOURS[0]), series(a, "test_cost", "A test", LAYER_COLOURS[1]),
-      series(b, "train_cost", "B train", LAYER_COLOURS[0], [5, 3]),
-      series(b, "test_cost", "B test", LAYER_COLOURS[1], [5, 3])], { min: 0 });
-    const layers = curves[0] && curves[0].speed ? curves[0].speed.length : 0;
+      series(b, "train_cost", "B train", LAYER_COLOURS[0], "5 3"),
+      series(b, "test_cost", "B test", LAYER_COLOURS[1], "5 3")], { log: true });
+    const layers = this.info.sizes.length - 1;
     const speed = (cs, run, dash) => [...Array(layers).keys()].map((i) => ({
       name: run === "A" ? `l=${i + 2}` : null, xs: cs.map((p) => p.batch),
-      ys: cs.map((p) => (p.speed ? p.speed[i] : null)), colour: LAYER_COLOURS[i % 9], dash }));
-    Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", [5, 3])], { log: true });
+      ys: cs.map((p) => (p.speed ? p.speed[i] : null)), colour: LAYER_COLOURS[i % LAYER_COLOURS.length], dash }));
+    Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", "5 3")], { log: true });
   }
 
   close() { this.open(null); }
@@ -80,8 +84,11 @@ export class Twin {
 // The section's skeleton, for index.html's #twin (built here so that the page's HTML
 // stays small).
 export function twinSection() {
+  const svg = (id) => h("div", { class: "plot" }, Plots.svgEl("svg", { id }));
   return [h("h3", { id: "twin-title" }), h("div", { id: "twin-status", class: "status" }),
-    h("canvas", { id: "plane-twin", width: 300, height: 300 }), h("p", { id: "twin-legend", class: "hint" }),
-    h("h3", {}, "cost measured, A and B (shared axes)"), h("canvas", { id: "twin-cost", width: 300, height: 120 }),
-    h("h3", {}, "learning speed ‖∂C/∂b^l‖ per layer, A and B"), h("canvas", { id: "twin-speed", width: 300, height: 120 })];
+    h("div", { class: "planebox", id: "planebox-twin" }, h("canvas", { id: "plane-twin-surface" }),
+      Plots.svgEl("svg", { id: "plane-twin", role: "img", "aria-label": "the second run's surface" })),
+    h("p", { id: "twin-legend", class: "hint" }),
+    h("h3", {}, "cost measured, A and B (shared axes)"), svg("twin-cost"),
+    h("h3", {}, "learning speed ‖∂C/∂b^l‖ per layer, A and B"), svg("twin-speed")];
 }
