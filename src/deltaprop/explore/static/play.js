@@ -21,9 +21,27 @@ export function setup(app) {
 
 const labelOf = (name) => (page.controls.byName[name] ? page.controls.byName[name].label : name);
 
+// "compare" chosen: the value under "versus" was the last setting's, so a choice's next
+// allowed value is suggested (cost: the other cost the output σ pairs with); a number is
+// asked for, and the run kept, rather than a run refused for want of it. Returns whether
+// there is a run to make.
+function suggestVersus() {
+  page.controls.set("versus", "");
+  const v = page.controls.values(), o = page.controls.byName[v.compare];
+  if (!o) return true;
+  const pairs = v.compare === "cost" && o.pairs ? o.pairs[v.output_activation] : null;
+  const other = (pairs || o.choices || []).find((c) => c !== v[v.compare]);
+  if (other) { page.controls.set("versus", other); return true; }
+  page.writeAddress();
+  page.status(`type the second run's ${o.label} under "versus" (this run's is ${v[v.compare]})`, false);
+  $("[name=versus]").focus();
+  return false;
+}
+
 // A control changed: a live setting goes to the run as it is; anything else makes a new one.
 export async function changed(name) {
   const info = page.info(), snap = page.snap();
+  if (name === "compare" && !suggestVersus()) return;
   if (!Live.isLive(page.controls.byName[name], info, snap)) { page.reset(); return; }
   try {
     await Live.send(info, name, page.controls.values()[name]);
