@@ -218,6 +218,18 @@ def test_settings_changed_while_training_take_effect_and_are_marked(page, tmp_pa
     shown = p.page.inner_text("#changes")
     assert "η 0.05 → 0.2" in shown and "momentum" in shown
     assert "eta=0.2" in p.page.url and "optimizer=momentum" in p.page.url
+    # a value the run cannot take: it says why, in view while training goes on, and the
+    # control shows again the value the run trains with
+    p.page.fill("[name=eta]", "-1")
+    p.page.press("[name=eta]", "Enter")
+    p.wait("document.querySelector('#status').classList.contains('error')")
+    batches = p.js("App.snapshot().batches")
+    p.wait(f"App.snapshot().batches > {batches}")
+    time.sleep(0.3)
+    assert "eta must be a number in (0, ∞); got" in p.page.inner_text("#status")
+    assert p.page.input_value("[name=eta]") == "0.2" and "eta=0.2" in p.page.url
+    assert [e for e in p.errors if "400 (Bad Request)" in e] == p.errors[-1:]  # the browser's
+    p.errors.pop()
     p.page.click("#pause")
     p.wait_state("paused")
     p.screenshot("playground-live.png", tmp_path)
@@ -293,6 +305,16 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     p.page.click("#pause")
     p.wait_state("paused")
     p.wait("document.querySelector('#twin-status').dataset.state === 'paused'")
+    assert p.js("App.snapshot().batches") == p.js("App.twin().snapshot.batches")
+    # a setting changed while both train: changed in both, after the same mini-batch
+    p.page.click("#start")
+    p.page.fill("[name=l2]", "0.1")
+    p.page.press("[name=l2]", "Enter")
+    p.wait("(App.twin().snapshot.changes || []).length === 1", 10_000)
+    p.page.click("#pause")
+    p.wait_state("paused")
+    p.wait("document.querySelector('#twin-status').dataset.state === 'paused'")
+    assert p.js("App.snapshot().changes") == p.js("App.twin().snapshot.changes")
     assert p.js("App.snapshot().batches") == p.js("App.twin().snapshot.batches")
     layers = len(p.js("App.info().sizes")) - 1
     assert all(len(c["speed"]) == layers for c in p.js("App.twin().curves") if c.get("speed"))

@@ -11,6 +11,8 @@ import { Twin, twinSection } from "./twin.js";
 const $ = (sel) => document.querySelector(sel);
 const twin = new Twin();
 let page = null; // {controls, reset, status, info(), snap(), writeAddress}
+let refusal = null; // a live change the server refused: {text, until}, kept in view a while
+let accepted = {}; // the run's values of the settings: those it was made with, as changed
 
 // Called once the controls are built: `app` is what the page lends.
 export function setup(app) {
@@ -44,15 +46,25 @@ export async function changed(name) {
   if (name === "compare" && !suggestVersus()) return;
   if (!Live.isLive(page.controls.byName[name], info, snap)) { page.reset(); return; }
   try {
-    await Live.send(info, name, page.controls.values()[name]);
+    const value = page.controls.values()[name];
+    await Live.send(info, name, value);
+    accepted[name] = value;
     page.writeAddress();
   } catch (err) {
+    // the run goes on with its value: the control (and the address, which another change
+    // may have written meanwhile) shows it again, and the refusal stays in view though
+    // each snapshot writes the status line
+    page.controls.set(name, accepted[name]);
+    page.controls.refresh();
+    page.writeAddress();
+    refusal = { text: err.message, until: performance.now() + 8000 };
     page.status(err.message, true);
   }
 }
 
 // A new run (info, or null when none could be made).
 export function reset(info) {
+  accepted = page.controls.values();
   twin.open(info && info.twin);
   $("#weight").hidden = true;
   Edit.layerButtons($("#edit-layers"), page.controls, () => changed("hidden"));
@@ -68,10 +80,12 @@ export function plane(info, snap, canvas) {
 // After the page drew a snapshot: the marks of the changes on the curves (`scales`: each
 // canvas's x scale), their list, and the second run.
 export function render(info, snap, curves, scales) {
+  if (refusal && performance.now() < refusal.until && snap.state !== "failed") page.status(refusal.text, true);
+  else refusal = null;
   for (const [id, scale] of Object.entries(scales)) Live.mark($(`#${id}`), scale, snap.changes);
   Live.list($("#changes"), snap.changes, labelOf);
   $("#changes-box").hidden = !(snap.changes && snap.changes.length);
-  twin.render(info, curves);
+  twin.render(info, curves, snap.changes);
 }
 
 // An edge was clicked: the weight editor.

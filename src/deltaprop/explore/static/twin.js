@@ -15,12 +15,13 @@ const $ = (sel) => document.querySelector(sel);
 export class Twin {
   constructor() {
     this.source = null; this.info = null; this.snap = {}; this.curves = []; this.drawn = null;
+    this.last = null; this.pending = false;
   }
 
   // Follow the second run of `twin` (the page's run's description's), or none.
   open(twin) {
     if (this.source) { this.source.close(); this.source = null; }
-    this.info = twin || null; this.snap = {}; this.curves = []; this.drawn = null;
+    this.info = twin || null; this.snap = {}; this.curves = []; this.drawn = null; this.last = null;
     $("#twin").hidden = !twin;
     if (!twin) return;
     this.source = new EventSource(`/api/${twin.id}/events`);
@@ -30,6 +31,7 @@ export class Twin {
       this.curves.push(...msg.points);
       if (!msg.snapshot.plane && this.snap.plane) msg.snapshot.plane = this.snap.plane;
       this.snap = msg.snapshot;
+      this.redraw(); // B's last snapshot may come after A's: drawn without waiting for A's next
     };
     this.source.addEventListener("closed", (ev) => {
       this.snap = { ...this.snap, state: "closed", error: JSON.parse(ev.data).error };
@@ -37,12 +39,16 @@ export class Twin {
     });
   }
 
-  // Draw both runs: the first's description, snapshot and curves are the page's.
-  render(info, curves) {
+  // Draw both runs: the first's description, snapshot, curves and changes of settings are
+  // the page's (the setting compared may be changed in A while it trains: its value now).
+  render(info, curves, changes) {
     const t = this.info;
+    this.last = [info, curves, changes];
     if (!t) return;
     const s = this.snap, last = this.curves[this.curves.length - 1] || {};
-    fill($("#twin-title"), `A: ${t.compare} = ${t.values[0]}, solid · B: ${t.compare} = ${t.values[1]}, dashed`);
+    const mine = (changes || []).filter((c) => t.compare in c.what);
+    const a = mine.length ? mine[mine.length - 1].what[t.compare][1] : t.values[0];
+    fill($("#twin-title"), `A: ${t.compare} = ${a}, solid · B: ${t.compare} = ${t.values[1]}, dashed`);
     const state = s.state === "failed" || s.state === "closed" ? `${s.state}: ${s.error}` :
       `${s.state || "starting"}: mini-batch ${s.batches ?? 0}${last.cost != null ? `, cost ${f(last.cost)}` : ""}`;
     const line = $("#twin-status");
@@ -56,6 +62,13 @@ export class Twin {
     }
     $("#plane-twin").hidden = t.kind !== "plane";
     this.drawCurves(curves);
+  }
+
+  // Draw again with the first run's latest, at the next frame (once however many come).
+  redraw() {
+    if (this.pending || !this.last) return;
+    this.pending = true;
+    requestAnimationFrame(() => { this.pending = false; if (this.info) this.render(...this.last); });
   }
 
   drawCurves(curves) {
