@@ -87,6 +87,7 @@ def test_a_regression_is_drawn_as_a_surface_with_an_identity_output(page, tmp_pa
     assert not p.page.is_visible("[name=output_activation]")
     assert not p.page.is_visible("[name=cost]")
     assert p.page.is_visible("#plane") and p.page.is_visible("#surface-legend")
+    assert not p.page.is_visible("#accuracy")  # nothing to count right
     assert "a^L over the plane" in p.page.inner_text("#surface-legend")
     before = _canvas(p, "#plane")
     p.page.click("#start")
@@ -166,6 +167,10 @@ def test_a_clicked_edge_set_by_hand_changes_the_cost_as_the_library_says(page, t
     time.sleep(0.3)  # the next frame
     assert _canvas(p, "#plane") != plane  # the decision surface drawn again
     assert "w^2" in p.page.inner_text("#changes")  # and the change listed
+    # the next mini-batch starts from the weight set
+    p.page.click("#step")
+    p.wait("App.snapshot().record !== null")
+    assert p.get("record")["weights_before"][layer - 2][j][k] == 2.5
     p.screenshot("playground-weight.png", tmp_path)
     assert p.errors == []
 
@@ -237,7 +242,10 @@ def test_settings_changed_while_training_take_effect_and_are_marked(page, tmp_pa
 
 
 def test_reset_returns_to_the_same_weights_and_the_address_keeps_the_settings(page, tmp_path):
-    p = page(CIRCLE + "&hidden=5,4&activation=sigmoid&l2=0.001&optimizer=adam")
+    p = page(
+        "data=circle&points=200&features=x1,x2sq&hidden=5,4&activation=sigmoid&eta=0.5"
+        "&batch_size=10&l2=0.001&optimizer=adam&seed=2&mode=backward"
+    )
     initial = _weights(p, tmp_path)
     _train_then_pause(p, 20)
     trained = _weights(p, tmp_path)
@@ -259,6 +267,8 @@ def test_reset_returns_to_the_same_weights_and_the_address_keeps_the_settings(pa
     assert again == values
     for name in ("hidden", "activation", "l2", "optimizer", "seed", "eta"):
         assert q.page.input_value(f"[name={name}]") == values[name], name
+    assert q.js("App.info().inputs") == ["x₁", "x₂²"] and values["features"] == "x1,x2sq"
+    assert q.page.is_checked("input[name=mode][value=backward]")
     for w0, w1 in zip(_weights(p, tmp_path), _weights(q, tmp_path)):
         np.testing.assert_array_equal(w0, w1)
     assert p.errors == [] and q.errors == []
@@ -322,4 +332,24 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
         assert any(_canvas(p, canvas)), canvas
     p.page.set_viewport_size({"width": 1280, "height": 900})
     p.screenshot("playground-twin.png", tmp_path)
+    assert p.errors == []
+
+
+def test_image_data_has_no_plane_and_an_edge_of_a_selection_is_set(page, tmp_path):
+    p = page("data=digits&hidden=20&eta=0.5&batch_size=10&seed=2")
+    assert not p.page.is_visible("#plane")  # no empty frame for images
+    assert not p.page.is_visible("[data-option=features]")  # features are of 2-D points
+    p.page.click("#step")
+    p.wait("App.snapshot().record !== null")
+    # an edge between drawn neurons that are not the first ones: its indices are the layer's
+    layer, j, k, _, x, y = next(e for e in p.js("App.edgesShown()") if e[0] == 2 and e[2] > 16)
+    p.page.click("#net", position={"x": x, "y": y})
+    p.page.wait_for_selector("#weight-set")
+    layer, j, k = map(
+        int, re.search(r"w\^(\d+)_(\d+),(\d+)", p.page.inner_text("#weight h3")).groups()
+    )
+    p.page.fill("[name=weight-value]", "-3")
+    p.page.click("#weight-set")
+    p.page.wait_for_selector("#weight [data-q=edit_w][data-when=after]")
+    assert _weights(p, tmp_path)[layer - 2][j, k] == np.float32(-3)
     assert p.errors == []

@@ -69,6 +69,10 @@ export function reset(info) {
   $("#weight").hidden = true;
   Edit.layerButtons($("#edit-layers"), page.controls, () => changed("hidden"));
   $("#surface-legend").hidden = !(info && info.regression);
+  // a regression has no accuracy: no empty plot of it
+  const accuracy = $("#accuracy"), title = accuracy.previousElementSibling;
+  accuracy.hidden = !!(info && info.regression);
+  if (title && title.tagName === "H3") title.hidden = accuracy.hidden;
 }
 
 // The 2-D plane of a regression: its surface and legend (else app.js draws the classes').
