@@ -31,11 +31,15 @@ function suggestVersus() {
   page.controls.set("versus", "");
   const v = page.controls.values(), o = page.controls.byName[v.compare];
   if (!o) return true;
-  const pairs = v.compare === "cost" && o.pairs ? o.pairs[v.output_activation] : null;
-  const other = (pairs || o.choices || []).find((c) => c !== v[v.compare]);
+  const pairs = page.controls.byName.cost.pairs; // the costs the library defines for each σ
+  let choices = o.choices || [];
+  if (v.compare === "cost") choices = pairs[v.output_activation] || [];
+  if (v.compare === "output_activation") choices = choices.filter((c) => (pairs[c] || []).includes(v.cost));
+  const other = choices.find((c) => c !== v[v.compare]);
   if (other) { page.controls.set("versus", other); return true; }
   page.writeAddress();
-  page.status(`type the second run's ${o.label} under "versus" (this run's is ${v[v.compare]})`, false);
+  const why = o.choices ? `no other ${o.label} goes with the ${v.cost} cost; ` : "";
+  page.status(`${why}type the second run's ${o.label} under "versus" (this run's is ${v[v.compare]})`, false);
   $("[name=versus]").focus();
   return false;
 }
