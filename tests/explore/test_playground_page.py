@@ -31,8 +31,12 @@ def _weights(p, tmp_path: Path) -> list[np.ndarray]:
 
 
 def _new_run(p, old: str) -> None:
-    """Wait until the page has a run other than ``old``, drawn."""
-    p.wait(f"App.info() && App.info().id !== '{old}' && App.snapshot().state === 'idle'")
+    """Wait until the page has a run other than ``old``, drawn (the status is written as the
+    snapshot is drawn)."""
+    p.wait(
+        f"App.info() && App.info().id !== '{old}' && App.snapshot().state === 'idle' && "
+        "document.querySelector('#status').dataset.state === 'idle'"
+    )
 
 
 def _train_then_pause(p, batches: int) -> None:
@@ -70,7 +74,7 @@ def test_the_input_layer_follows_the_features_and_the_circle_is_learned_from_squ
     assert labels == ["x₁²", "x₂²"]
     assert "features=x1sq%2Cx2sq" in p.page.url
     p.page.click("#start")
-    p.wait("App.snapshot().epochs && App.snapshot().epochs.length >= 3", 30_000)
+    p.wait("App.snapshot().epochs && App.snapshot().epochs.length >= 3", 60_000)
     p.page.click("#pause")
     p.wait_state("paused")
     best = max(e["test_accuracy"] for e in p.js("App.snapshot().epochs"))
@@ -91,7 +95,7 @@ def test_a_regression_is_drawn_as_a_surface_with_an_identity_output(page, tmp_pa
     assert "a^L over the plane" in p.page.inner_text("#surface-legend")
     before = _canvas(p, "#plane")
     p.page.click("#start")
-    p.wait("App.curves().filter(c => c.train_cost != null).length >= 4", 30_000)
+    p.wait("App.curves().filter(c => c.train_cost != null).length >= 4", 60_000)
     p.page.click("#pause")
     p.wait_state("paused")
     measured = [c["train_cost"] for c in p.js("App.curves()") if c.get("train_cost") is not None]
@@ -298,7 +302,7 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     assert p.page.is_visible("#twin") and p.page.is_visible("#plane-twin")
     twin = p.js("App.info().twin")
     assert twin["compare"] == "cost" and twin["values"] == ["quadratic", "cross-entropy"]
-    assert "A: cost = quadratic" in p.page.inner_text("#twin-title")
+    p.wait("document.querySelector('#twin-title').textContent.startsWith('A: cost = quadratic')")
     # Step: both runs take the same first mini-batch from the same weights
     p.page.click("#step")
     p.wait("App.snapshot().record && App.snapshot().record.step === 1")
@@ -310,8 +314,8 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     assert not np.array_equal(np.array(a["weights_after"][0]), np.array(b["weights_after"][0]))
     # trained in lockstep; both curves, each layer's learning speed, on shared axes
     p.page.click("#start")
-    p.wait("App.curves().filter(c => c.train_cost != null).length >= 3", 30_000)
-    p.wait("App.twin().curves.filter(c => c.train_cost != null).length >= 3", 30_000)
+    p.wait("App.curves().filter(c => c.train_cost != null).length >= 3", 60_000)
+    p.wait("App.twin().curves.filter(c => c.train_cost != null).length >= 3", 60_000)
     p.page.click("#pause")
     p.wait_state("paused")
     p.wait("document.querySelector('#twin-status').dataset.state === 'paused'")
