@@ -19,10 +19,10 @@ from deltaprop import Network, NetworkConfig
 CIRCLE = "data=circle&points=200&hidden=3&eta=0.5&batch_size=10&seed=2"
 
 
-def _weights(p, tmp_path: Path) -> list[np.ndarray]:
+def _weights(p, tmp_path: Path, run: str = "App.info().id") -> list[np.ndarray]:
     """The run's whole network as the page saves it (Save network), its weights."""
     b64 = p.js(
-        "fetch('/api/' + App.info().id + '/model.npz').then(r => r.arrayBuffer())"
+        f"fetch('/api/' + {run} + '/model.npz').then(r => r.arrayBuffer())"
         ".then(b => btoa(String.fromCharCode(...new Uint8Array(b))))"
     )
     path = tmp_path / f"net-{time.monotonic_ns()}.npz"
@@ -275,6 +275,11 @@ def test_reset_returns_to_the_same_weights_and_the_address_keeps_the_settings(pa
     assert q.page.is_checked("input[name=mode][value=backward]")
     for w0, w1 in zip(_weights(p, tmp_path), _weights(q, tmp_path)):
         np.testing.assert_array_equal(w0, w1)
+    # the address pasted over another one in the same tab: its settings, its run
+    run = p.js("App.info().id")
+    p.page.goto(p.address + "#data=circle&points=200&hidden=2&seed=2")
+    _new_run(p, run)
+    assert p.js("App.info().sizes") == [2, 2, 2] and p.page.input_value("[name=hidden]") == "2"
     assert p.errors == [] and q.errors == []
 
 
@@ -320,15 +325,29 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     p.wait_state("paused")
     p.wait("document.querySelector('#twin-status').dataset.state === 'paused'")
     assert p.js("App.snapshot().batches") == p.js("App.twin().snapshot.batches")
+    # a weight set by hand: set in both (they still differ in the one setting)
+    layer, j, k, _, x, y = p.js("App.edgesShown()")[3]
+    p.page.click("#net", position={"x": x, "y": y})
+    p.page.wait_for_selector("#weight-set")
+    layer, j, k = map(
+        int, re.search(r"w\^(\d+)_(\d+),(\d+)", p.page.inner_text("#weight h3")).groups()
+    )
+    p.page.fill("[name=weight-value]", "1.5")
+    p.page.click("#weight-set")
+    p.page.wait_for_selector("#weight [data-q=edit_w][data-when=after]")
+    twin_weights = _weights(p, tmp_path, "App.info().twin.id")
+    assert twin_weights[layer - 2][j, k] == _weights(p, tmp_path)[layer - 2][j, k] == 1.5
     # a setting changed while both train: changed in both, after the same mini-batch
     p.page.click("#start")
     p.page.fill("[name=l2]", "0.1")
     p.page.press("[name=l2]", "Enter")
-    p.wait("(App.twin().snapshot.changes || []).length === 1", 10_000)
+    p.wait("(App.twin().snapshot.changes || []).some(c => 'l2' in c.what)", 10_000)
     p.page.click("#pause")
     p.wait_state("paused")
     p.wait("document.querySelector('#twin-status').dataset.state === 'paused'")
-    assert p.js("App.snapshot().changes") == p.js("App.twin().snapshot.changes")
+    marks = "(run) => run.snapshot.changes.map(c => [c.batch, Object.keys(c.what)])"
+    assert p.js(f"({marks})({{snapshot: App.snapshot()}})") == p.js(f"({marks})(App.twin())")
+    assert p.js("App.snapshot().changes.at(-1).what") == {"l2": [0, 0.1]}
     assert p.js("App.snapshot().batches") == p.js("App.twin().snapshot.batches")
     layers = len(p.js("App.info().sizes")) - 1
     assert all(len(c["speed"]) == layers for c in p.js("App.twin().curves") if c.get("speed"))

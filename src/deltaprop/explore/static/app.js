@@ -273,6 +273,8 @@ async function main() {
     upload = data.upload; reset();
   });
   window.addEventListener("pagehide", stopRun);
+  // an address pasted over this one (only after '#' differs: the page is not loaded again)
+  window.addEventListener("hashchange", () => { readAddress(); reset(); });
   readAddress();
   $("#dz-value").textContent = Math.pow(10, +$("#dz").value).toPrecision(3);
   reset();

@@ -29,7 +29,7 @@ export function mark(canvas, scale, changes) {
 }
 
 // The change as a line: "η 0.1 → 0.05" (labelOf names an option as the page does). A
-// setting is shown as it was given (0.05, not 0.050000); a weight set by hand, to the
+// setting is shown as it was given (0.05, not 0.05 to five digits); a weight set by hand, to the
 // digits the page shows numbers with.
 function describe(what, labelOf) {
   return Object.entries(what).map(([name, [old, now]]) => {
