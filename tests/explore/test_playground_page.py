@@ -54,6 +54,12 @@ def _canvas(p, selector: str) -> list[int]:
     )
 
 
+def _marked(p, selector: str) -> bool:
+    """Whether a curve's canvas has the mark of a changed setting (its dashed grey, #888)."""
+    pixels = np.array(_canvas(p, selector)).reshape(-1, 4)
+    return bool((pixels == [136, 136, 136, 255]).all(axis=1).any())
+
+
 def test_the_input_layer_follows_the_features_and_the_circle_is_learned_from_squares(page):
     p = page(CIRCLE)
     assert p.js("App.info().sizes") == [2, 3, 2]
@@ -226,6 +232,7 @@ def test_settings_changed_while_training_take_effect_and_are_marked(page, tmp_pa
     assert batches == sorted(batches) and batches[0] > 30
     shown = p.page.inner_text("#changes")
     assert "η 0.05 → 0.2" in shown and "momentum" in shown
+    assert all(_marked(p, c) for c in ("#cost", "#accuracy", "#speed", "#saturation"))
     assert "eta=0.2" in p.page.url and "optimizer=momentum" in p.page.url
     # a value the run cannot take: it says why, in view while training goes on, and the
     # control shows again the value the run trains with
@@ -348,6 +355,7 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     marks = "(run) => run.snapshot.changes.map(c => [c.batch, Object.keys(c.what)])"
     assert p.js(f"({marks})({{snapshot: App.snapshot()}})") == p.js(f"({marks})(App.twin())")
     assert p.js("App.snapshot().changes.at(-1).what") == {"l2": [0, 0.1]}
+    assert _marked(p, "#twin-cost") and _marked(p, "#twin-speed")
     assert p.js("App.snapshot().batches") == p.js("App.twin().snapshot.batches")
     layers = len(p.js("App.info().sizes")) - 1
     assert all(len(c["speed"]) == layers for c in p.js("App.twin().curves") if c.get("speed"))

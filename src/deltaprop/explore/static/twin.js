@@ -7,6 +7,7 @@
 import { LAYER_COLOURS } from "./colours.js";
 import { fill, h } from "./dom.js";
 import { f } from "./format.js";
+import * as Live from "./live.js";
 import * as Plots from "./plots.js";
 import { surfaceLegend, surfacePlane } from "./surface.js";
 
@@ -61,7 +62,7 @@ export class Twin {
       else Plots.plane($("#plane-twin"), s.plane, t.points, t.bounds, []);
     }
     $("#plane-twin").hidden = t.kind !== "plane";
-    this.drawCurves(curves);
+    this.drawCurves(curves, changes);
   }
 
   // Draw again with the first run's latest, at the next frame (once however many come).
@@ -71,12 +72,13 @@ export class Twin {
     requestAnimationFrame(() => { this.pending = false; if (this.info) this.render(...this.last); });
   }
 
-  drawCurves(curves) {
+  // The curves of both on shared axes, with the changes of settings marked (made in both).
+  drawCurves(curves, changes) {
     const measured = (cs) => cs.filter((p) => p.train_cost != null);
     const [a, b] = [measured(curves), measured(this.curves)];
     const series = (cs, key, name, colour, dash) =>
       ({ name, xs: cs.map((p) => p.batch), ys: cs.map((p) => p[key]), colour, width: 1.6, dash });
-    Plots.curves($("#twin-cost"), [
+    const cost = Plots.curves($("#twin-cost"), [
       series(a, "train_cost", "A train", LAYER_COLOURS[0]), series(a, "test_cost", "A test", LAYER_COLOURS[1]),
       series(b, "train_cost", "B train", LAYER_COLOURS[0], [5, 3]),
       series(b, "test_cost", "B test", LAYER_COLOURS[1], [5, 3])], { min: 0 });
@@ -84,7 +86,9 @@ export class Twin {
     const speed = (cs, run, dash) => [...Array(layers).keys()].map((i) => ({
       name: run === "A" ? `l=${i + 2}` : null, xs: cs.map((p) => p.batch),
       ys: cs.map((p) => (p.speed ? p.speed[i] : null)), colour: LAYER_COLOURS[i % 9], dash }));
-    Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", [5, 3])], { log: true });
+    const speeds = Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", [5, 3])], { log: true });
+    Live.mark($("#twin-cost"), cost, changes);
+    Live.mark($("#twin-speed"), speeds, changes);
   }
 
   close() { this.open(null); }
