@@ -177,6 +177,9 @@ def test_a_clicked_edge_set_by_hand_changes_the_cost_as_the_library_says(page, t
     time.sleep(0.3)  # the next frame
     assert _canvas(p, "#plane") != plane  # the decision surface drawn again
     assert "w^2" in p.page.inner_text("#changes")  # and the change listed
+    # no mini-batch recorded from the changed network yet: a hover says how to see one
+    p.page.hover("#net .neuron[data-layer='2'][data-neuron='0']")
+    assert "(step one mini-batch to see the equations" in p.page.inner_text("#tip")
     # the next mini-batch starts from the weight set
     p.page.click("#step")
     p.wait("App.snapshot().record !== null")
