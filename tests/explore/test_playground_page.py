@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import deltaprop
 from deltaprop import Network, NetworkConfig
@@ -386,4 +387,25 @@ def test_image_data_has_no_plane_and_an_edge_of_a_selection_is_set(page, tmp_pat
     p.page.click("#weight-set")
     p.page.wait_for_selector("#weight [data-q=edit_w][data-when=after]")
     assert _weights(p, tmp_path)[layer - 2][j, k] == np.float32(-3)
+    assert p.errors == []
+
+
+@pytest.mark.parametrize(("name", "versus"), [("activation", "relu"), ("eta", "2"), ("l2", "5")])
+def test_each_setting_compared_starts_both_runs_alike(page, name, versus):
+    p = page("data=circle&points=200&hidden=4&activation=sigmoid&eta=0.5&batch_size=10&seed=2")
+    run = p.js("App.info().id")
+    p.page.select_option("[name=compare]", name)
+    p.page.fill("[name=versus]", versus)
+    p.page.press("[name=versus]", "Enter")
+    p.wait(f"App.info() && App.info().id !== '{run}' && App.info().twin")
+    second = p.js("App.info().twin.values")[1]
+    assert second == (versus if name == "activation" else float(versus))
+    p.page.click("#step")
+    p.wait("App.snapshot().record && App.snapshot().record.step === 1")
+    p.wait("document.querySelector('#twin-status').dataset.batches === '1'")
+    a, b = p.get("record"), _twin_record(p)
+    np.testing.assert_array_equal(np.array(a["x"]), np.array(b["x"]))
+    for wa, wb in zip(a["weights_before"], b["weights_before"]):
+        np.testing.assert_array_equal(np.array(wa), np.array(wb))
+    assert not np.array_equal(np.array(a["weights_after"][0]), np.array(b["weights_after"][0]))
     assert p.errors == []
