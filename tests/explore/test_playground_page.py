@@ -36,7 +36,9 @@ def _new_run(p, old: str) -> None:
     snapshot is drawn)."""
     p.wait(
         f"App.info() && App.info().id !== '{old}' && App.snapshot().state === 'idle' && "
-        "document.querySelector('#status').dataset.state === 'idle'"
+        "document.querySelector('#status').dataset.state === 'idle' && App.info().shown.every("
+        "(s, i) => document.querySelectorAll(`#net .neuron[data-layer='${i + 1}']`).length"
+        " === s.length)"
     )
 
 
@@ -394,12 +396,14 @@ def test_image_data_has_no_plane_and_an_edge_of_a_selection_is_set(page, tmp_pat
 def test_each_setting_compared_starts_both_runs_alike(page, name, versus):
     p = page("data=circle&points=200&hidden=4&activation=sigmoid&eta=0.5&batch_size=10&seed=2")
     run = p.js("App.info().id")
-    p.page.select_option("[name=compare]", name)
-    p.page.fill("[name=versus]", versus)
+    p.page.select_option("[name=compare]", name)  # a choice's other value is suggested:
+    p.page.fill("[name=versus]", versus)  # typed over at once, the run of the last one stays
     p.page.press("[name=versus]", "Enter")
+    second = versus if name == "activation" else float(versus)
     p.wait(f"App.info() && App.info().id !== '{run}' && App.info().twin")
-    second = p.js("App.info().twin.values")[1]
-    assert second == (versus if name == "activation" else float(versus))
+    p.wait(f"App.info().twin.values[1] === {second!r}")
+    time.sleep(0.5)  # an overtaken run's answer, had it come later, would show here
+    assert p.js("App.info().twin.values")[1] == second
     p.page.click("#step")
     p.wait("App.snapshot().record && App.snapshot().record.step === 1")
     p.wait("document.querySelector('#twin-status').dataset.batches === '1'")

@@ -49,11 +49,13 @@ function writeAddress() {
 
 // -- the run -------------------------------------------------------------------------------
 // One run per page: the previous run is stopped when a new one starts or the page goes.
-function stopRun() {
-  if (!info) return;
+function stopRun(run = info) {
+  if (!run) return;
   const body = new Blob([JSON.stringify({ action: "stop" })], { type: "application/json" });
-  navigator.sendBeacon(`/api/${info.id}/control`, body);
+  navigator.sendBeacon(`/api/${run.id}/control`, body);
 }
+
+let resets = 0; // the latest reset's number: a run an earlier one made meanwhile is stopped
 
 async function reset() {
   writeAddress();
@@ -63,6 +65,7 @@ async function reset() {
   const s = controls.values();
   $("#data-hint").textContent = s.data === "drawn" ? "click the plane: class 0; shift-click: class 1" : "";
   $(".upload").hidden = s.data !== "upload";
+  const mine = ++resets;
   if (s.data === "drawn" && drawn.length < 4) { // nothing to train on yet: no request
     info = null;
     status(`draw at least 4 points (${drawn.length} so far): click the plane for class 0, shift-click for class 1`, true);
@@ -71,14 +74,18 @@ async function reset() {
     return;
   }
   const body = { ...s, drawn: s.data === "drawn" ? drawn : undefined, upload: s.data === "upload" ? upload : undefined };
+  let made = null;
   try {
-    info = await api("/api/session", body);
+    made = await api("/api/session", body);
   } catch (err) {
+    if (mine !== resets) return; // a later change is being made: its answer is the page's
     info = null; status(err.message, true); Play.reset(null);
     if (s.data === "drawn") Plots.plane($("#plane"), null, null, [-1, 1, -1, 1], drawn);
     $("#plane").hidden = s.data !== "drawn";
     return;
   }
+  if (mine !== resets) { stopRun(made); return; } // overtaken by a later change
+  info = made;
   if (info.cost !== s.cost && !info.regression) { controls.set("cost", info.cost); writeAddress(); } // the library's name
   curves = []; epochs = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null;
   Play.reset(info);
