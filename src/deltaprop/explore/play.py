@@ -19,12 +19,20 @@ from .session import Session
 
 
 async def weight(request: Request) -> Response:
-    """Set w^layer_jk of a paused run: ``{"layer": 2, "j": 0, "k": 1, "value": 0.5}``; the
-    answer has the weight and the costs before and after (:func:`.edit.set_weight`)."""
+    """Set w^layer_jk of a paused run (of both runs of a pair): ``{"layer": 2, "j": 0, "k":
+    1, "value": 0.5}``; the answer has the weight and the costs before and after
+    (:func:`.edit.set_weight`)."""
     session = session_of(request)
     body = await json_object(request, '{"layer": 2, "j": 0, "k": 1, "value": 0.5}')
     where = [body.get(key) for key in ("layer", "j", "k", "value")]
-    return as_json(await run_in_threadpool(set_weight, session, *where))
+    if session.pair is None:
+        return as_json(await run_in_threadpool(set_weight, session, *where))
+    # two runs side by side: the weight is set in both, so they still differ in one setting
+    runs = session.pair.runs
+    if not all(run.at_rest for run in runs):
+        raise BadRequest("pause the training first: a weight is set between mini-batches", 409)
+    answers = [await run_in_threadpool(set_weight, run, *where) for run in runs]
+    return as_json(answers[runs.index(session)])
 
 
 async def change(request: Request) -> Response:

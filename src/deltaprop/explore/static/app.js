@@ -57,16 +57,18 @@ function writeAddress() {
 
 // -- the run -------------------------------------------------------------------------------
 // One run per page: the previous run is stopped when a new one starts or the page goes.
-function stopRun() {
-  if (!info) return;
+function stopRun(run = info) {
+  if (!run) return;
   const body = new Blob([JSON.stringify({ action: "stop" })], { type: "application/json" });
-  navigator.sendBeacon(`/api/${info.id}/control`, body);
+  navigator.sendBeacon(`/api/${run.id}/control`, body);
 }
 
 function showData(s) {
   $("#data-hint").textContent = s.data === "drawn" ? "click the plane: class 0; shift-click: class 1" : "";
   $(".upload").hidden = s.data !== "upload";
 }
+
+let resets = 0; // the latest reset's number: a run an earlier one made meanwhile is stopped
 
 async function reset() {
   writeAddress();
@@ -76,6 +78,7 @@ async function reset() {
   const s = controls.values();
   showData(s);
   closeGenie();
+  const mine = ++resets;
   if (s.data === "drawn" && drawn.length < 4) { // nothing to train on yet: no request
     info = null;
     status(`draw at least 4 points (${drawn.length} so far): click the plane for class 0, shift-click for class 1`, true);
@@ -83,14 +86,18 @@ async function reset() {
     return;
   }
   const body = { ...s, drawn: s.data === "drawn" ? drawn : undefined, upload: s.data === "upload" ? upload : undefined };
+  let made = null;
   try {
-    info = await api("/api/session", body);
+    made = await api("/api/session", body);
   } catch (err) {
+    if (mine !== resets) return; // a later change is being made: its answer is the page's
     info = null; status(err.message, true); Play.reset(null);
     if (s.data === "drawn") showPlane({ kind: "plane", bounds: [-1, 1, -1, 1], points: null, classes: ["0", "1"], n_train: 0, n_test: 0 });
     else $("#plane-box").hidden = true;
     return;
   }
+  if (mine !== resets) { stopRun(made); return; } // overtaken by a later change
+  info = made;
   if (info.cost !== s.cost && !info.regression) { controls.set("cost", info.cost); writeAddress(); } // the library's name
   curves = []; epochs = []; snap = {}; ui.selected = null; ui.rows = {}; shownRecord = null; imagesDrawn = null;
   Play.reset(info);
@@ -390,6 +397,8 @@ async function main() {
     upload = data.upload; reset();
   });
   window.addEventListener("pagehide", stopRun);
+  // an address pasted over this one (only after '#' differs: the page is not loaded again)
+  window.addEventListener("hashchange", () => { readAddress(); reset(); });
   readAddress();
   $("#dz-value").textContent = Math.pow(10, +$("#dz").value).toPrecision(3);
   reset();

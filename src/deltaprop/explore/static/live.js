@@ -26,10 +26,12 @@ export function mark(svg, scale, changes) {
   }
 }
 
-// The change as a line: "η 0.1 → 0.05" (labelOf names an option as the page does).
+// The change as a line: "η 0.1 → 0.05" (labelOf names an option as the page does). A
+// setting is shown as it was given (0.05, not 0.05 to five digits); a weight set by hand, to the
+// digits the page shows numbers with.
 function describe(what, labelOf) {
   return Object.entries(what).map(([name, [old, now]]) => {
-    const show = (v) => (typeof v === "number" ? f(v) : String(v));
+    const show = (v) => (typeof v === "number" && name.startsWith("w^") ? f(v) : String(v));
     return `${labelOf(name)} ${show(old)} → ${show(now)}`;
   }).join(", ");
 }

@@ -262,15 +262,19 @@ function liveNeuron(info, snap, mode, l, jp) {
     : "∂C/∂b = the mean δ over the latest mini-batch (BP3)";
   return [h("div", { class: "tip-title" }, `neuron j=${n} of layer l=${l}`),
     line(`${what} = ${f(vals ? vals[jp] : null)}`),
-    line("(pause to see the equations with the numbers of one mini-batch)")];
+    line(`(${later(snap)} to see the equations with the numbers of one mini-batch)`)];
 }
 
 function liveEdge(info, snap, mode, e) {
   const vals = edgeValues(snap, mode, null, e.l);
   const what = mode === "forward" ? "w" : "∂C₀/∂w (BP4), the mean over the latest mini-batch";
   return [`w^${e.l}_${e.j},${e.k}`, `${what} = ${f(vals ? vals[e.jp][e.kp] : null)}`,
-    "(pause for the equations)"].map((t) => line(t));
+    `(${later(snap)} for the equations)`].map((t) => line(t));
 }
+
+// What shows a mini-batch's equations: a pause while training, else a step (paused after a
+// weight set by hand, or before the first mini-batch, none is recorded).
+const later = (snap) => (snap.state === "running" ? "pause" : "step one mini-batch");
 
 // The edge within 4 pixels of (x, y), if any.
 function nearestEdge(edges, x, y) {

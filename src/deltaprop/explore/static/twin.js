@@ -7,6 +7,7 @@
 import { LAYER_COLOURS } from "./colours.js";
 import { fill, h } from "./dom.js";
 import { f } from "./format.js";
+import * as Live from "./live.js";
 import * as Plots from "./plots.js";
 import { surfaceLegend, surfacePlane } from "./surface.js";
 
@@ -16,12 +17,14 @@ export class Twin {
   constructor() {
     this.source = null; this.info = null; this.snap = {}; this.curves = []; this.drawn = null;
     this.plane = null; // its PlaneView (plots.js), made with the section
+    this.last = null; this.pending = false;
   }
 
   // Follow the second run of `twin` (the page's run's description's), or none.
   open(twin) {
     if (this.source) { this.source.close(); this.source = null; }
     this.info = twin || null; this.snap = {}; this.curves = []; this.drawn = null; this.plane = null;
+    this.last = null;
     $("#twin").hidden = !twin;
     if (!twin) return;
     this.source = new EventSource(`/api/${twin.id}/events`);
@@ -31,6 +34,7 @@ export class Twin {
       this.curves.push(...msg.points);
       if (!msg.snapshot.plane && this.snap.plane) msg.snapshot.plane = this.snap.plane;
       this.snap = msg.snapshot;
+      this.redraw(); // B's last snapshot may come after A's: drawn without waiting for A's next
     };
     this.source.addEventListener("closed", (ev) => {
       this.snap = { ...this.snap, state: "closed", error: JSON.parse(ev.data).error };
@@ -38,12 +42,16 @@ export class Twin {
     });
   }
 
-  // Draw both runs: the first's description, snapshot and curves are the page's.
-  render(info, curves) {
+  // Draw both runs: the first's description, snapshot, curves and changes of settings are
+  // the page's (the setting compared may be changed in A while it trains: its value now).
+  render(info, curves, changes) {
     const t = this.info;
+    this.last = [info, curves, changes];
     if (!t) return;
     const s = this.snap, last = this.curves[this.curves.length - 1] || {};
-    fill($("#twin-title"), `A: ${t.compare} = ${t.values[0]}, solid · B: ${t.compare} = ${t.values[1]}, dashed`);
+    const mine = (changes || []).filter((c) => t.compare in c.what);
+    const a = mine.length ? mine[mine.length - 1].what[t.compare][1] : t.values[0];
+    fill($("#twin-title"), `A: ${t.compare} = ${a}, solid · B: ${t.compare} = ${t.values[1]}, dashed`);
     const state = s.state === "failed" || s.state === "closed" ? `${s.state}: ${s.error}` :
       `${s.state || "starting"}: mini-batch ${s.batches ?? 0}${last.cost != null ? `, cost ${f(last.cost)}` : ""}`;
     const line = $("#twin-status");
@@ -59,15 +67,23 @@ export class Twin {
       if (t.regression) $("#twin-legend").textContent = surfaceLegend(surfacePlane(canvas, s.plane, t.points, t.bounds));
       else this.plane.surface(s.plane, false);
     }
-    this.drawCurves(curves);
+    this.drawCurves(curves, changes);
   }
 
-  drawCurves(curves) {
+  // Draw again with the first run's latest, at the next frame (once however many come).
+  redraw() {
+    if (this.pending || !this.last) return;
+    this.pending = true;
+    requestAnimationFrame(() => { this.pending = false; if (this.info) this.render(...this.last); });
+  }
+
+  // The curves of both on shared axes, with the changes of settings marked (made in both).
+  drawCurves(curves, changes) {
     const measured = (cs) => cs.filter((p) => p.train_cost != null);
     const [a, b] = [measured(curves), measured(this.curves)];
     const series = (cs, key, name, colour, dash) =>
       ({ name, xs: cs.map((p) => p.batch), ys: cs.map((p) => p[key]), colour, width: 1.6, dash });
-    Plots.curves($("#twin-cost"), [
+    const cost = Plots.curves($("#twin-cost"), [
       series(a, "train_cost", "A train", LAYER_COLOURS[0]), series(a, "test_cost", "A test", LAYER_COLOURS[1]),
       series(b, "train_cost", "B train", LAYER_COLOURS[0], "5 3"),
       series(b, "test_cost", "B test", LAYER_COLOURS[1], "5 3")], { log: true });
@@ -75,7 +91,9 @@ export class Twin {
     const speed = (cs, run, dash) => [...Array(layers).keys()].map((i) => ({
       name: run === "A" ? `l=${i + 2}` : null, xs: cs.map((p) => p.batch),
       ys: cs.map((p) => (p.speed ? p.speed[i] : null)), colour: LAYER_COLOURS[i % LAYER_COLOURS.length], dash }));
-    Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", "5 3")], { log: true });
+    const speeds = Plots.curves($("#twin-speed"), [...speed(curves, "A"), ...speed(this.curves, "B", "5 3")], { log: true });
+    Live.mark($("#twin-cost"), cost, changes);
+    Live.mark($("#twin-speed"), speeds, changes);
   }
 
   close() { this.open(null); }
