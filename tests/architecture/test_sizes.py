@@ -31,7 +31,7 @@ MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
 #: lines of code (no blanks, comments or docstrings) in each package, as the formatter writes
 #: them; a little above today's
-BUDGET = {"core": 810, "training": 2260}
+BUDGET = {"core": 815, "training": 2260}
 
 #: larger than the limits today, outside the spine: "path" for a file, "path:function" for a
 #: function, with its size now (lines; for functions without the docstring)

@@ -163,6 +163,7 @@ def test_every_run_draws_curves_on_log_axes_with_plain_ticks(page):
 def test_a_report_asked_for_before_one_epoch_says_why_on_the_page(page):
     p = page("data=spiral&pace=1")
     p.page.click("#start")
+    p.wait_state("running")
     p.page.click("#save-report")
     p.wait("document.querySelector('#status').dataset.refused === 'save-report'")
     text = p.page.inner_text("#status")

@@ -48,9 +48,9 @@ async def change(request: Request) -> Response:
         each = None if session.pair is None else _for_each(session, body)
     except ValueError as exc:
         raise BadRequest(str(exc).splitlines()[0]) from None
-    if each is None:
+    if each is None and changed:  # a value the run already has is no change: nothing marked
         session.request_change(changed)
-    else:
+    elif each is not None:
         session.pair.change(each)
     return as_json({"changed": changed})
 

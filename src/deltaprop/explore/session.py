@@ -191,11 +191,8 @@ class Session:
         return self.thread is None or self.resting or not self.thread.is_alive()
 
     def request_change(self, change: dict[str, Any]) -> None:
-        """Change live settings (:func:`.live.checked_change`'s): at once before training,
-        else between the next two mini-batches (the training thread makes it). A value the
-        run already has is no change: nothing is marked on the curves for it."""
-        if not change:
-            return
+        """Change live settings (:func:`.live.checked_change`'s, not empty): at once before
+        training, else between the next two mini-batches (the training thread makes it)."""
         with self.lock:
             if self.thread is None:  # not started: the loop starts with them
                 self.settings = dataclasses.replace(self.settings, **change)

@@ -74,6 +74,7 @@ async function reset() {
   writeAddress();
   if (source) { source.close(); source = null; }
   stopRun();
+  Play.stop(); // the second run's stream too: the server may close that run for a new one
   $("#restart").hidden = true;
   const s = controls.values();
   showData(s);

@@ -74,9 +74,7 @@ export function reset(info) {
   Edit.layerButtons($("#edit-layers"), page.controls, () => changed("hidden"));
   $("#surface-legend").hidden = !(info && info.regression);
   // a regression has no accuracy: no empty plot of it
-  const accuracy = $("#accuracy"), title = accuracy.previousElementSibling;
-  accuracy.hidden = !!(info && info.regression);
-  if (title && title.tagName === "H3") title.hidden = accuracy.hidden;
+  $("#accuracy").closest("figure").hidden = !!(info && info.regression); // (an svg has no .hidden)
 }
 
 // The 2-D plane of a regression: its surface and legend (else app.js draws the classes').
