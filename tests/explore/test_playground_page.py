@@ -67,6 +67,18 @@ def _marked(p, selector: str) -> bool:
     return p.js(f"document.querySelectorAll('{selector} line.change').length > 0")
 
 
+def _first_steps_alike(p) -> None:
+    """Step once: both runs take the same mini-batch from the same weights, and differ after."""
+    p.page.click("#step")
+    p.wait("App.snapshot().record && App.snapshot().record.step === 1")
+    p.wait("document.querySelector('#twin-status').dataset.batches === '1'")
+    a, b = p.get("record"), _twin_record(p)
+    np.testing.assert_array_equal(np.array(a["x"]), np.array(b["x"]))
+    for wa, wb in zip(a["weights_before"], b["weights_before"]):
+        np.testing.assert_array_equal(np.array(wa), np.array(wb))
+    assert not np.array_equal(np.array(a["weights_after"][0]), np.array(b["weights_after"][0]))
+
+
 def test_the_input_layer_follows_the_features_and_the_circle_is_learned_from_squares(page):
     p = page(CIRCLE)
     assert p.js("App.info().sizes") == [2, 3, 2]
@@ -327,14 +339,7 @@ def test_two_runs_side_by_side_from_the_same_weights_and_mini_batches(page, tmp_
     assert twin["compare"] == "cost" and twin["values"] == ["quadratic", "cross-entropy"]
     p.wait("document.querySelector('#twin-title').textContent.startsWith('A: cost = quadratic')")
     # Step: both runs take the same first mini-batch from the same weights
-    p.page.click("#step")
-    p.wait("App.snapshot().record && App.snapshot().record.step === 1")
-    p.wait("document.querySelector('#twin-status').dataset.batches === '1'")
-    a, b = p.get("record"), _twin_record(p)
-    np.testing.assert_array_equal(np.array(a["x"]), np.array(b["x"]))
-    for wa, wb in zip(a["weights_before"], b["weights_before"]):
-        np.testing.assert_array_equal(np.array(wa), np.array(wb))
-    assert not np.array_equal(np.array(a["weights_after"][0]), np.array(b["weights_after"][0]))
+    _first_steps_alike(p)
     # trained in lockstep; both curves, each layer's learning speed, on shared axes
     p.page.click("#start")
     p.wait("App.curves().filter(c => c.train_cost != null).length >= 3", 60_000)
@@ -410,12 +415,5 @@ def test_each_setting_compared_starts_both_runs_alike(page, name, versus):
     p.wait(f"App.info().twin.values[1] === {second!r}")
     time.sleep(0.5)  # an overtaken run's answer, had it come later, would show here
     assert p.js("App.info().twin.values")[1] == second
-    p.page.click("#step")
-    p.wait("App.snapshot().record && App.snapshot().record.step === 1")
-    p.wait("document.querySelector('#twin-status').dataset.batches === '1'")
-    a, b = p.get("record"), _twin_record(p)
-    np.testing.assert_array_equal(np.array(a["x"]), np.array(b["x"]))
-    for wa, wb in zip(a["weights_before"], b["weights_before"]):
-        np.testing.assert_array_equal(np.array(wa), np.array(wb))
-    assert not np.array_equal(np.array(a["weights_after"][0]), np.array(b["weights_after"][0]))
+    _first_steps_alike(p)
     assert p.errors == []
