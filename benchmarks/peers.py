@@ -175,10 +175,20 @@ def sklearn_mlp(X, Y, weights, biases, order, m, eta, cost, n_batches):
     rows = order[: n_batches * m]
     clf = MLPClassifier(
         hidden_layer_sizes=tuple(w.shape[0] for w in weights[:-1]),
-        activation="logistic", solver="sgd", alpha=0.0, momentum=0.0,
-        nesterovs_momentum=False, learning_rate="constant", learning_rate_init=eta,
-        batch_size=m, max_iter=1, shuffle=True, random_state=0, tol=0.0, early_stopping=False,
-    )  # fmt: skip
+        activation="logistic",
+        solver="sgd",
+        alpha=0.0,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        learning_rate="constant",
+        learning_rate_init=eta,
+        batch_size=m,
+        max_iter=1,
+        shuffle=True,
+        random_state=0,
+        tol=0.0,
+        early_stopping=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.partial_fit(X[:m], labels[:m], classes=np.arange(Y.shape[1]))  # builds the layers

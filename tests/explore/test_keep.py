@@ -68,10 +68,12 @@ def test_digits_show_the_first_layer_as_images_and_a_stop_ends_the_thread(client
 
 
 def test_bad_settings_are_one_line_each(client):
-    for body, words in (({"data": "moons"}, "unknown data 'moons'"),
-                        ({"activation": "swish"}, "unknown activation 'swish'"),
-                        ({"eta": "fast"}, "setting 'eta': cannot read 'fast'"),
-                        ({"data": "drawn"}, "draw at least 4 points")):  # fmt: skip
+    for body, words in (
+        ({"data": "moons"}, "unknown data 'moons'"),
+        ({"activation": "swish"}, "unknown activation 'swish'"),
+        ({"eta": "fast"}, "setting 'eta': cannot read 'fast'"),
+        ({"data": "drawn"}, "draw at least 4 points"),
+    ):
         r = client.post("/api/session", json=body)
         assert r.status_code == 400 and words in r.json()["error"], r.json()
         assert "\n" not in r.json()["error"]

@@ -55,8 +55,7 @@ def test_a_foreign_host_is_refused_even_with_the_token(client, host):
 
 
 def test_a_foreign_origin_is_refused_even_with_the_token(client):
-    r = client.post("/api/session?token=secret", json={},
-                    headers={"origin": "http://evil.example"})  # fmt: skip
+    r = client.post("/api/session?token=secret", json={}, headers={"origin": "http://evil.example"})
     assert r.status_code == 403 and "Origin" in r.text
     r = client.get("/?token=secret", headers={"origin": f"http://{HOST}"})
     assert r.status_code == 200

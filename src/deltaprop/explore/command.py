@@ -28,18 +28,21 @@ def add_parser(sub: Any) -> None:
         "equation (eq. 25, BP1–BP4); step by step; the genie. Needs pip install "
         "'deltaprop[explore]'.",
     )
-    p.add_argument("--port", type=int, default=0,
-                   help="port to listen on (default: a free one)")  # fmt: skip
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     p.add_argument(
         "--host",
         default="127.0.0.1",
         help="address to listen on (default: %(default)s, this machine only)",
     )
-    p.add_argument("--allow-remote", action="store_true",
-                   help="needed with a --host other than this machine: anyone who can reach "
-                   "it and has the token can run code-heavy training on it")  # fmt: skip
-    p.add_argument("--no-browser", action="store_true",
-                   help="print the address only; do not open a browser")  # fmt: skip
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="needed with a --host other than this machine: anyone who can reach "
+        "it and has the token can run code-heavy training on it",
+    )
+    p.add_argument(
+        "--no-browser", action="store_true", help="print the address only; do not open a browser"
+    )
     p.set_defaults(func=run)
 
 
@@ -71,8 +74,11 @@ def run(args: argparse.Namespace) -> int:
     shown = f"[{shown}]" if ":" in shown else shown
     address = f"http://{shown}:{port}/?token={token}"
     if args.host not in LOCAL:
-        print(f"warning: listening on {args.host}, reachable from other machines; anyone "
-              "with the address (and its token) can use it", file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: listening on {args.host}, reachable from other machines; anyone "
+            "with the address (and its token) can use it",
+            file=sys.stderr,
+        )
     print(f"deltaprop explore: {address}\n(Ctrl-C stops the server)", flush=True)
     server = Server(app)
     if not args.no_browser:

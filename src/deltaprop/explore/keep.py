@@ -19,11 +19,22 @@ def report_html(session: Session) -> str:
     if not session.epochs:
         raise ValueError("train for at least one epoch first: the report is drawn per epoch")
     net, s, d = session.network_copy(), session.settings, session.data
-    config = {"data": d.name, "sizes": list(net.sizes), **asdict(s), "hidden": list(s.hidden),
-              "mini_batches": session.batches}  # fmt: skip
+    config = {
+        "data": d.name,
+        "sizes": list(net.sizes),
+        **asdict(s),
+        "hidden": list(s.hidden),
+        "mini_batches": session.batches,
+    }
     rows = session._train_rows[:500]
-    run = record_run(net, History(list(session.epochs)), config,
-                     validation=(d.X_test, d.y_test), confusion_data="test",
-                     diagnosis_data=(d.X_train[rows], d.y_train[rows]), eta=s.eta)  # fmt: skip
+    run = record_run(
+        net,
+        History(list(session.epochs)),
+        config,
+        validation=(d.X_test, d.y_test),
+        confusion_data="test",
+        diagnosis_data=(d.X_train[rows], d.y_train[rows]),
+        eta=s.eta,
+    )
     weights = net.weights[0] if session.side else None
     return render_report(run, weights=weights, title="deltaprop explore: the run")

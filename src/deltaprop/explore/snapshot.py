@@ -186,5 +186,9 @@ def plane_bounds(X: np.ndarray) -> tuple[float, float, float, float]:
     """A square around the 2-D points, with a margin."""
     low, high = X.min(axis=0), X.max(axis=0)
     centre, half = (low + high) / 2, float(np.max(high - low)) / 2 * 1.1 + 1e-6
-    return (float(centre[0] - half), float(centre[0] + half),
-            float(centre[1] - half), float(centre[1] + half))  # fmt: skip
+    return (
+        float(centre[0] - half),
+        float(centre[0] + half),
+        float(centre[1] - half),
+        float(centre[1] + half),
+    )
