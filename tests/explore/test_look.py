@@ -64,7 +64,7 @@ def test_controls_that_do_nothing_are_hidden(page):
     p.page.select_option("[name=data]", "upload")  # the explorer cuts a test set from it
     assert not visible("points") and not visible("noise") and visible("test_fraction")
     p.errors.clear()  # the upload asked for is missing: said on the page, logged by the browser
-    assert "upload" in p.page.inner_text("#status")
+    p.wait("document.querySelector('#status').innerText.includes('upload')")  # once answered
 
 
 def test_every_colour_has_one_meaning_and_a_legend(page, tmp_path):
