@@ -219,3 +219,9 @@ def test_an_encrypted_npz_member_is_a_format_error():
             content[start + 8] |= 0x1
     with pytest.raises(FormatError, match=r"t.npz\[X\]: an encrypted zip member; give an .npz"):
         read_table("t.npz", bytes(content))
+
+
+def test_an_npz_of_y_alone_is_a_format_error():
+    """Found by fuzzing: an archive whose one member is y raised StopIteration."""
+    with pytest.raises(FormatError, match=r"t.npz: holds y only; give an .npz with arrays X"):
+        read_table("t.npz", _npz(y=np.zeros(3)))

@@ -174,6 +174,10 @@ def read_npz(name: str, content: bytes, limits: Limits) -> Raw:
         with invalid_as_format_error(label), archive.open(info) as member:
             arrays[key] = _array(label, member, info.file_size, limits, column=key == "y")
     y = arrays.pop("y", None)
+    if not arrays:
+        raise FormatError(
+            f"{name}: holds y only; give an .npz with arrays X (samples × features) and y (targets)"
+        )
     X = next(iter(arrays.values()))
     if y is not None and y.shape[0] != X.shape[0]:
         raise FormatError(
