@@ -54,7 +54,7 @@ class Page:
         self.context = browser.new_context(viewport=viewport, bypass_csp=True)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(f"{address}#{state}")
         self.wait(  # drawn, or refused with a message (no points drawn yet)
@@ -65,6 +65,12 @@ class Page:
     def js(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page."""
         return self.page.evaluate(expression)
+
+    def _console(self, message: Any) -> None:
+        """Keep an error logged by the page, with the address it names (a failed load's)."""
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.errors.append(f"{message.text} ({where})" if where else message.text)
 
     def wait(self, expression: str, timeout: float = 30_000) -> None:
         """Wait until a JavaScript expression is true. (Given as a function: the page's

@@ -309,6 +309,9 @@ def test_closed_runs_answer_410_and_a_watched_run_is_never_closed(served):
         ):
             status, _, out = client.request(method, f"/api/{oldest}/{route}", b"{}", JSON)
             assert status == 410 and strict(out)["closed"] is True, route
+        stop = json.dumps({"action": "stop"}).encode()  # a page leaving it: already done
+        status, _, out = client.request("POST", f"/api/{oldest}/control", stop, JSON)
+        assert status == 200 and strict(out) == {"state": "closed"}
         assert client.json("GET", "/api/ffffffffffffffff/state")[0] == 404
         for run in (watched, seen, newest, fifth):
             assert client.json("GET", f"/api/{run}/state")[0] == 200

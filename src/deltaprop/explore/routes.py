@@ -10,7 +10,8 @@ The contract with the page:
   happened and what to change>"`` in its snapshot; every snapshot is valid JSON (NaN and inf
   are sent as ``null``);
 - a run the server closed (to make room for another, or because the server stopped) answers
-  **410** ``{"error": "<why it was closed>", "closed": true}`` on every ``/api/ID/…`` route,
+  **410** ``{"error": "<why it was closed>", "closed": true}`` on every ``/api/ID/…`` route
+  (but stop, which answers that it is closed),
   and an open event stream first sends ``event: closed`` with that JSON, then ends; an ID
   the server never made is a 404;
 - the least recently watched run makes room for a new one, never a run with an open event
@@ -186,8 +187,16 @@ async def upload(request: Request) -> Response:
 
 
 async def control(request: Request) -> Response:
-    """start, pause, step or stop the run."""
-    session = session_of(request)
+    """start, pause, step or stop the run. Stopping a run the server has closed is already
+    done: ``{"state": "closed"}`` (a page stops the run it leaves, which may just have been
+    closed to make room)."""
+    try:
+        session = session_of(request)
+    except RunClosed:
+        with contextlib.suppress(BadRequest):
+            if (await json_object(request, "")).get("action") == "stop":
+                return as_json({"state": "closed"})
+        raise
     body = await json_object(request, '{"action": "start"}')
     action = body.get("action")
     if action not in ACTIONS:

@@ -69,6 +69,7 @@ function showData(s) {
 }
 
 let resets = 0; // the latest reset's number: a run an earlier one made meanwhile is stopped
+let making = null; // the request for a new run in flight, if any
 
 async function reset() {
   writeAddress();
@@ -87,15 +88,22 @@ async function reset() {
     return;
   }
   const body = { ...s, drawn: s.data === "drawn" ? drawn : undefined, upload: s.data === "upload" ? upload : undefined };
+  while (making) { // one run made at a time: a quick second change waits for the first's
+    try { await making; } catch { /* its own reset says why */ }
+    if (mine !== resets) return; // a later change still: that one is made instead
+  }
   let made = null;
   try {
-    made = await api("/api/session", body);
+    making = api("/api/session", body);
+    made = await making;
   } catch (err) {
     if (mine !== resets) return; // a later change is being made: its answer is the page's
     info = null; status(err.message, true); Play.reset(null);
     if (s.data === "drawn") showPlane({ kind: "plane", bounds: [-1, 1, -1, 1], points: null, classes: ["0", "1"], n_train: 0, n_test: 0 });
     else $("#plane-box").hidden = true;
     return;
+  } finally {
+    making = null;
   }
   if (mine !== resets) { stopRun(made); return; } // overtaken by a later change
   info = made;
