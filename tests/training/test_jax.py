@@ -263,6 +263,26 @@ def test_without_jax_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPa
         get_backend("jax", "tpu")
 
 
+def test_mnist_is_read_in_place(mnist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # load_mnist's X starts on a cache line, so on the CPU the device's X is the host's
+    # memory, not a second copy of the training set
+    from deltaprop.io import load_mnist
+    from deltaprop.training.compiled import CompiledEpochs
+
+    X = load_mnist(mnist_dir).X_train[:500]
+    moved = []
+    on_device = CompiledEpochs._on_device
+
+    def recorded(self: CompiledEpochs, X: Any, Y: Any) -> tuple[Any, Any]:
+        moved.append(on_device(self, X, Y))
+        return moved[-1]
+
+    monkeypatch.setattr(CompiledEpochs, "_on_device", recorded)
+    net = Network([784, 8, 10], seed=1, backend="jax")
+    net.fit(X, np.arange(500) % 10, epochs=1, batch_size=50, eta=0.5, verbose=0)
+    assert moved and moved[0][0].unsafe_buffer_pointer() == X.ctypes.data
+
+
 @pytest.mark.slow
 def test_a_whole_mnist_epoch_is_the_numpy_epoch(mnist_dir: Path) -> None:
     # 6,000 steps of [784, 30, 10] on all of MNIST in float64, η = 0.5 and N(0, 1/n_in)
