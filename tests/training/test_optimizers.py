@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from deltaprop import Network
+from deltaprop.core.ops import ops_for
 from deltaprop.training.optimizers import SGD, Adam, Momentum, Nesterov, get_optimizer
 
 A = np.diag([1.0, 10.0])  # f(θ) = ½ θᵀAθ, an ill-conditioned bowl; ∇f = Aθ
@@ -139,7 +140,7 @@ def test_bad_hyper_parameters_say_what_is_allowed(make, match: str) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("sizes", [[4, 3, 2], [784, 100, 10]])  # one flat operation; in pieces
+@pytest.mark.parametrize("sizes", [[4, 3, 2], [784, 400, 10]])  # one flat operation; in pieces
 def test_the_flat_fast_path_of_sgd_is_the_textbook_loop_bit_for_bit(sizes, dtype) -> None:
     from deltaprop.core.workspace import flat_arrays
 
@@ -155,4 +156,29 @@ def test_the_flat_fast_path_of_sgd_is_the_textbook_loop_bit_for_bit(sizes, dtype
     SGD().update(flat_params, flat_grads, {}, 0.37, np)  # views of one buffer: the fast path
     for fast, loop in zip(flat_params, plain):
         assert fast.dtype == loop.dtype and np.array_equal(fast, loop)
-    assert sum(p.size for p in plain) > (1 << 15) or sizes == [4, 3, 2]
+    assert sum(p.size for p in plain) > ops_for(np).cache_block or sizes == [4, 3, 2]
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam"])
+def test_an_update_in_pieces_is_the_update_in_one_go(name, monkeypatch) -> None:
+    # w^2 of [784, 400, 10] has 313,600 numbers: more than a piece, so it is updated piecewise
+    import dataclasses
+
+    from deltaprop.core import ops as ops_module
+
+    shapes = [(400, 784), (10, 400), (400,), (10,)]
+    assert shapes[0][0] * shapes[0][1] > ops_for(np).cache_block
+    rng = np.random.default_rng(0)
+    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+    results = []
+    for block in (ops_for(np).cache_block, None):  # in pieces, then in one go
+        ops = dataclasses.replace(ops_for(np), cache_block=block)
+        monkeypatch.setitem(ops_module._CACHE, id(np), (np, ops))
+        optimizer, params = get_optimizer(name), [p.copy() for p in start]
+        state = optimizer.init(params)
+        for g in grads:
+            optimizer.update(params, g, state, 0.01, np)
+        results.append(params)
+    for piecewise, whole in zip(*results):
+        assert np.array_equal(piecewise, whole)

@@ -77,7 +77,9 @@ def _numpy_ops() -> Ops:
         # indices are a permutation of valid rows, so clipping never changes them.
         take_rows=partial(np.take, axis=0, mode="clip"),
         scalar=_numpy_scalar,
-        cache_block=1 << 15,
+        # 1 MiB (float32) or 2 MiB (float64) pieces: an update of up to 262,144 numbers in
+        # one go, larger ones in pieces that fit a core's L2 cache (BENCHMARKS.md)
+        cache_block=1 << 18,
         sigmoid_and_prime_in_errstate=_numpy_sigmoid_and_prime_raw,
     )
 
