@@ -39,6 +39,9 @@ __all__ = ["CompiledEpochs"]
 
 #: host memory for one segment's dropout masks (the epoch is scanned in segments this large)
 MASK_BYTES = 1 << 26
+#: mini-batches per turn of the compiled loop: XLA's CPU loop costs a few µs a turn, which
+#: unrolling 8 steps into one turn saves (classic m = 10 epoch ~15 % faster; the same arithmetic)
+UNROLL = 8
 
 
 class CompiledEpochs:
@@ -290,7 +293,8 @@ def _programs(jax: Any, jax_step: Any) -> tuple[Any, Any]:
             new_params, new_state, total, _ = jax_step.step(spec, *carry, x, y, eta, masks)
             return (new_params, new_state), total
 
-        (params, state), totals = jax.lax.scan(body, (params, state), (rows, etas, *kept))
+        xs = (rows, etas, *kept)
+        (params, state), totals = jax.lax.scan(body, (params, state), xs, unroll=UNROLL)
         return params, state, totals
 
     def one(
